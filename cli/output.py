@@ -1,0 +1,38 @@
+"""Printing for every command: JSON on standard output, errors as one readable line and an exit code."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from kg_store.errors import KGError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def print_json(value: object) -> None:
+    """Print one JSON document to standard output, nothing else."""
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def fail_on_kg_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a `KGError` into its message on standard error and exit code 1, without a traceback.
+
+    Anything else is a bug and keeps its traceback.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except KGError as exc:
+            Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(code=1) from exc
+
+    return wrapper

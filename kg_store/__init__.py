@@ -1,0 +1,1 @@
+"""The knowledge graph: RDF schema, source loaders, the Oxigraph store, SPARQL, path search, entity index."""

@@ -1,0 +1,259 @@
+"""Building a store: stream every source into Oxigraph's bulk loader, then index its entities.
+
+One pass per source, records turned into quads on the fly and handed to `Store.bulk_extend`, which
+writes sorted files straight to RocksDB; nothing holds more than the node registry in memory. After the
+load, one pass over the edges drops any whose ends no source described (a dangling id) and counts
+each node's degree, which path search uses to cap hubs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Quad, Store
+
+from kg_store.catalog import Source
+from kg_store.entity_index import EntityEntry, EntityIndex
+from kg_store.errors import StoreExistsError
+from kg_store.layout import StoreLayout
+from kg_store.records import Edge, Node, Skipped, SourceReport
+from kg_store.registry import NodeRegistry
+from kg_store.sources.files import sha256
+from kg_store.vocab import (
+    DEGREE,
+    EDGE_GRAPH_PREFIX,
+    EDGE_PREDICATE,
+    META_GRAPH,
+    NODES_GRAPH,
+    RDF_TYPE,
+    RDFS_LABEL,
+    RDFS_SUBPROPERTY_OF,
+    REL,
+    RELATION_NAME,
+    SCHEMA,
+    SCHEMA_GRAPH,
+    SKOS_ALT_LABEL,
+    SOURCE,
+    SOURCE_ID,
+    edge_graph,
+    type_class,
+)
+
+BUILD = NamedNode(SCHEMA + "build")
+BUILD_RECORD = NamedNode(SCHEMA + "buildRecord")
+MAX_SKIPPED_EXAMPLES = 20
+
+Progress = Callable[[str, int, int | None], None]
+"""Called as `progress(stage, done, total)`; `total` is None where it is not known in advance."""
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What a build did, as recorded in the store and printed at the end."""
+
+    build_id: str
+    created: str
+    medreason_version: str
+    sources: list[SourceReport]
+    triples: int = 0
+    nodes: int = 0
+    edges: int = 0
+    dangling_edges: int = 0
+    node_types: dict[str, int] = field(default_factory=dict)
+    relations: dict[str, int] = field(default_factory=dict)
+    embeddings: bool = True
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        """The report as plain JSON types."""
+        return asdict(self)
+
+
+def build_store(
+    directory: Path,
+    sources: Sequence[Source],
+    *,
+    embeddings: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build a store at `directory` from `sources`; the directory must not hold a store unless `force`."""
+    layout = StoreLayout(directory)
+    if layout.exists() and not force:
+        raise StoreExistsError(
+            f"{directory} already holds a store. Choose another --store, or pass --force to rebuild it."
+        )
+    partial = layout.partial()
+    shutil.rmtree(partial.root, ignore_errors=True)
+    partial.root.mkdir(parents=True)
+    notify = progress or (lambda _stage, _done, _total: None)
+
+    report = BuildReport(
+        build_id=str(uuid.uuid4()),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        medreason_version=_version(),
+        sources=[],
+        embeddings=embeddings,
+    )
+    registry = NodeRegistry()
+    store = Store(str(partial.oxigraph))
+    ordered = sorted(sources, key=lambda source: source.resolves_names)
+    for source in ordered:
+        started = time.perf_counter()
+        source_report = SourceReport(
+            name=source.name,
+            files=[str(path) for path in source.files],
+            checksums={path.name: sha256(path) for path in source.files},
+            version=source.version,
+        )
+        report.sources.append(source_report)
+        store.bulk_extend(_quads(source, registry, source_report, notify))
+        report.seconds[f"load {source.name}"] = round(time.perf_counter() - started, 2)
+
+    started = time.perf_counter()
+    relations: Counter[str] = Counter()
+    report.edges, report.dangling_edges = _drop_dangling_edges_and_count_degrees(
+        store, registry, relations, notify
+    )
+    report.relations = dict(sorted(relations.items(), key=lambda item: (-item[1], item[0])))
+    types = Counter(entry.node_type for entry in registry.nodes.values())
+    report.node_types = dict(sorted(types.items(), key=lambda item: (-item[1], item[0])))
+    report.seconds["degrees"] = round(time.perf_counter() - started, 2)
+    report.nodes = len(registry.nodes)
+    report.triples = len(store)
+    store.flush()
+    store.optimize()
+    del store
+
+    started = time.perf_counter()
+    entries = (
+        EntityEntry(iri, entry.name, entry.node_type, tuple(entry.synonyms))
+        for iri, entry in registry.nodes.items()
+    )
+    total = len(registry.nodes)
+    EntityIndex.build(
+        partial.index, entries, embeddings=embeddings, progress=lambda done: notify("index", done, total)
+    )
+    report.seconds["index"] = round(time.perf_counter() - started, 2)
+
+    _write_record(partial, report)
+    if layout.root.exists():
+        shutil.rmtree(layout.root)
+    partial.root.rename(layout.root)
+    return report
+
+
+def _quads(source: Source, registry: NodeRegistry, report: SourceReport, notify: Progress) -> Iterator[Quad]:
+    predicates: set[str] = set()
+    count = 0
+    for record in source.read(registry.find):
+        count += 1
+        if count % 50_000 == 0:
+            notify(source.name, count, None)
+        if isinstance(record, Node):
+            yield from _node_quads(record, registry, report)
+        elif isinstance(record, Edge):
+            report.edges += 1
+            predicate = record.relation.predicate
+            if predicate.value not in predicates:
+                predicates.add(predicate.value)
+                yield from _predicate_quads(record)
+            yield Quad(record.head, predicate, record.tail, edge_graph(record.source_database))
+        elif isinstance(record, Skipped):
+            report.skipped += 1
+            if len(report.skipped_examples) < MAX_SKIPPED_EXAMPLES:
+                report.skipped_examples.append(str(record))
+    notify(source.name, count, count)
+
+
+def _node_quads(node: Node, registry: NodeRegistry, report: SourceReport) -> Iterator[Quad]:
+    is_new, labels = registry.add(node)
+    if is_new:
+        report.nodes += 1
+        yield Quad(node.iri, RDF_TYPE, type_class(node.node_type), NODES_GRAPH)
+        yield Quad(node.iri, RDFS_LABEL, Literal(node.name), NODES_GRAPH)
+        yield Quad(node.iri, SOURCE, Literal(node.source), NODES_GRAPH)
+        yield Quad(node.iri, SOURCE_ID, Literal(node.source_id), NODES_GRAPH)
+        labels = labels[1:]
+    for label in labels:
+        yield Quad(node.iri, SKOS_ALT_LABEL, Literal(label), NODES_GRAPH)
+
+
+def _predicate_quads(edge: Edge) -> Iterator[Quad]:
+    relation = edge.relation
+    predicate = relation.predicate
+    yield Quad(predicate, RDF_TYPE, EDGE_PREDICATE, SCHEMA_GRAPH)
+    yield Quad(predicate, RDFS_LABEL, Literal(relation.display), SCHEMA_GRAPH)
+    yield Quad(predicate, RELATION_NAME, Literal(relation.name), SCHEMA_GRAPH)
+    if predicate != relation.parent_predicate:
+        yield Quad(predicate, RDFS_SUBPROPERTY_OF, relation.parent_predicate, SCHEMA_GRAPH)
+        yield Quad(relation.parent_predicate, RDF_TYPE, EDGE_PREDICATE, SCHEMA_GRAPH)
+        yield Quad(relation.parent_predicate, RELATION_NAME, Literal(relation.name), SCHEMA_GRAPH)
+
+
+def edge_graphs(store: Store) -> list[NamedNode]:
+    """The named graphs that hold edges, one per source database."""
+    return sorted(
+        (graph for graph in store.named_graphs() if graph.value.startswith(EDGE_GRAPH_PREFIX)),
+        key=lambda graph: graph.value,
+    )
+
+
+def _drop_dangling_edges_and_count_degrees(
+    store: Store, registry: NodeRegistry, relations: Counter[str], notify: Progress
+) -> tuple[int, int]:
+    """Remove edges to nodes no source described, store each node's degree; return (kept, dropped).
+
+    A degree counts edge statements at the node in both directions and across sources: what a
+    frontier expansion would fetch, which is what the hub cap has to bound.
+    """
+    degrees: Counter[str] = Counter()
+    dangling: list[Quad] = []
+    known = registry.nodes
+    seen = 0
+    for graph in edge_graphs(store):
+        for quad in store.quads_for_pattern(None, None, None, graph):
+            subject, obj = quad.subject.value, quad.object.value
+            if subject not in known or obj not in known:
+                dangling.append(quad)
+                continue
+            degrees[subject] += 1
+            degrees[obj] += 1
+            relations[quad.predicate.value.removeprefix(REL)] += 1
+            seen += 1
+            if seen % 500_000 == 0:
+                notify("degrees", seen, None)
+    for quad in dangling:
+        store.remove(quad)
+    store.bulk_extend(
+        Quad(NamedNode(iri), DEGREE, Literal(degrees.get(iri, 0)), NODES_GRAPH) for iri in known
+    )
+    return seen, len(dangling)
+
+
+def _write_record(layout: StoreLayout, report: BuildReport) -> None:
+    """Store the build record last, when every count and timing in it is known."""
+    store = Store(str(layout.oxigraph))
+    store.extend(
+        [
+            Quad(BUILD, RDF_TYPE, NamedNode(SCHEMA + "Build"), META_GRAPH),
+            Quad(BUILD, BUILD_RECORD, Literal(json.dumps(report.to_json())), META_GRAPH),
+        ]
+    )
+    store.flush()
+
+
+def _version() -> str:
+    try:
+        return metadata.version("medreason")
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,505 @@
+"""Link a mention to KG nodes: exact name, exact synonym, fuzzy spelling, then embedding similarity.
+
+The order is MedReason's (and cheapest first): a later, costlier stage runs only while no candidate
+reaches `LinkThresholds.accept`, so a mention that is some node's name costs one indexed SQLite look-up
+and never loads the embedding model.
+
+An index is a directory it owns:
+
+    index/
+    ├── manifest.json   format, counts, whether there are embeddings; written last: marks a finished build
+    ├── labels.sqlite   nodes and their normalized labels (names and synonyms), indexed for exact look-ups
+    └── chroma/         one vector per node name (all-MiniLM-L6-v2), with iri, type and name as metadata
+
+Fuzzy matching scores `fuzz.ratio` (normalized Indel similarity) between token-sorted labels, so word
+order does not matter ("diabetes mellitus type 2") while a short word inside a long name earns nothing
+extra ("fever" scores 0.83 against "Q fever", where `WRatio` would give 0.90 and drown the real
+candidates). Ratio has a length bound: a choice can only reach `candidate` when its length lies within
+`candidate / (2 - candidate)` of the mention's, so the choices are kept sorted by length and each mention
+scores only its length window (under a third of the labels for typical mentions).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import shutil
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from rapidfuzz import fuzz, process
+
+from kg_store.errors import EntityIndexError
+from kg_store.vocab import normalize_label
+
+if TYPE_CHECKING:
+    from chromadb.api.client import Client
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import Embeddable, EmbeddingFunction
+
+Method = Literal["exact", "synonym", "fuzzy", "embedding"]
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+LABELS = "labels.sqlite"
+CHROMA = "chroma"
+COLLECTION = "entities"
+EMBED_BATCH = 2048
+"""Names embedded and added to Chroma per step: progress every few seconds, well under Chroma's batch cap."""
+
+_METHOD_RANK: dict[str, int] = {"exact": 0, "synonym": 1, "fuzzy": 2, "embedding": 3}
+_BUILD_HINT = "run `medreason kg build` first"
+_REBUILD_HINT = "rebuild it with `medreason kg build`"
+
+
+@dataclass(frozen=True, slots=True)
+class EntityEntry:
+    """One node to index: its IRI, display name, node type and synonyms."""
+
+    iri: str
+    name: str
+    node_type: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One candidate node for a mention, with how it matched and how well (0..1)."""
+
+    iri: str
+    name: str
+    node_type: str
+    score: float
+    method: Method
+    matched: str
+    """The label or synonym that matched (the node name for embedding matches)."""
+
+    def to_json(self) -> dict[str, object]:
+        """The link as tools and the server report it."""
+        return {
+            "iri": self.iri,
+            "name": self.name,
+            "type": self.node_type,
+            "score": round(self.score, 4),
+            "method": self.method,
+            "matched": self.matched,
+        }
+
+    def sort_key(self) -> tuple[float, int, str, str]:
+        """Best first, with ties broken by method, then name and IRI, so results are deterministic."""
+        return (-self.score, _METHOD_RANK[self.method], self.name, self.iri)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkThresholds:
+    """Score thresholds, MedReason's by default.
+
+    Attributes:
+        candidate: Keep candidates scoring at least this.
+        accept: Stop at the first stage whose best candidate scores at least this.
+    """
+
+    candidate: float = 0.70
+    accept: float = 0.85
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.candidate <= self.accept <= 1.0:
+            raise ValueError(f"need 0 <= candidate <= accept <= 1, got {self.candidate} and {self.accept}")
+
+
+@dataclass(slots=True)
+class _Choices:
+    """Token-sorted labels ordered by length, for scoring only a mention's length window."""
+
+    forms: list[str]
+    lengths: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lengths = [len(form) for form in self.forms]
+
+    def window(self, length: int, cutoff: float) -> list[str]:
+        """The forms whose length lets `fuzz.ratio` reach `cutoff` against a form of `length`."""
+        ratio = cutoff / (2.0 - cutoff) if cutoff > 0 else 0.0
+        low = bisect.bisect_left(self.lengths, math.ceil(length * ratio))
+        high = len(self.lengths) if ratio == 0 else bisect.bisect_right(self.lengths, length / ratio)
+        return self.forms[low:high]
+
+
+class EntityIndex:
+    """The entity linker over one built index directory; safe to share between threads."""
+
+    def __init__(self, directory: Path, connection: sqlite3.Connection, manifest: dict[str, object]) -> None:
+        """Wrap an opened index; use `EntityIndex.open` or `EntityIndex.build` instead."""
+        self._directory = directory
+        self._db = connection
+        self._manifest = manifest
+        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._choices: dict[str | None, _Choices] = {}
+        self._client: Client | None = None
+        self._collection: Collection | None = None
+
+    @classmethod
+    def build(
+        cls,
+        directory: Path,
+        entries: Iterable[EntityEntry],
+        *,
+        embeddings: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> EntityIndex:
+        """Write an index of `entries` into `directory` and open it.
+
+        Entries sharing an IRI are merged (the first name and type win, synonyms are pooled), since
+        two sources can reach the same node.
+
+        Args:
+            directory: The folder the index owns; created if absent, refused if it holds a finished index.
+            entries: The nodes to index.
+            embeddings: Also embed every node name into Chroma (minutes for PrimeKG); without it,
+                linking stops at fuzzy matching.
+            progress: Called with the number of names embedded so far, after each batch.
+
+        Raises:
+            EntityIndexError: The directory already holds an index, or Chroma refused the vectors.
+        """
+        _claim(directory)
+        nodes = _merge(entries)
+        label_count = _write_labels(directory / LABELS, nodes)
+        if embeddings:
+            _write_vectors(directory / CHROMA, nodes, progress)
+        manifest = {"format": FORMAT, "nodes": len(nodes), "labels": label_count, "embeddings": embeddings}
+        (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        return cls.open(directory)
+
+    @classmethod
+    def open(cls, directory: Path) -> EntityIndex:
+        """Open a built index; Chroma and the model stay unloaded until a link needs them.
+
+        Raises:
+            EntityIndexError: There is no finished index at `directory`, or it is from another format.
+        """
+        manifest = _read_manifest(directory)
+        labels = directory / LABELS
+        if not labels.is_file():
+            raise EntityIndexError(f"entity index at {directory} has no {LABELS}: {_REBUILD_HINT}")
+        if manifest["embeddings"] and not (directory / CHROMA).is_dir():
+            raise EntityIndexError(f"entity index at {directory} has no {CHROMA}/ folder: {_REBUILD_HINT}")
+        uri = labels.resolve().as_uri() + "?mode=ro"
+        try:
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise EntityIndexError(f"cannot open {labels}: {exc}; {_REBUILD_HINT}") from exc
+        return cls(directory, connection, manifest)
+
+    def __len__(self) -> int:
+        """The number of indexed nodes."""
+        count = self._manifest["nodes"]
+        return count if isinstance(count, int) else 0
+
+    @property
+    def has_embeddings(self) -> bool:
+        """True when the index was built with name embeddings, so linking can fall back to them."""
+        return bool(self._manifest["embeddings"])
+
+    @property
+    def directory(self) -> Path:
+        """The folder this index lives in."""
+        return self._directory
+
+    def close(self) -> None:
+        """Release the label table and the Chroma client; the index is unusable afterwards."""
+        with self._lock:
+            self._db.close()
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+                self._collection = None
+
+    def link(
+        self,
+        text: str,
+        *,
+        node_type: str | None = None,
+        limit: int = 10,
+        thresholds: LinkThresholds | None = None,
+    ) -> list[Link]:
+        """Candidate nodes for a mention, best first; [] when nothing scores `thresholds.candidate`.
+
+        Args:
+            text: The mention as written ("High blood pressure", "metformn").
+            node_type: Only nodes of this type (`drug`, `disease`, ...).
+            limit: At most this many links.
+            thresholds: Candidate and accept scores; MedReason's 0.70 and 0.85 by default.
+
+        Raises:
+            ValueError: `limit` is below 1.
+            EntityIndexError: The index files are unreadable, or Chroma failed.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        thresholds = thresholds or LinkThresholds()
+        key = normalize_label(text)
+        if not key:
+            return []
+        found = self._exact(key, node_type)
+        if not _accepted(found, thresholds):
+            found = _merge_links(found, self._fuzzy(key, node_type, limit, thresholds.candidate))
+        if not _accepted(found, thresholds) and self.has_embeddings:
+            found = _merge_links(found, self._embedding(text.strip(), node_type, limit, thresholds.candidate))
+        kept = [link for link in found.values() if link.score >= thresholds.candidate]
+        return sorted(kept, key=Link.sort_key)[:limit]
+
+    def _exact(self, key: str, node_type: str | None) -> dict[str, Link]:
+        rows = self._query(
+            "SELECT n.iri, n.name, n.type, l.synonym, l.label FROM labels l JOIN nodes n ON n.id = l.node"
+            " WHERE l.key = ? AND (? IS NULL OR l.type = ?) ORDER BY l.synonym, n.iri",
+            (key, node_type, node_type),
+        )
+        links = (
+            Link(iri, name, kind, 1.0, "synonym" if synonym else "exact", label)
+            for iri, name, kind, synonym, label in rows
+        )
+        return _merge_links({}, links)
+
+    def _fuzzy(self, key: str, node_type: str | None, limit: int, cutoff: float) -> Iterator[Link]:
+        form = _sorted_form(key)
+        choices = self._fuzzy_choices(node_type).window(len(form), cutoff)
+        hits = process.extract(
+            form, choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff * 100, limit=2 * limit
+        )
+        scores = {choice: score / 100.0 for choice, score, _ in hits}
+        if not scores:
+            return
+        rows = self._query(
+            "SELECT n.iri, n.name, n.type, l.form, l.label FROM labels l JOIN nodes n ON n.id = l.node"
+            " WHERE l.form IN (SELECT value FROM json_each(?)) AND (? IS NULL OR l.type = ?)"
+            " ORDER BY l.synonym, n.iri",
+            (json.dumps(list(scores)), node_type, node_type),
+        )
+        for iri, name, kind, matched_form, label in rows:
+            yield Link(iri, name, kind, scores[matched_form], "fuzzy", label)
+
+    def _embedding(self, text: str, node_type: str | None, limit: int, cutoff: float) -> Iterator[Link]:
+        from chromadb.errors import ChromaError
+
+        from kg_store.embeddings import embed_array
+
+        collection = self._chroma()
+        try:
+            result = collection.query(
+                query_embeddings=embed_array([text]),
+                n_results=limit,
+                where={"type": node_type} if node_type else None,
+                include=["metadatas", "distances"],
+            )
+        except ChromaError as exc:
+            raise EntityIndexError(f"embedding search failed in {self._directory}: {exc}") from exc
+        metadatas = (result["metadatas"] or [[]])[0]
+        distances = (result["distances"] or [[]])[0]
+        for metadata, distance in zip(metadatas, distances, strict=True):
+            similarity = 1.0 - float(distance)
+            if similarity >= cutoff:
+                name = str(metadata["name"])
+                yield Link(str(metadata["iri"]), name, str(metadata["type"]), similarity, "embedding", name)
+
+    def _query(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
+        try:
+            with self._lock:
+                return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise EntityIndexError(f"cannot read {self._directory / LABELS}: {exc}; {_REBUILD_HINT}") from exc
+
+    def _fuzzy_choices(self, node_type: str | None) -> _Choices:
+        """The fuzzy choices of one node type (or all), loaded on first use and kept."""
+        with self._load_lock:
+            choices = self._choices.get(node_type)
+            if choices is None:
+                if node_type is None:
+                    rows = self._query("SELECT DISTINCT form FROM labels ORDER BY form", ())
+                else:
+                    sql = "SELECT DISTINCT form FROM labels WHERE type = ? ORDER BY form"
+                    rows = self._query(sql, (node_type,))
+                by_length = sorted((form for (form,) in rows), key=len)
+                # Fresh strings, laid out in the order they are scanned: scoring runs several times faster.
+                choices = _Choices("\n".join(by_length).split("\n") if by_length else [])
+                self._choices[node_type] = choices
+            return choices
+
+    def _chroma(self) -> Collection:
+        """The name-embedding collection, opened on the first link that needs it."""
+        with self._lock:
+            if self._collection is None:
+                self._client, self._collection = _open_collection(self._directory / CHROMA)
+            return self._collection
+
+
+def _accepted(found: dict[str, Link], thresholds: LinkThresholds) -> bool:
+    return any(link.score >= thresholds.accept for link in found.values())
+
+
+def _merge_links(found: dict[str, Link], links: Iterable[Link]) -> dict[str, Link]:
+    """Keep the best link per IRI; an equal score keeps the earlier, cheaper match."""
+    merged = dict(found)
+    for link in links:
+        best = merged.get(link.iri)
+        if best is None or link.sort_key() < best.sort_key():
+            merged[link.iri] = link
+    return merged
+
+
+def _sorted_form(key: str) -> str:
+    """A normalized label with its words sorted, so fuzzy scores ignore word order."""
+    return " ".join(sorted(key.split()))
+
+
+def _read_manifest(directory: Path) -> dict[str, object]:
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise EntityIndexError(f"no entity index at {directory}: {_BUILD_HINT}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EntityIndexError(f"unreadable {path}: {exc}; {_REBUILD_HINT}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise EntityIndexError(f"entity index at {directory} is not format {FORMAT}: {_REBUILD_HINT}")
+    return manifest
+
+
+def _claim(directory: Path) -> None:
+    """Make `directory` ready for a build, clearing what an interrupted build of ours left behind."""
+    if (directory / MANIFEST).exists():
+        raise EntityIndexError(
+            f"{directory} already holds an entity index: remove it or build into another directory"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / LABELS).unlink(missing_ok=True)
+    shutil.rmtree(directory / CHROMA, ignore_errors=True)
+
+
+def _merge(entries: Iterable[EntityEntry]) -> list[EntityEntry]:
+    by_iri: dict[str, EntityEntry] = {}
+    for entry in entries:
+        seen = by_iri.get(entry.iri)
+        if seen is None:
+            by_iri[entry.iri] = entry
+        else:
+            synonyms = tuple(dict.fromkeys(seen.synonyms + entry.synonyms))
+            by_iri[entry.iri] = EntityEntry(seen.iri, seen.name, seen.node_type, synonyms)
+    return list(by_iri.values())
+
+
+_SCHEMA = """
+CREATE TABLE nodes (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, name TEXT NOT NULL, type TEXT NOT NULL);
+CREATE TABLE labels (
+    key TEXT NOT NULL,        -- normalize_label(label): what exact matching compares
+    form TEXT NOT NULL,       -- key with its words sorted: what fuzzy matching scores
+    node INTEGER NOT NULL REFERENCES nodes (id),
+    type TEXT NOT NULL,       -- the node's type, copied so type filters need no join
+    synonym INTEGER NOT NULL, -- 0 for the node's name, 1 for a synonym
+    label TEXT NOT NULL       -- the label as written
+);
+"""
+_INDEXES = """
+CREATE INDEX labels_key ON labels (key);
+CREATE INDEX labels_form ON labels (form);
+CREATE INDEX labels_type_form ON labels (type, form);
+"""
+
+
+def _write_labels(path: Path, nodes: Sequence[EntityEntry]) -> int:
+    """Write the label table; returns the number of labels (names plus distinct synonyms)."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
+        connection.executemany(
+            "INSERT INTO nodes VALUES (?, ?, ?, ?)",
+            ((number, node.iri, node.name, node.node_type) for number, node in enumerate(nodes)),
+        )
+        rows = list(_label_rows(nodes))
+        connection.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?)", rows)
+        connection.executescript(_INDEXES + "ANALYZE;")
+        connection.commit()
+    except sqlite3.Error as exc:
+        raise EntityIndexError(f"cannot write {path}: {exc}") from exc
+    finally:
+        connection.close()
+    return len(rows)
+
+
+def _label_rows(nodes: Sequence[EntityEntry]) -> Iterator[tuple[str, str, int, str, int, str]]:
+    """One row per distinct normalized label of each node; a synonym equal to the name adds nothing."""
+    for number, node in enumerate(nodes):
+        keys: set[str] = set()
+        for synonym, label in [(0, node.name), *((1, text) for text in node.synonyms)]:
+            key = normalize_label(label)
+            if key and key not in keys:
+                keys.add(key)
+                yield key, _sorted_form(key), number, node.node_type, synonym, label
+
+
+def _chroma_client(path: Path) -> Client:
+    """A persistent Chroma client with telemetry off.
+
+    `PersistentClient` is typed as `ClientAPI` but returns a `Client`, which is what can `close()`.
+    """
+    import chromadb
+    from chromadb.config import Settings
+
+    client = chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+    return cast("Client", client)
+
+
+def _write_vectors(path: Path, nodes: Sequence[EntityEntry], progress: Callable[[int], None] | None) -> None:
+    """Embed every node name into a new Chroma collection, shortest names first.
+
+    Sorting by length keeps each model batch of similar length, so little compute goes to padding.
+    """
+    from chromadb.errors import ChromaError
+
+    from kg_store.embeddings import MiniLMEmbeddingFunction, embed_array
+
+    ordered = sorted(nodes, key=lambda node: (len(node.name), node.name, node.iri))
+    try:
+        with _chroma_client(path) as client:
+            collection = client.create_collection(
+                COLLECTION,
+                configuration={"hnsw": {"space": "cosine"}, "embedding_function": MiniLMEmbeddingFunction()},
+            )
+            step = min(EMBED_BATCH, client.get_max_batch_size())
+            for start in range(0, len(ordered), step):
+                batch = ordered[start : start + step]
+                collection.add(
+                    ids=[node.iri for node in batch],
+                    embeddings=embed_array([node.name for node in batch]),
+                    metadatas=[_metadata(node) for node in batch],
+                )
+                if progress is not None:
+                    progress(start + len(batch))
+    except ChromaError as exc:
+        raise EntityIndexError(f"cannot write name embeddings to {path}: {exc}") from exc
+
+
+def _metadata(node: EntityEntry) -> dict[str, str | int | float | bool | None]:
+    return {"iri": node.iri, "type": node.node_type, "name": node.name}
+
+
+def _open_collection(path: Path) -> tuple[Client, Collection]:
+    from chromadb.errors import ChromaError
+
+    from kg_store.embeddings import MiniLMEmbeddingFunction
+
+    client = _chroma_client(path)
+    try:
+        # Chroma types the argument as a function of documents *or images*; ours takes documents only.
+        function = cast("EmbeddingFunction[Embeddable]", MiniLMEmbeddingFunction())
+        collection = client.get_collection(COLLECTION, embedding_function=function)
+    except (ChromaError, ValueError) as exc:
+        client.close()
+        raise EntityIndexError(f"no name embeddings in {path}: {exc}; {_REBUILD_HINT}") from exc
+    return client, collection

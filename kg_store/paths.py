@@ -1,0 +1,260 @@
+"""Shortest paths between two node sets, by batched SPARQL frontier expansion from both ends.
+
+Oxigraph's property paths (`p+`) say *that* two nodes connect, not through what, so the search walks
+the graph itself: a breadth-first layer at a time, always on the side with the smaller frontier, each
+layer fetched with one `VALUES` query per batch of nodes, until the two sides meet. Both directions of
+every edge are walked and each step reports which way its edge is stored.
+
+Hubs (nodes with more edges than `hub_degree`, e.g. a gene with 10K partners) are reached but never
+expanded, unless they are one of the endpoints: a path through a hub is still found when both sides
+reach it, while the search never fans out through it (MedReason's paths through "pain" or "TP53" link
+everything to everything and explain nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from pyoxigraph import NamedNode
+
+from kg_store.store import KGStore, NodeInfo, RelationInfo
+from kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
+
+DEFAULT_MAX_HOPS = 3
+DEFAULT_HUB_DEGREE = 2_000
+BATCH_SIZE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PathNode:
+    """A node on a path."""
+
+    iri: str
+    name: str
+    node_type: str
+
+    def to_json(self) -> dict[str, str]:
+        """`{"iri", "name", "type"}`."""
+        return {"iri": self.iri, "name": self.name, "type": self.node_type}
+
+
+@dataclass(frozen=True, slots=True)
+class PathEdge:
+    """A step of a path: the stored edge between two consecutive nodes, and which way it runs.
+
+    `forward` is True when the edge is stored from the earlier node of the path to the later one.
+    """
+
+    predicate: str
+    relation: str
+    display_relation: str
+    forward: bool
+    source: str
+
+    def to_json(self) -> dict[str, object]:
+        """`{"relation", "display_relation", "forward", "source"}` plus the predicate IRI."""
+        return {
+            "relation": self.relation,
+            "display_relation": self.display_relation,
+            "forward": self.forward,
+            "source": self.source,
+            "predicate": self.predicate,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """Nodes `n0 .. nk` and the `k` edges between them."""
+
+    nodes: tuple[PathNode, ...]
+    edges: tuple[PathEdge, ...]
+
+    @property
+    def hops(self) -> int:
+        """The number of edges."""
+        return len(self.edges)
+
+    def to_json(self) -> dict[str, object]:
+        """`{"nodes": [...], "edges": [...]}` as `medreason kg paths --json` prints it."""
+        return {"nodes": [node.to_json() for node in self.nodes], "edges": [edge.to_json() for edge in self.edges]}
+
+    def __str__(self) -> str:
+        parts = [self.nodes[0].name]
+        for edge, node in zip(self.edges, self.nodes[1:], strict=True):
+            arrow = f" —{edge.display_relation}→ " if edge.forward else f" ←{edge.display_relation}— "
+            parts.append(arrow + node.name)
+        return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """An edge as discovered: from a node already on a side to the node it reached."""
+
+    previous: str
+    predicate: str
+    source_graph: str
+    stored_from_previous: bool
+
+
+@dataclass(slots=True)
+class _Side:
+    """One end of the bidirectional search: depths, how each node was first reached, its frontier."""
+
+    depth: dict[str, int]
+    steps: dict[str, list[_Step]] = field(default_factory=dict)
+    frontier: list[str] = field(default_factory=list)
+    level: int = 0
+
+
+def find_paths(
+    kg: KGStore,
+    sources: Iterable[str],
+    targets: Iterable[str],
+    *,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    limit: int = 10,
+    hub_degree: int = DEFAULT_HUB_DEGREE,
+) -> list[Path]:
+    """The shortest paths (at most `max_hops` edges) from any source node to any target node.
+
+    Paths come best first: fewest hops, then the least hub-like intermediate nodes (lowest total
+    degree), then by IRIs, so the same query always gives the same answer. Unknown IRIs are ignored.
+    """
+    if max_hops < 1 or limit < 1:
+        return []
+    known = kg.nodes(set(sources) | set(targets))
+    source_set = sorted(iri for iri in set(sources) if iri in known)
+    target_set = sorted(iri for iri in set(targets) if iri in known and iri not in source_set)
+    if not source_set or not target_set:
+        return []
+    degrees = {iri: info.degree for iri, info in known.items()}
+    endpoints = set(source_set) | set(target_set)
+    forward = _Side({iri: 0 for iri in source_set}, frontier=source_set)
+    backward = _Side({iri: 0 for iri in target_set}, frontier=target_set)
+
+    meeting: list[str] = []
+    while not meeting and forward.level + backward.level < max_hops:
+        side, other = (forward, backward) if len(forward.frontier) <= len(backward.frontier) else (backward, forward)
+        expandable = [iri for iri in side.frontier if iri in endpoints or degrees.get(iri, 0) <= hub_degree]
+        if not expandable:
+            break
+        _expand(kg, side, expandable, degrees)
+        meeting = _meeting_nodes(forward, backward, side, other)
+
+    if not meeting:
+        return []
+    candidates = _enumerate(forward, backward, meeting, cap=max(limit * 20, 200))
+    return _materialize(kg, candidates, degrees, limit)
+
+
+def _expand(kg: KGStore, side: _Side, expandable: list[str], degrees: dict[str, int]) -> None:
+    """Grow `side` by one layer from `expandable`, recording every edge into the new layer."""
+    next_level = side.level + 1
+    new_frontier: set[str] = set()
+    graphs = " ".join(str(graph) for graph in kg.edge_graphs)
+    for start in range(0, len(expandable), BATCH_SIZE):
+        values = " ".join(str(NamedNode(iri)) for iri in expandable[start : start + BATCH_SIZE])
+        sparql = f"""
+            SELECT ?n ?p ?m ?g ?fwd ?deg WHERE {{
+              VALUES ?n {{ {values} }}
+              VALUES ?g {{ {graphs} }}
+              {{ GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
+              UNION
+              {{ GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?fwd) }}
+              GRAPH {NODES_GRAPH} {{ ?m {DEGREE} ?deg }}
+            }}
+        """
+        for row in kg.raw.query(sparql):
+            reached = row["m"].value
+            depth = side.depth.get(reached)
+            if depth is not None and depth != next_level:
+                continue
+            if depth is None:
+                side.depth[reached] = next_level
+                degrees[reached] = int(row["deg"].value)
+                new_frontier.add(reached)
+            side.steps.setdefault(reached, []).append(
+                _Step(row["n"].value, row["p"].value, row["g"].value, row["fwd"].value == "true")
+            )
+    side.level = next_level
+    side.frontier = sorted(new_frontier)
+
+
+def _meeting_nodes(forward: _Side, backward: _Side, grown: _Side, other: _Side) -> list[str]:
+    """Nodes of the new layer the other side has reached, keeping those on the shortest total."""
+    totals = {iri: forward.depth[iri] + backward.depth[iri] for iri in grown.frontier if iri in other.depth}
+    if not totals:
+        return []
+    shortest = min(totals.values())
+    return sorted(iri for iri, total in totals.items() if total == shortest)
+
+
+_Chain = tuple[tuple[str, ...], tuple[_Step, ...]]
+"""Node IRIs and, between each pair, the step that links them (as discovered, from either side)."""
+
+
+def _chains_to(side: _Side, iri: str) -> Iterator[tuple[tuple[str, ...], tuple[_Step, ...]]]:
+    """Every shortest chain from one of the side's start nodes to `iri`, start node first."""
+    if side.depth[iri] == 0:
+        yield (iri,), ()
+        return
+    for step in sorted(side.steps[iri], key=lambda s: (s.previous, s.predicate, s.source_graph)):
+        for nodes, steps in _chains_to(side, step.previous):
+            yield (*nodes, iri), (*steps, step)
+
+
+def _enumerate(forward: _Side, backward: _Side, meeting: list[str], *, cap: int) -> list[_Chain]:
+    """Up to `cap` source-to-target chains through the meeting nodes, as (nodes, edges-in-path-order)."""
+    chains: list[_Chain] = []
+    for middle in meeting:
+        for head_nodes, head_steps in _chains_to(forward, middle):
+            for tail_nodes, tail_steps in islice(_chains_to(backward, middle), cap):
+                nodes = head_nodes + tuple(reversed(tail_nodes[:-1]))
+                chains.append((nodes, head_steps + tuple(reversed(tail_steps))))
+                if len(chains) >= cap:
+                    return chains
+    return chains
+
+
+def _materialize(kg: KGStore, chains: list[_Chain], degrees: dict[str, int], limit: int) -> list[Path]:
+    """Rank chains, drop repeats of the same nodes and relations, and attach names and labels."""
+
+    def rank(chain: _Chain) -> tuple[int, int, tuple[str, ...], tuple[str, ...]]:
+        nodes, steps = chain
+        return len(steps), sum(degrees.get(iri, 0) for iri in nodes[1:-1]), nodes, tuple(s.predicate for s in steps)
+
+    chosen: list[_Chain] = []
+    seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+    for chain in sorted(chains, key=rank):
+        key = (chain[0], tuple(step.predicate for step in chain[1]))
+        if key not in seen:
+            seen.add(key)
+            chosen.append(chain)
+        if len(chosen) == limit:
+            break
+
+    infos = kg.nodes(iri for nodes, _ in chosen for iri in nodes)
+    relations = kg.relations()
+    return [_path(nodes, steps, infos, relations) for nodes, steps in chosen]
+
+
+def _path(
+    nodes: tuple[str, ...],
+    steps: tuple[_Step, ...],
+    infos: dict[str, NodeInfo],
+    relations: dict[str, RelationInfo],
+) -> Path:
+    path_nodes = tuple(PathNode(iri, infos[iri].name, infos[iri].node_type) for iri in nodes)
+    edges = []
+    for position, step in enumerate(steps):
+        earlier = nodes[position]
+        # A step records the node it came from; in path order that is the earlier node for steps
+        # discovered from the source side, and the later node for those from the target side.
+        stored_from_earlier = step.stored_from_previous if step.previous == earlier else not step.stored_from_previous
+        info = relations.get(step.predicate)
+        relation = info.relation if info else step.predicate
+        display = info.display if info else step.predicate
+        edges.append(PathEdge(step.predicate, relation, display, stored_from_earlier, source_of_graph(step.source_graph)))
+    return Path(path_nodes, tuple(edges))

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Create .venv and install the project with its dev tools. Safe to run again: it only adds what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+# The CPU build of torch first: a plain `torch` requirement would pull gigabytes of CUDA packages.
+.venv/bin/python -m pip install --quiet "torch==2.13.0"
+# `--group dev` needs pip 25.1+ (PEP 735 dependency groups).
+.venv/bin/python -m pip install --quiet -e . --group dev

@@ -1,0 +1,105 @@
+"""Path search on the toy graph, where every right answer is known, and on the shared data."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg_store.paths import Path, find_paths
+from kg_store.store import KGStore
+from kg_store.vocab import node_iri
+
+METFORMIN = node_iri("DrugBank", "DB00331").value
+ASPIRIN = node_iri("DrugBank", "DB00945").value
+LONELY_DRUG = node_iri("DrugBank", "DB99999").value
+T2D = node_iri("MONDO", "5148").value
+ASTHMA = node_iri("MONDO", "4979").value
+LONELY_DISEASE = node_iri("MONDO", "9999").value
+
+
+def assert_edges_exist(kg: KGStore, path: Path) -> None:
+    """Every step of a path is an edge the store holds, in the direction the step says."""
+    for position, edge in enumerate(path.edges):
+        earlier, later = path.nodes[position].iri, path.nodes[position + 1].iri
+        head, tail = (earlier, later) if edge.forward else (later, earlier)
+        assert kg.has_edge(head, edge.predicate, tail, source=edge.source), (head, edge, tail)
+
+
+def test_one_hop_path_is_the_shortest_and_runs_forward(toy: KGStore) -> None:
+    paths = find_paths(toy, [METFORMIN], [T2D])
+    assert len(paths) == 1
+    (path,) = paths
+    assert [node.name for node in path.nodes] == ["Metformin", "type 2 diabetes mellitus"]
+    edge = path.edges[0]
+    assert (edge.relation, edge.display_relation, edge.forward, edge.source) == (
+        "indication",
+        "indication",
+        True,
+        "primekg",
+    )
+    assert_edges_exist(toy, path)
+
+
+def test_reverse_query_reports_the_edge_as_backward(toy: KGStore) -> None:
+    (path,) = find_paths(toy, [T2D], [METFORMIN])
+    assert path.edges[0].forward is False
+    assert str(path) == "type 2 diabetes mellitus ←indication— Metformin"
+
+
+def test_two_hop_path_keeps_each_edge_direction_and_label(toy: KGStore) -> None:
+    (path,) = find_paths(toy, [ASPIRIN], [ASTHMA])
+    assert [node.name for node in path.nodes] == ["Aspirin", "PTGS1", "asthma"]
+    assert [(e.relation, e.display_relation, e.forward) for e in path.edges] == [
+        ("drug_protein", "target", True),
+        ("disease_protein", "associated with", False),
+    ]
+    assert [node.node_type for node in path.nodes] == ["drug", "gene/protein", "disease"]
+    assert_edges_exist(toy, path)
+
+
+def test_max_hops_bounds_the_search(toy: KGStore) -> None:
+    assert find_paths(toy, [ASPIRIN], [ASTHMA], max_hops=1) == []
+    (path,) = find_paths(toy, [LONELY_DRUG], [LONELY_DISEASE], max_hops=3, hub_degree=100)
+    assert path.hops == 3
+    assert find_paths(toy, [LONELY_DRUG], [LONELY_DISEASE], max_hops=2, hub_degree=100) == []
+
+
+def test_hubs_are_not_expanded_through(toy: KGStore) -> None:
+    # HUB1 and HUB2 have 7 and 8 edges; with a cap of 5 neither side may expand through them.
+    assert find_paths(toy, [LONELY_DRUG], [LONELY_DISEASE], hub_degree=5) == []
+    # A hub that both sides reach is still a path: it is met, not expanded.
+    hub1 = node_iri("NCBI", "9001").value
+    (path,) = find_paths(toy, [LONELY_DRUG], [hub1], hub_degree=5)
+    assert path.hops == 1
+
+
+def test_node_sets_and_limit(toy: KGStore) -> None:
+    paths = find_paths(toy, [METFORMIN, ASPIRIN], [T2D, ASTHMA], limit=10)
+    assert {(p.nodes[0].name, p.nodes[-1].name) for p in paths} == {("Metformin", "type 2 diabetes mellitus")}
+    assert len(find_paths(toy, [node_iri("NCBI", "9001").value], [node_iri("NCBI", "9002").value], limit=1)) == 1
+
+
+def test_unknown_and_identical_endpoints_give_no_paths(toy: KGStore) -> None:
+    assert find_paths(toy, ["https://example.org/nothing"], [T2D]) == []
+    assert find_paths(toy, ["not an iri at all"], [T2D]) == []
+    assert find_paths(toy, [T2D], [T2D]) == []
+    assert find_paths(toy, [], [T2D]) == []
+
+
+def test_results_are_deterministic(toy: KGStore) -> None:
+    first = [p.to_json() for p in find_paths(toy, [LONELY_DRUG], [node_iri("NCBI", "8003").value])]
+    again = [p.to_json() for p in find_paths(toy, [LONELY_DRUG], [node_iri("NCBI", "8003").value])]
+    assert first == again
+    assert first
+
+
+@pytest.mark.shared_data
+def test_paths_on_shared_data_are_real_edges_within_max_hops(shared_store: KGStore) -> None:
+    sources = shared_store.resolve("Metformin")
+    targets = shared_store.resolve("type 2 diabetes mellitus")
+    assert sources
+    assert targets
+    paths = find_paths(shared_store, sources, targets, max_hops=3, limit=20)
+    assert paths
+    for path in paths:
+        assert 1 <= path.hops <= 3
+        assert_edges_exist(shared_store, path)
