@@ -73,13 +73,17 @@ def _one(label: str) -> tuple[tuple[str, float], ...]:
 
 
 RELATIONS: tuple[RelationShape, ...] = (
-    RelationShape("anatomy_protein_present", "anatomy", "gene/protein", 3_036_406, _one("expression present")),
+    RelationShape(
+        "anatomy_protein_present", "anatomy", "gene/protein", 3_036_406, _one("expression present")
+    ),
     RelationShape("drug_drug", "drug", "drug", 2_672_628, _one("synergistic interaction")),
     RelationShape("protein_protein", "gene/protein", "gene/protein", 642_150, _one("ppi")),
     RelationShape(
         "disease_phenotype_positive", "disease", "effect/phenotype", 300_634, _one("phenotype present")
     ),
-    RelationShape("bioprocess_protein", "biological_process", "gene/protein", 289_610, _one("interacts with")),
+    RelationShape(
+        "bioprocess_protein", "biological_process", "gene/protein", 289_610, _one("interacts with")
+    ),
     RelationShape("cellcomp_protein", "cellular_component", "gene/protein", 166_804, _one("interacts with")),
     RelationShape("disease_protein", "disease", "gene/protein", 160_822, _one("associated with")),
     RelationShape("molfunc_protein", "molecular_function", "gene/protein", 139_060, _one("interacts with")),

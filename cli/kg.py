@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli.output import fail_on_kg_errors, print_json
@@ -20,7 +20,7 @@ from kg_store import catalog
 from kg_store.build import BuildReport, build_store
 from kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
 from kg_store.store import KGStore
-from kg_store.vocab import NODE_TYPES
+from kg_store.vocab import NODE_TYPES, source_of_node
 
 app = typer.Typer(help="Build the knowledge-graph store and query it: stats, entity linking, paths, SPARQL.")
 err = Console(stderr=True)
@@ -37,7 +37,8 @@ def build(
         list[Path] | None, typer.Option("--primekg", help="PrimeKG kg.csv (or rows of it); repeatable.")
     ] = None,
     primekg_names: Annotated[
-        Path | None, typer.Option("--primekg-names", help="PrimeKG edges by name: head<TAB>RELATION<TAB>tail.")
+        Path | None,
+        typer.Option("--primekg-names", help="PrimeKG edges by name: head<TAB>RELATION<TAB>tail."),
     ] = None,
     hetionet_nodes: Annotated[Path | None, typer.Option(help="Hetionet nodes TSV (id, name, kind).")] = None,
     hetionet_edges: Annotated[Path | None, typer.Option(help="Hetionet SIF edges (.sif or .sif.gz).")] = None,
@@ -70,7 +71,7 @@ def build(
         transient=True,
         disable=as_json,
     ) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_progress(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
@@ -88,18 +89,28 @@ def build(
 def _print_build_summary(store: Path, report: BuildReport) -> None:
     table = Table(title=f"Built {store}  (build {report.build_id[:8]})")
     for column in ("source", "version", "nodes", "edges", "skipped", "seconds"):
-        table.add_column(column, justify="right" if column in {"nodes", "edges", "skipped", "seconds"} else "left")
+        table.add_column(
+            column, justify="right" if column in {"nodes", "edges", "skipped", "seconds"} else "left"
+        )
     for source in report.sources:
         seconds = report.seconds.get(f"load {source.name}", 0.0)
         table.add_row(
-            source.name, source.version, f"{source.nodes:,}", f"{source.edges:,}", f"{source.skipped:,}", f"{seconds}"
+            source.name,
+            source.version,
+            f"{source.nodes:,}",
+            f"{source.edges:,}",
+            f"{source.skipped:,}",
+            f"{seconds}",
         )
-    table.add_row("total", "", f"{report.nodes:,}", f"{report.edges:,}", "", f"{sum(report.seconds.values()):.1f}")
+    table.add_row(
+        "total", "", f"{report.nodes:,}", f"{report.edges:,}", "", f"{sum(report.seconds.values()):.1f}"
+    )
     console = Console()
     console.print(table)
     console.print(
         f"{report.triples:,} triples; {report.dangling_edges:,} edges to undescribed nodes dropped; "
-        f"entity index {'with' if report.embeddings else 'without'} embeddings ({report.seconds.get('index', 0)} s)."
+        f"entity index {'with' if report.embeddings else 'without'} embeddings "
+        f"({report.seconds.get('index', 0)} s)."
     )
     for source in report.sources:
         for example in source.skipped_examples[:5]:
@@ -142,7 +153,9 @@ def link(
 ) -> None:
     """Link a mention to knowledge-graph nodes: exact, synonym, fuzzy and embedding matches, best first."""
     if node_type is not None and node_type not in NODE_TYPES:
-        raise typer.BadParameter(f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type")
+        raise typer.BadParameter(
+            f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type"
+        )
     links = KGStore.open(store).link(text, node_type=node_type, limit=limit)
     if as_json:
         print_json([item.to_json() for item in links])
@@ -183,9 +196,18 @@ def paths(
         return
     if sources and targets and not found_paths:
         err.print(f"No path of at most {max_hops} hops.")
+    console = Console(highlight=False)
     for path in found_paths:
         sources_used = ", ".join(sorted({edge.source for edge in path.edges}))
-        Console().print(f"{path}  [dim]({path.hops} hops; {sources_used})[/dim]")
+        ends = " → ".join(_curie(node.iri) for node in (path.nodes[0], path.nodes[-1]))
+        hops = "1 hop" if path.hops == 1 else f"{path.hops} hops"
+        console.print(f"{path}  [dim]({hops}; {sources_used}; {ends})[/dim]")
+
+
+def _curie(iri: str) -> str:
+    """`omim:154700` for a node IRI: two nodes with one name (OMIM and Orphanet) stay told apart."""
+    minted = source_of_node(iri)
+    return f"{minted[0]}:{minted[1]}" if minted else iri
 
 
 @app.command()
@@ -199,9 +221,9 @@ def sparql(
     result = KGStore.open(store).query(query)
     if isinstance(result, QuerySolutions):
         if as_json:
-            typer.echo(result.serialize(format=QueryResultsFormat.JSON).decode())
+            typer.echo(_serialized(result.serialize(format=QueryResultsFormat.JSON)))
         else:
-            typer.echo(result.serialize(format=QueryResultsFormat.TSV).decode(), nl=False)
+            typer.echo(_serialized(result.serialize(format=QueryResultsFormat.TSV)), nl=False)
     elif isinstance(result, QueryBoolean):
         if as_json:
             print_json({"boolean": bool(result)})
@@ -209,4 +231,9 @@ def sparql(
             typer.echo(str(bool(result)).lower())
     else:
         # CONSTRUCT and DESCRIBE give triples: N-Triples is their plain, line-per-fact form.
-        typer.echo(result.serialize(format=RdfFormat.N_TRIPLES).decode(), nl=False)
+        typer.echo(_serialized(result.serialize(format=RdfFormat.N_TRIPLES)), nl=False)
+
+
+def _serialized(data: bytes | None) -> str:
+    """What `serialize()` wrote when asked for bytes (it returns None only when given a file)."""
+    return (data or b"").decode()

@@ -295,7 +295,7 @@ class EntityIndex:
             result = collection.query(
                 query_embeddings=embed_array([text]),
                 n_results=limit,
-                where={"type": node_type} if node_type else None,
+                where=None if node_type is None else {"type": node_type},
                 include=["metadatas", "distances"],
             )
         except ChromaError as exc:
@@ -303,7 +303,7 @@ class EntityIndex:
         metadatas = (result["metadatas"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
         for metadata, distance in zip(metadatas, distances, strict=True):
-            similarity = 1.0 - float(distance)
+            similarity = min(1.0, 1.0 - float(distance))  # float error can push a twin past 1
             if similarity >= cutoff:
                 name = str(metadata["name"])
                 yield Link(str(metadata["iri"]), name, str(metadata["type"]), similarity, "embedding", name)

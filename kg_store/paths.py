@@ -19,6 +19,7 @@ from itertools import islice
 
 from pyoxigraph import NamedNode
 
+from kg_store.sparql import select
 from kg_store.store import KGStore, NodeInfo, RelationInfo
 from kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
 
@@ -78,7 +79,10 @@ class Path:
 
     def to_json(self) -> dict[str, object]:
         """`{"nodes": [...], "edges": [...]}` as `medreason kg paths --json` prints it."""
-        return {"nodes": [node.to_json() for node in self.nodes], "edges": [edge.to_json() for edge in self.edges]}
+        return {
+            "nodes": [node.to_json() for node in self.nodes],
+            "edges": [edge.to_json() for edge in self.edges],
+        }
 
     def __str__(self) -> str:
         parts = [self.nodes[0].name]
@@ -131,12 +135,14 @@ def find_paths(
         return []
     degrees = {iri: info.degree for iri, info in known.items()}
     endpoints = set(source_set) | set(target_set)
-    forward = _Side({iri: 0 for iri in source_set}, frontier=source_set)
-    backward = _Side({iri: 0 for iri in target_set}, frontier=target_set)
+    forward = _Side(dict.fromkeys(source_set, 0), frontier=source_set)
+    backward = _Side(dict.fromkeys(target_set, 0), frontier=target_set)
 
     meeting: list[str] = []
     while not meeting and forward.level + backward.level < max_hops:
-        side, other = (forward, backward) if len(forward.frontier) <= len(backward.frontier) else (backward, forward)
+        side, other = (
+            (forward, backward) if len(forward.frontier) <= len(backward.frontier) else (backward, forward)
+        )
         expandable = [iri for iri in side.frontier if iri in endpoints or degrees.get(iri, 0) <= hub_degree]
         if not expandable:
             break
@@ -166,7 +172,7 @@ def _expand(kg: KGStore, side: _Side, expandable: list[str], degrees: dict[str, 
               GRAPH {NODES_GRAPH} {{ ?m {DEGREE} ?deg }}
             }}
         """
-        for row in kg.raw.query(sparql):
+        for row in select(kg.raw, sparql):
             reached = row["m"].value
             depth = side.depth.get(reached)
             if depth is not None and depth != next_level:
@@ -223,7 +229,12 @@ def _materialize(kg: KGStore, chains: list[_Chain], degrees: dict[str, int], lim
 
     def rank(chain: _Chain) -> tuple[int, int, tuple[str, ...], tuple[str, ...]]:
         nodes, steps = chain
-        return len(steps), sum(degrees.get(iri, 0) for iri in nodes[1:-1]), nodes, tuple(s.predicate for s in steps)
+        return (
+            len(steps),
+            sum(degrees.get(iri, 0) for iri in nodes[1:-1]),
+            nodes,
+            tuple(s.predicate for s in steps),
+        )
 
     chosen: list[_Chain] = []
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
@@ -252,9 +263,15 @@ def _path(
         earlier = nodes[position]
         # A step records the node it came from; in path order that is the earlier node for steps
         # discovered from the source side, and the later node for those from the target side.
-        stored_from_earlier = step.stored_from_previous if step.previous == earlier else not step.stored_from_previous
+        stored_from_earlier = (
+            step.stored_from_previous if step.previous == earlier else not step.stored_from_previous
+        )
         info = relations.get(step.predicate)
         relation = info.relation if info else step.predicate
         display = info.display if info else step.predicate
-        edges.append(PathEdge(step.predicate, relation, display, stored_from_earlier, source_of_graph(step.source_graph)))
+        edges.append(
+            PathEdge(
+                step.predicate, relation, display, stored_from_earlier, source_of_graph(step.source_graph)
+            )
+        )
     return Path(path_nodes, tuple(edges))

@@ -22,12 +22,14 @@ from pyoxigraph import (
     QuerySolutions,
     QueryTriples,
     Store,
+    Triple,
     Variable,
 )
 
 from kg_store.entity_index import EntityIndex, Link, LinkThresholds
 from kg_store.errors import EntityIndexError, QueryError, ReadOnlyError, StoreNotFoundError
 from kg_store.layout import StoreLayout
+from kg_store.sparql import select, text
 from kg_store.vocab import (
     DEGREE,
     EDGE_GRAPH_PREFIX,
@@ -168,18 +170,23 @@ class KGStore:
         """Run a read-only SPARQL query; updates are refused with `ReadOnlyError`.
 
         Queries see the union of all graphs as their default graph, so `?s ?p ?o` finds edges
-        without naming a graph; `GRAPH ?g` still tells which source an edge came from.
+        without naming a graph; `GRAPH ?g` still tells which source an edge came from. A substituted
+        variable must appear in the SELECT clause (Oxigraph's rule for `substitutions=`).
         """
         if _UPDATE_KEYWORDS.match(sparql):
             raise ReadOnlyError(
                 "SPARQL updates (INSERT, DELETE, LOAD, ...) are refused: the knowledge graph is read-only. "
                 "Send a SELECT, ASK, CONSTRUCT or DESCRIBE query; to change the graph, rebuild it."
             )
-        bound = {Variable(name): value for name, value in (substitutions or {}).items()}
+        bound: dict[Variable, NamedNode | BlankNode | Literal | Triple] = {
+            Variable(name): value for name, value in (substitutions or {}).items()
+        }
         try:
             return self._store.query(sparql, use_default_graph_as_union=True, substitutions=bound or None)
         except SyntaxError as exc:
             raise QueryError(f"Malformed SPARQL query: {exc}") from exc
+        except RuntimeError as exc:
+            raise QueryError(f"The SPARQL query cannot run: {exc}") from exc
         except OSError as exc:
             raise QueryError(f"The SPARQL query failed while reading the store: {exc}") from exc
 
@@ -222,7 +229,7 @@ class KGStore:
             }} GROUP BY ?n ?class ?name ?source ?sid ?degree
         """
         found: dict[str, NodeInfo] = {}
-        for row in self._store.query(sparql):
+        for row in select(self._store, sparql):
             iri = row["n"].value
             if iri in found:
                 continue
@@ -244,7 +251,7 @@ class KGStore:
         if node is None:
             return []
         sparql = f"""
-            SELECT ?p ?m ?g ?fwd WHERE {{
+            SELECT ?n ?p ?m ?g ?fwd WHERE {{
               VALUES ?g {{ {" ".join(str(g) for g in self.edge_graphs)} }}
               {{ GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
               UNION
@@ -253,7 +260,7 @@ class KGStore:
         """
         rows = [
             (row["p"].value, row["m"].value, row["g"].value, row["fwd"].value == "true")
-            for row in self._store.query(sparql, substitutions={Variable("n"): node})
+            for row in select(self._store, sparql, substitutions={Variable("n"): node})
         ]
         others = self.nodes(other for _, other, _, _ in rows)
         relations = self.relations()
@@ -263,7 +270,9 @@ class KGStore:
                 continue
             info = relations.get(predicate, RelationInfo(predicate, predicate))
             result.append(
-                Neighbour(predicate, info.relation, info.display, forward, source_of_graph(graph), others[other])
+                Neighbour(
+                    predicate, info.relation, info.display, forward, source_of_graph(graph), others[other]
+                )
             )
         return result
 
@@ -282,7 +291,7 @@ class KGStore:
                 row["p"].value: RelationInfo(
                     row["name"].value, row["label"].value if row["label"] is not None else row["name"].value
                 )
-                for row in self._store.query(sparql)
+                for row in select(self._store, sparql)
             }
         return self._relations
 
@@ -304,12 +313,19 @@ class KGStore:
         """The entity index built with this store, opened on first use."""
         if self._index is None:
             if self._layout is None:
-                raise EntityIndexError("This store was opened without a directory, so it has no entity index.")
+                raise EntityIndexError(
+                    "This store was opened without a directory, so it has no entity index."
+                )
             self._index = EntityIndex.open(self._layout.index)
         return self._index
 
     def link(
-        self, text: str, *, node_type: str | None = None, limit: int = 10, thresholds: LinkThresholds | None = None
+        self,
+        text: str,
+        *,
+        node_type: str | None = None,
+        limit: int = 10,
+        thresholds: LinkThresholds | None = None,
     ) -> list[Link]:
         """Nodes whose name, synonym or meaning matches `text`, best first."""
         return self.entity_index.link(text, node_type=node_type, limit=limit, thresholds=thresholds)
@@ -336,7 +352,7 @@ class KGStore:
         """The record the build left: sources, versions, checksums, counts and timings."""
         quads = self._store.quads_for_pattern(None, _BUILD_RECORD, None, META_GRAPH)
         for quad in quads:
-            record: dict[str, Any] = json.loads(quad.object.value)
+            record: dict[str, Any] = json.loads(text(quad.object))
             return record
         return {}
 

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("MEDREASON_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("MEDREASON_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 
 @pytest.fixture(autouse=True)
-def offline_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def offline_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reaches a model hub or reads a user's configuration."""
     for name in list(os.environ):
         if name.startswith(("MEDREASON_", "OPENAI_")) and name != "MEDREASON_SHARED_DATA":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    yield
 
 
 @pytest.fixture(scope="session")

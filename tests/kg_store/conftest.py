@@ -35,7 +35,9 @@ def shared_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     sources = [
         catalog.primekg_csv(kg / "primekg/kg_fragments.csv"),
         catalog.primekg_names(kg / "primekg/name_triples.tsv"),
-        catalog.hetionet(kg / "hetionet/hetionet-v1.0-nodes.tsv", kg / "hetionet/hetionet-v1.0-edges-5k.sif.gz"),
+        catalog.hetionet(
+            kg / "hetionet/hetionet-v1.0-nodes.tsv", kg / "hetionet/hetionet-v1.0-edges-5k.sif.gz"
+        ),
         catalog.hpo(),
     ]
     build_store(root / "store", sources, embeddings=False)

@@ -75,7 +75,9 @@ def test_hubs_are_not_expanded_through(toy: KGStore) -> None:
 def test_node_sets_and_limit(toy: KGStore) -> None:
     paths = find_paths(toy, [METFORMIN, ASPIRIN], [T2D, ASTHMA], limit=10)
     assert {(p.nodes[0].name, p.nodes[-1].name) for p in paths} == {("Metformin", "type 2 diabetes mellitus")}
-    assert len(find_paths(toy, [node_iri("NCBI", "9001").value], [node_iri("NCBI", "9002").value], limit=1)) == 1
+    assert (
+        len(find_paths(toy, [node_iri("NCBI", "9001").value], [node_iri("NCBI", "9002").value], limit=1)) == 1
+    )
 
 
 def test_unknown_and_identical_endpoints_give_no_paths(toy: KGStore) -> None:

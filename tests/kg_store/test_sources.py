@@ -102,7 +102,9 @@ def test_hetionet_nodes_map_onto_primekg_types_and_ids(shared_data: Path) -> Non
 
 
 def test_hetionet_edges_use_primekg_relations_and_direction_where_they_match(shared_data: Path) -> None:
-    _, edges, skipped = split(list(read_hetionet_edges(shared_data / "kg/hetionet/hetionet-v1.0-edges-5k.sif.gz")))
+    _, edges, skipped = split(
+        list(read_hetionet_edges(shared_data / "kg/hetionet/hetionet-v1.0-edges-5k.sif.gz"))
+    )
     assert skipped == []
     assert len(edges) == 99_676
     relations = Counter(edge.relation.name for edge in edges)
@@ -204,7 +206,9 @@ def test_name_triples_reuse_nodes_the_build_already_has(tmp_path: Path) -> None:
     tsv = tmp_path / "names.tsv"
     tsv.write_text("hypertension\tINDICATION\tMethyclothiazide\n")
     known = {("Methyclothiazide", "drug"): node_iri("DrugBank", "DB00232")}
-    nodes, edges, _ = split(list(read_primekg_names(tsv, lambda name, node_type: known.get((name, node_type)))))
+    nodes, edges, _ = split(
+        list(read_primekg_names(tsv, lambda name, node_type: known.get((name, node_type))))
+    )
     assert [node.name for node in nodes] == ["hypertension"]
     assert edges[0].head == node_iri("DrugBank", "DB00232")
 

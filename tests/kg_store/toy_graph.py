@@ -1,10 +1,10 @@
 """A small PrimeKG-format graph whose paths are known by heart, for exact path and store tests.
 
-    Metformin --indication--> type 2 diabetes mellitus
-    Metformin --target--> PRKAB1 <--associated with-- type 2 diabetes mellitus
-    Aspirin --target--> PTGS1 <--associated with-- asthma          (two hops, one way only)
-    Lonely drug --target--> HUB1 --ppi-- HUB2 <--associated with-- lonely disease
-    HUB1 and HUB2 each also touch six filler genes, so a hub cap of 5 blocks the 3-hop path.
+Metformin --indication--> type 2 diabetes mellitus
+Metformin --target--> PRKAB1 <--associated with-- type 2 diabetes mellitus
+Aspirin --target--> PTGS1 <--associated with-- asthma          (two hops, one way only)
+Lonely drug --target--> HUB1 --ppi-- HUB2 <--associated with-- lonely disease
+HUB1 and HUB2 each also touch six filler genes, so a hub cap of 5 blocks the 3-hop path.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ NODES = {
     "hub1": ("22", "9001", "gene/protein", "HUB1", "NCBI"),
     "hub2": ("23", "9002", "gene/protein", "HUB2", "NCBI"),
 }
-FILLERS = {f"filler{i}": (str(100 + i), str(8000 + i), "gene/protein", f"FILLER{i}", "NCBI") for i in range(6)}
+FILLERS = {
+    f"filler{i}": (str(100 + i), str(8000 + i), "gene/protein", f"FILLER{i}", "NCBI") for i in range(6)
+}
 
 EDGES = [
     ("indication", "indication", "metformin", "t2d"),

@@ -1,0 +1,130 @@
+"""The `medreason kg` commands as a user or a script runs them: exit codes and JSON-only output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from tests.kg_store.toy_graph import write_toy_csv
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    csv_file = write_toy_csv(root / "kg.csv")
+    code, out, _ = run(
+        "kg",
+        "build",
+        "--store",
+        str(root / "store"),
+        "--primekg",
+        str(csv_file),
+        "--no-hpo",
+        "--no-embeddings",
+        "--json",
+    )
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["nodes"] == 16
+    return root / "store"
+
+
+def test_help_lists_every_kg_command() -> None:
+    code, out, _ = run("kg", "--help")
+    assert code == 0
+    for command in ("build", "stats", "link", "paths", "sparql"):
+        assert command in out
+
+
+def test_stats_json_has_the_contract_keys(store: Path) -> None:
+    code, out, _ = run("kg", "stats", "--store", str(store), "--json")
+    assert code == 0
+    stats = json.loads(out)
+    assert set(stats) == {"triples", "nodes", "edges", "node_types", "relations", "sources"}
+    assert stats["edges"] == 20
+
+
+def test_link_json(store: Path) -> None:
+    code, out, _ = run("kg", "link", "--store", str(store), "--json", "metformin")
+    assert code == 0
+    links = json.loads(out)
+    assert links[0]["name"] == "Metformin"
+    assert set(links[0]) >= {"iri", "name", "type", "score", "method"}
+    code, out, _ = run("kg", "link", "--store", str(store), "--json", "--type", "disease", "metformin")
+    assert code == 0
+    assert all(link["type"] == "disease" for link in json.loads(out))
+
+
+def test_link_rejects_an_unknown_type(store: Path) -> None:
+    code, _, err = run("kg", "link", "--store", str(store), "--type", "spaceship", "x")
+    assert code == 2
+    assert "unknown type 'spaceship'" in err
+
+
+def test_paths_json_by_name_and_by_iri(store: Path) -> None:
+    code, out, _ = run("kg", "paths", "--store", str(store), "--json", "Aspirin", "asthma")
+    assert code == 0
+    (path,) = json.loads(out)
+    assert [node["name"] for node in path["nodes"]] == ["Aspirin", "PTGS1", "asthma"]
+    assert [edge["forward"] for edge in path["edges"]] == [True, False]
+    assert set(path["edges"][0]) >= {"relation", "display_relation", "forward", "source"}
+    iri = path["nodes"][0]["iri"]
+    code, out, _ = run("kg", "paths", "--store", str(store), "--json", "--max-hops", "1", iri, "asthma")
+    assert code == 0
+    assert json.loads(out) == []
+
+
+def test_paths_for_an_unknown_entity_is_empty_not_a_crash(store: Path) -> None:
+    code, out, _ = run("kg", "paths", "--store", str(store), "--json", "zzqx", "asthma")
+    assert code == 0
+    assert json.loads(out) == []
+    code, _, err = run("kg", "paths", "--store", str(store), "zzqx", "asthma")
+    assert code == 0
+    assert "No node matches 'zzqx'" in err
+
+
+def test_sparql_select_ask_and_refused_update(store: Path) -> None:
+    code, out, _ = run(
+        "kg",
+        "sparql",
+        "--store",
+        str(store),
+        "--json",
+        "SELECT ?name WHERE { ?d <http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?name LIMIT 1",
+    )
+    assert code == 0
+    assert json.loads(out)["results"]["bindings"][0]["name"]["value"] == "Aspirin"
+    code, out, _ = run("kg", "sparql", "--store", str(store), "ASK { ?s ?p ?o }")
+    assert (code, out.strip()) == (0, "true")
+    code, _, err = run("kg", "sparql", "--store", str(store), "DELETE WHERE { ?s ?p ?o }")
+    assert code == 1
+    assert "refused" in err
+
+
+def test_missing_store_and_missing_file_are_clear_errors(tmp_path: Path) -> None:
+    code, _, err = run("kg", "stats", "--store", str(tmp_path / "none"))
+    assert code == 1
+    assert "medreason kg build" in err
+    code, _, err = run("kg", "build", "--store", str(tmp_path / "s"), "--primekg", str(tmp_path / "kg.csv"))
+    assert code == 1
+    assert "PrimeKG kg.csv not found" in err
+
+
+def test_build_needs_both_hetionet_files_and_some_source(tmp_path: Path) -> None:
+    code, _, err = run("kg", "build", "--store", str(tmp_path / "s"), "--hetionet-nodes", "n.tsv")
+    assert code == 2
+    assert "both --hetionet-nodes and --hetionet-edges" in err
+    code, _, err = run("kg", "build", "--store", str(tmp_path / "s"), "--no-hpo")
+    assert code == 2
+    assert "No source" in err

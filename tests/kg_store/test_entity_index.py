@@ -1,0 +1,321 @@
+"""The entity linker against a real Chroma collection and the real shipped MiniLM model.
+
+Each index is built once per module: loading the model and torch takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kg_store.embeddings import DIMENSIONS, MiniLMEmbeddingFunction, embed
+from kg_store.entity_index import EntityEntry, EntityIndex, Link, LinkThresholds
+from kg_store.errors import EntityIndexError
+from kg_store.vocab import node_iri
+
+
+def _entry(source: str, local_id: str, name: str, node_type: str, *synonyms: str) -> EntityEntry:
+    return EntityEntry(node_iri(source, local_id).value, name, node_type, synonyms)
+
+
+METFORMIN = _entry("DrugBank", "DB00331", "Metformin", "drug", "Glucophage", "Dimethylbiguanide")
+HYPERTENSION = _entry("MONDO", "5044", "hypertension", "disease", "High blood pressure", "HTN")
+HYPERTENSION_HP = _entry("HPO", "822", "Hypertension", "effect/phenotype", "High blood pressure")
+BREAST_CANCER = _entry("MONDO", "7254", "breast cancer", "disease", "breast carcinoma")
+FEVER = _entry("HPO", "1945", "Fever", "effect/phenotype", "Pyrexia")
+Q_FEVER = _entry("MONDO", "5838", "Q fever", "disease")
+BRCA1 = _entry("NCBI", "672", "BRCA1", "gene/protein", "BRCA1 DNA repair associated")
+
+ENTRIES = [
+    METFORMIN,
+    _entry("DrugBank", "DB00316", "Acetaminophen", "drug", "Paracetamol", "Tylenol"),
+    _entry("DrugBank", "DB00945", "Acetylsalicylic acid", "drug", "Aspirin"),
+    _entry("DrugBank", "DB00722", "Lisinopril", "drug"),
+    _entry("DrugBank", "DB01076", "Atorvastatin", "drug", "Lipitor"),
+    _entry("DrugBank", "DB00682", "Warfarin", "drug", "Coumadin"),
+    _entry("DrugBank", "DB01060", "Amoxicillin", "drug"),
+    _entry("DrugBank", "DB01050", "Ibuprofen", "drug", "Advil"),
+    _entry("DrugBank", "DB00451", "Levothyroxine", "drug", "Synthroid"),
+    HYPERTENSION,
+    _entry("MONDO", "5148", "type 2 diabetes mellitus", "disease", "T2DM", "non-insulin-dependent diabetes"),
+    _entry("MONDO", "5147", "type 1 diabetes mellitus", "disease", "T1DM"),
+    BREAST_CANCER,
+    _entry("MONDO", "5138", "lung carcinoma", "disease"),
+    _entry("MONDO", "4979", "asthma", "disease"),
+    _entry("MONDO", "5068", "myocardial infarction", "disease", "heart attack"),
+    _entry("MONDO", "5300", "chronic kidney disease", "disease", "CKD"),
+    _entry("MONDO", "5420", "hypothyroidism", "disease"),
+    Q_FEVER,
+    _entry("MONDO", "5180", "Parkinson disease", "disease"),
+    _entry("MONDO", "5279", "pulmonary embolism", "disease"),
+    HYPERTENSION_HP,
+    FEVER,
+    _entry("HPO", "2315", "Headache", "effect/phenotype", "Cephalalgia"),
+    _entry("HPO", "12378", "Fatigue", "effect/phenotype", "Tiredness"),
+    _entry("HPO", "3074", "Hyperglycemia", "effect/phenotype", "High blood sugar"),
+    _entry("HPO", "12735", "Cough", "effect/phenotype"),
+    BRCA1,
+    _entry("NCBI", "675", "BRCA2", "gene/protein"),
+    _entry("NCBI", "7157", "TP53", "gene/protein", "tumor protein p53"),
+    _entry("NCBI", "3630", "INS", "gene/protein", "insulin"),
+    _entry("UBERON", "948", "heart", "anatomy"),
+    _entry("UBERON", "2113", "kidney", "anatomy"),
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EntityIndex, list[int]]]:
+    reports: list[int] = []
+    directory = tmp_path_factory.mktemp("linker") / "index"
+    index = EntityIndex.build(directory, ENTRIES, progress=reports.append)
+    yield index, reports
+    index.close()
+
+
+@pytest.fixture(scope="module")
+def index(built: tuple[EntityIndex, list[int]]) -> EntityIndex:
+    return built[0]
+
+
+@pytest.fixture(scope="module")
+def labels_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EntityIndex]:
+    index = EntityIndex.build(tmp_path_factory.mktemp("labels") / "index", ENTRIES, embeddings=False)
+    yield index
+    index.close()
+
+
+def _best(links: list[Link]) -> Link:
+    assert links, "expected at least one link"
+    return links[0]
+
+
+def test_exact_name_scores_one(index: EntityIndex) -> None:
+    link = _best(index.link("metformin"))
+
+    assert (link.iri, link.method, link.score, link.matched) == (METFORMIN.iri, "exact", 1.0, "Metformin")
+
+
+def test_exact_name_ignores_case_and_punctuation(index: EntityIndex) -> None:
+    assert _best(index.link("  Breast-Cancer ")).iri == BREAST_CANCER.iri
+
+
+def test_exact_match_does_not_pull_in_longer_names(index: EntityIndex) -> None:
+    assert [link.iri for link in index.link("fever")] == [FEVER.iri]
+
+
+def test_synonym_links_to_its_node(index: EntityIndex) -> None:
+    link = _best(index.link("Glucophage"))
+
+    assert (link.iri, link.name, link.method, link.matched) == (
+        METFORMIN.iri,
+        "Metformin",
+        "synonym",
+        "Glucophage",
+    )
+
+
+def test_exact_name_outranks_an_equal_synonym_match(index: EntityIndex) -> None:
+    links = index.link("Hypertension")
+
+    assert [(link.iri, link.method) for link in links] == [
+        (HYPERTENSION_HP.iri, "exact"),
+        (HYPERTENSION.iri, "exact"),
+    ]
+
+
+def test_shared_synonym_links_every_node_deterministically(index: EntityIndex) -> None:
+    links = index.link("high blood pressure")
+
+    assert [link.iri for link in links] == [HYPERTENSION_HP.iri, HYPERTENSION.iri]
+    assert {link.method for link in links} == {"synonym"}
+
+
+def test_typo_links_by_fuzzy_match(index: EntityIndex) -> None:
+    link = _best(index.link("metformn"))
+
+    assert (link.iri, link.method) == (METFORMIN.iri, "fuzzy")
+    assert 0.85 <= link.score < 1.0
+
+
+def test_fuzzy_match_ignores_word_order(index: EntityIndex) -> None:
+    link = _best(index.link("diabetes mellitus, type 2"))
+
+    assert (link.name, link.method, link.score) == ("type 2 diabetes mellitus", "fuzzy", 1.0)
+
+
+def test_paraphrase_links_by_embedding(index: EntityIndex) -> None:
+    link = _best(index.link("tumour of the breast"))
+
+    assert (link.iri, link.method, link.matched) == (BREAST_CANCER.iri, "embedding", "breast cancer")
+    assert 0.70 <= link.score < 0.85
+
+
+def test_node_type_filters_every_stage(index: EntityIndex) -> None:
+    exact = index.link("hypertension", node_type="disease")
+    fuzzy = index.link("metformn", node_type="drug")
+    embedded = index.link("tumour of the breast", node_type="gene/protein")
+
+    assert [link.iri for link in exact] == [HYPERTENSION.iri]
+    assert [link.iri for link in fuzzy] == [METFORMIN.iri]
+    assert BREAST_CANCER.iri not in {link.iri for link in embedded}
+    assert {link.node_type for link in embedded} <= {"gene/protein"}
+
+
+@pytest.mark.parametrize("node_type", ["disease", "pathway"])
+def test_node_type_without_a_match_links_to_nothing(index: EntityIndex, node_type: str) -> None:
+    assert index.link("metformin", node_type=node_type) == []
+
+
+def test_raising_the_candidate_threshold_drops_weak_fuzzy_matches(index: EntityIndex) -> None:
+    strict = LinkThresholds(candidate=0.95, accept=0.97)
+
+    assert index.link("metformn", thresholds=strict) == []
+    assert _best(index.link("metformin", thresholds=strict)).method == "exact"
+
+
+def test_accept_threshold_decides_whether_embeddings_are_consulted(index: EntityIndex) -> None:
+    # "lung cancer" spells "lung carcinoma" poorly (0.64) but means it (cosine 0.92).
+    lenient = index.link("lung cancer", thresholds=LinkThresholds(candidate=0.6, accept=0.6))
+    default = index.link("lung cancer")
+
+    assert (_best(lenient).name, _best(lenient).method) == ("lung carcinoma", "fuzzy")
+    assert {link.method for link in lenient} == {"fuzzy"}
+    assert (_best(default).name, _best(default).method) == ("lung carcinoma", "embedding")
+    assert _best(default).score > 0.85
+
+
+def test_thresholds_reject_an_impossible_order() -> None:
+    with pytest.raises(ValueError, match="candidate <= accept"):
+        LinkThresholds(candidate=0.9, accept=0.8)
+
+
+def test_results_are_sorted_and_limited(index: EntityIndex) -> None:
+    links = index.link("diabetes", limit=2, thresholds=LinkThresholds(candidate=0.3, accept=1.0))
+
+    assert len(links) == 2
+    assert [link.sort_key() for link in links] == sorted(link.sort_key() for link in links)
+
+
+def test_limit_below_one_is_refused(index: EntityIndex) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        index.link("metformin", limit=0)
+
+
+def test_unknown_text_links_to_nothing(index: EntityIndex) -> None:
+    assert index.link("xqzvbk wlorp") == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!", "\t\n"])
+def test_empty_text_links_to_nothing(index: EntityIndex, text: str) -> None:
+    assert index.link(text) == []
+
+
+def test_link_json_names_its_fields(index: EntityIndex) -> None:
+    assert _best(index.link("Glucophage")).to_json() == {
+        "iri": METFORMIN.iri,
+        "name": "Metformin",
+        "type": "drug",
+        "score": 1.0,
+        "method": "synonym",
+        "matched": "Glucophage",
+    }
+
+
+def test_build_reports_progress_and_counts(built: tuple[EntityIndex, list[int]]) -> None:
+    index, reports = built
+
+    assert len(index) == len(ENTRIES)
+    assert index.has_embeddings
+    assert reports[-1] == len(ENTRIES)
+    assert reports == sorted(reports)
+
+
+def test_reopened_index_links_the_same(index: EntityIndex) -> None:
+    reopened = EntityIndex.open(index.directory)
+    try:
+        for text in ("metformin", "Glucophage", "metformn", "tumour of the breast", "xqzvbk wlorp"):
+            assert reopened.link(text) == index.link(text)
+    finally:
+        reopened.close()
+
+
+def test_open_without_an_index_says_to_build(tmp_path: Path) -> None:
+    with pytest.raises(EntityIndexError, match=r"run `medreason kg build` first"):
+        EntityIndex.open(tmp_path / "missing")
+
+
+def test_open_an_index_of_another_format_says_to_rebuild(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps({"format": 0}), encoding="utf-8")
+
+    with pytest.raises(EntityIndexError, match="rebuild"):
+        EntityIndex.open(tmp_path)
+
+
+def test_missing_embeddings_surface_as_an_index_error(tmp_path: Path) -> None:
+    EntityIndex.build(tmp_path / "index", [METFORMIN]).close()
+    shutil.rmtree(tmp_path / "index" / "chroma")
+    (tmp_path / "index" / "chroma").mkdir()
+    broken = EntityIndex.open(tmp_path / "index")
+
+    assert _best(broken.link("metformin")).method == "exact"
+    with pytest.raises(EntityIndexError, match="rebuild it with `medreason kg build`"):
+        broken.link("tumour of the breast")
+    broken.close()
+
+
+def test_threads_share_one_index(index: EntityIndex) -> None:
+    mentions = ["metformin", "metformn", "Glucophage", "tumour of the breast", "fever", "xqzvbk wlorp"] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(index.link, mentions))
+
+    assert results == [index.link(text) for text in mentions]
+
+
+def test_build_refuses_a_finished_index(index: EntityIndex) -> None:
+    with pytest.raises(EntityIndexError, match="already holds an entity index"):
+        EntityIndex.build(index.directory, ENTRIES, embeddings=False)
+
+
+def test_entries_sharing_an_iri_merge_their_synonyms(tmp_path: Path) -> None:
+    extra = EntityEntry(FEVER.iri, "Pyrexia of unknown origin", "disease", ("Febrile",))
+
+    merged = EntityIndex.build(tmp_path / "index", [FEVER, extra], embeddings=False)
+
+    assert len(merged) == 1
+    assert _best(merged.link("febrile")).to_json()["name"] == "Fever"
+    merged.close()
+
+
+def test_label_only_index_skips_chroma(labels_only: EntityIndex) -> None:
+    assert not labels_only.has_embeddings
+    assert not (labels_only.directory / "chroma").exists()
+
+
+def test_label_only_index_still_matches_exactly_and_fuzzily(labels_only: EntityIndex) -> None:
+    assert _best(labels_only.link("Glucophage")).method == "synonym"
+    assert _best(labels_only.link("metformn")).iri == METFORMIN.iri
+    assert labels_only.link("tumour of the breast") == []
+
+
+def test_embed_returns_unit_vectors() -> None:
+    vectors = embed(["Metformin", "type 2 diabetes mellitus"])
+
+    assert [len(vector) for vector in vectors] == [DIMENSIONS, DIMENSIONS]
+    assert np.allclose(np.linalg.norm(np.array(vectors), axis=1), 1.0, atol=1e-5)
+
+
+def test_chroma_function_round_trips_its_config() -> None:
+    function = MiniLMEmbeddingFunction()
+    rebuilt = MiniLMEmbeddingFunction.build_from_config(function.get_config())
+
+    assert not function.is_legacy()
+    assert rebuilt.name() == "medreason-minilm"
+    assert np.allclose(function(["Fever"])[0], embed(["Fever"])[0], atol=1e-6)
+    with pytest.raises(ValueError, match="not 'all-MiniLM-L6-v2'"):
+        MiniLMEmbeddingFunction.validate_config({"model": "some-other-model"})
