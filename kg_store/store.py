@@ -213,35 +213,31 @@ class KGStore:
         return found
 
     def _fetch_nodes(self, batch: Sequence[NamedNode]) -> dict[str, NodeInfo]:
+        """The facts of a batch of nodes, with one single-pattern query assembled here.
+
+        A query that joins the facts (type, label, OPTIONAL synonyms, GROUP BY) makes Oxigraph scan
+        every node: 0.5 s for one node on 26K nodes, where this takes 0.3 ms.
+        """
         if not batch:
             return {}
         values = " ".join(map(str, batch))
-        sparql = f"""
-            SELECT ?n ?class ?name ?source ?sid ?degree
-                   (GROUP_CONCAT(?alt; SEPARATOR="\\u001f") AS ?alts)
-            WHERE {{
-              VALUES ?n {{ {values} }}
-              GRAPH {NODES_GRAPH} {{
-                ?n {RDF_TYPE} ?class ; {RDFS_LABEL} ?name ; {SOURCE} ?source ; {SOURCE_ID} ?sid .
-                OPTIONAL {{ ?n {DEGREE} ?degree }}
-                OPTIONAL {{ ?n {SKOS_ALT_LABEL} ?alt }}
-              }}
-            }} GROUP BY ?n ?class ?name ?source ?sid ?degree
-        """
-        found: dict[str, NodeInfo] = {}
+        sparql = f"SELECT ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} GRAPH {NODES_GRAPH} {{ ?n ?p ?o }} }}"
+        facts: dict[str, dict[str, list[str]]] = {}
         for row in select(self._store, sparql):
-            iri = row["n"].value
-            if iri in found:
+            facts.setdefault(text(row["n"]), {}).setdefault(text(row["p"]), []).append(text(row["o"]))
+        found: dict[str, NodeInfo] = {}
+        for iri, by_predicate in facts.items():
+            classes, labels = by_predicate.get(RDF_TYPE.value), by_predicate.get(RDFS_LABEL.value)
+            if not classes or not labels:
                 continue
-            alts = row["alts"].value if row["alts"] is not None else ""
             found[iri] = NodeInfo(
                 iri=iri,
-                name=row["name"].value,
-                node_type=type_of_class(row["class"].value) or row["class"].value,
-                source=row["source"].value,
-                source_id=row["sid"].value,
-                degree=int(row["degree"].value) if row["degree"] is not None else 0,
-                synonyms=tuple(sorted(alt for alt in alts.split("\x1f") if alt)),
+                name=labels[0],
+                node_type=type_of_class(classes[0]) or classes[0],
+                source=by_predicate.get(SOURCE.value, [""])[0],
+                source_id=by_predicate.get(SOURCE_ID.value, [""])[0],
+                degree=int(by_predicate.get(DEGREE.value, ["0"])[0]),
+                synonyms=tuple(sorted(by_predicate.get(SKOS_ALT_LABEL.value, []))),
             )
         return found
 
@@ -250,16 +246,18 @@ class KGStore:
         node = _named(iri)
         if node is None:
             return []
+        # Edge graphs are filtered in the query, not listed: a `VALUES ?g` list makes Oxigraph's
+        # planner join before it scans (see kg_store.paths).
         sparql = f"""
             SELECT ?n ?p ?m ?g ?fwd WHERE {{
-              VALUES ?g {{ {" ".join(str(g) for g in self.edge_graphs)} }}
               {{ GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
               UNION
               {{ GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?fwd) }}
+              FILTER(STRSTARTS(STR(?g), "{EDGE_GRAPH_PREFIX}"))
             }} ORDER BY ?p ?m ?g LIMIT {int(limit)}
         """
         rows = [
-            (row["p"].value, row["m"].value, row["g"].value, row["fwd"].value == "true")
+            (text(row["p"]), text(row["m"]), text(row["g"]), text(row["fwd"]) == "true")
             for row in select(self._store, sparql, substitutions={Variable("n"): node})
         ]
         others = self.nodes(other for _, other, _, _ in rows)
