@@ -64,7 +64,15 @@ def read_primekg_csv(path: Path) -> Iterator[Record]:
 
 
 def _row_problem(row: list[str]) -> str | None:
-    """Why a row cannot be loaded, or None when it can."""
+    """Why a row cannot be loaded, or None when it can (checked first the quick way: 8.1M rows)."""
+    if (
+        len(row) == len(COLUMNS)
+        and row[4] in NODE_TYPES
+        and row[9] in NODE_TYPES
+        and row[0]
+        and "" not in row[2:]
+    ):
+        return None
     if len(row) != len(COLUMNS):
         return f"expected {len(COLUMNS)} columns, found {len(row)}"
     for column, value in zip(COLUMNS, row, strict=True):
