@@ -164,11 +164,12 @@ def link(
         err.print(f"No node matches {text!r}.")
         return
     table = Table()
-    for column in ("score", "method", "type", "name", "iri"):
+    for column in ("score", "method", "matched", "name", "type", "id"):
         table.add_column(column)
     for item in links:
-        table.add_row(f"{item.score:.3f}", item.method, item.node_type, item.name, item.iri)
-    Console().print(table)
+        matched = "" if item.matched == item.name else item.matched
+        table.add_row(f"{item.score:.3f}", item.method, matched, item.name, item.node_type, _curie(item.iri))
+    Console(highlight=False).print(table)
 
 
 @app.command()
