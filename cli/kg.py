@@ -88,10 +88,8 @@ def build(
 
 def _print_build_summary(store: Path, report: BuildReport) -> None:
     table = Table(title=f"Built {store}  (build {report.build_id[:8]})")
-    for column in ("source", "version", "nodes", "edges", "skipped", "seconds"):
-        table.add_column(
-            column, justify="right" if column in {"nodes", "edges", "skipped", "seconds"} else "left"
-        )
+    for column in ("source", "version", "new nodes", "edges read", "lines skipped", "seconds"):
+        table.add_column(column, justify="left" if column in {"source", "version"} else "right")
     for source in report.sources:
         seconds = report.seconds.get(f"load {source.name}", 0.0)
         table.add_row(
@@ -102,9 +100,8 @@ def _print_build_summary(store: Path, report: BuildReport) -> None:
             f"{source.skipped:,}",
             f"{seconds}",
         )
-    table.add_row(
-        "total", "", f"{report.nodes:,}", f"{report.edges:,}", "", f"{sum(report.seconds.values()):.1f}"
-    )
+    total_seconds = f"{sum(report.seconds.values()):.1f}"
+    table.add_row("stored", "", f"{report.nodes:,}", f"{report.edges:,} distinct", "", total_seconds)
     console = Console()
     console.print(table)
     console.print(
