@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import subprocess
@@ -10,6 +9,8 @@ from importlib import metadata
 from pathlib import Path
 
 import psutil
+
+from bench.measure import source_digest
 
 LIBRARIES = (
     "pyoxigraph",
@@ -39,15 +40,6 @@ def machine_info(repo: Path) -> dict[str, object]:
         "kg_store_uncommitted_changes": bool(_git(repo, "status", "--porcelain", "--", "kg_store")),
         "kg_store_source_sha256": source_digest(repo / "kg_store"),
     }
-
-
-def source_digest(package: Path) -> str:
-    """One SHA-256 over a package's Python sources, so a result names the exact code it measured."""
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _version(name: str) -> str | None:

@@ -7,6 +7,7 @@ runner reads back; stdout and stderr stay free for progress.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -21,6 +22,7 @@ from typing import Any
 import psutil
 
 MIB = 1024 * 1024
+KG_STORE = Path(__file__).resolve().parents[1] / "kg_store"
 
 
 def peak_rss_mib() -> float:
@@ -32,7 +34,8 @@ def peak_rss_mib() -> float:
 
 def rss_mib() -> float:
     """The resident memory of this process now."""
-    return round(psutil.Process(os.getpid()).memory_info().rss / MIB, 1)
+    rss: int = psutil.Process(os.getpid()).memory_info().rss
+    return round(rss / MIB, 1)
 
 
 class Stopwatch:
@@ -56,9 +59,28 @@ def timed(into: dict[str, float], key: str) -> Iterator[None]:
         into[key] = round(time.perf_counter() - started, 6)
 
 
+def source_digest(package: Path = KG_STORE) -> str:
+    """One SHA-256 over a package's Python sources, so a result names the exact code it measured."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def write_result(path: Path, result: Mapping[str, Any]) -> None:
-    """Write a step's result with this process's memory figures, atomically."""
-    payload = {**result, "peak_rss_mib": peak_rss_mib(), "rss_mib": rss_mib(), "pid": os.getpid()}
+    """Write a step's result with this process's memory figures and the `kg_store` code digest, atomically.
+
+    The digest is taken when the step ends: `kg_store` may change between the steps of a long run,
+    and a reused step may come from older code, so each result says which code it measured.
+    """
+    payload = {
+        **result,
+        "peak_rss_mib": peak_rss_mib(),
+        "rss_mib": rss_mib(),
+        "pid": os.getpid(),
+        "kg_store_source_sha256": source_digest(),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kg_store.sources.primekg_csv import COLUMNS
+
 NODE_COUNTS: dict[str, int] = {
     "gene/protein": 27_671,
     "drug": 7_957,
@@ -128,18 +130,5 @@ RELATIONS: tuple[RelationShape, ...] = (
 )
 """PrimeKG's 30 relations by row count, largest first (8,100,498 rows in all, rounded to whole edges)."""
 
-KG_COLUMNS = (
-    "relation",
-    "display_relation",
-    "x_index",
-    "x_id",
-    "x_type",
-    "x_name",
-    "x_source",
-    "y_index",
-    "y_id",
-    "y_type",
-    "y_name",
-    "y_source",
-)
-"""The exact 12-column header of PrimeKG's `kg.csv`."""
+KG_COLUMNS = COLUMNS
+"""The exact 12-column header of PrimeKG's `kg.csv`: the one the loader checks."""

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -71,7 +72,7 @@ def hop_agreement(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> d
         elif a == b:
             outcome["same hops"] += 1
         elif a > b:
-            outcome["kg_store longer (a hub skipped)"] += 1
+            outcome["kg_store longer"] += 1
         else:
             outcome["kg_store shorter (a bug)"] += 1
     for nx_pair, mine in zip(theirs, ours, strict=True):
@@ -109,7 +110,8 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
             Row(
                 "data",
                 f"synthetic kg.csv (scale {scale:g})",
-                f"{gen['nodes']:,} nodes, {gen['edges']:,} edges, {gen['rows']:,} rows, {gen['bytes'] / 2**20:,.0f} MiB",
+                f"{gen['nodes']:,} nodes, {gen['edges']:,} edges, {gen['rows']:,} rows, "
+                f"{gen['bytes'] / 2**20:,.0f} MiB",
                 f"written in {gen['seconds']:.1f} s; {gen['nodes_over_2000_edges']:,} nodes > 2,000 edges",
             )
         )
@@ -120,7 +122,7 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
         rows.append(
             Row(
                 "build",
-                "build time (store vs load into networkx)",
+                "build time (store; networkx: load CSV)",
                 _s(ours_s, 1),
                 _s(theirs_s, 1),
                 _x(ratio(theirs_s, ours_s)),
@@ -132,13 +134,14 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
         theirs_m = nx["peak_rss_after_load_mib"] if nx else None
         rows.append(Row("build", "build peak RSS", _mib(ours_m), _mib(theirs_m), _x(ratio(theirs_m, ours_m))))
     if build:
-        stages = ", ".join(f"{k} {v:.1f}s" for k, v in build["stage_seconds"].items())
-        rows.append(Row("build", "build stages (BuildReport.seconds)", stages, ""))
+        stages = ", ".join(f"{k.removeprefix('load ')} {v:.1f} s" for k, v in build["stage_seconds"].items())
+        rows.append(Row("build", "  stages (BuildReport.seconds)", "", stages))
         rows.append(
             Row(
                 "build",
                 "store size on disk",
-                f"{build['store_mib']:,.0f} MiB (oxigraph {build['oxigraph_mib']:,.0f}, index {build['index_mib']:,.0f})",
+                f"{build['store_mib']:,.0f} MiB "
+                f"(oxigraph {build['oxigraph_mib']:,.0f}, index {build['index_mib']:,.0f})",
                 f"{build['triples']:,} triples, {build['edges']:,} edges",
             )
         )
@@ -149,7 +152,7 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
         rows.append(
             Row(
                 "cold start",
-                f"open + first node + first paths (median of {cold['runs'] if cold else 0})",
+                f"cold start, median of {cold['runs'] if cold else 0} (nx: load + 1st query)",
                 _s(ours_c, 3),
                 _s(theirs_c, 1),
                 _x(ratio(theirs_c, ours_c)),
@@ -161,7 +164,7 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
         rows.append(
             Row(
                 "cold start",
-                "  of which open / first node",
+                "  open / + first node (of the above)",
                 f"{cold['median_open_seconds']:.3f} s / {cold['median_open_to_node_seconds']:.3f} s",
                 "",
             )
@@ -169,7 +172,7 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
         rows.append(
             Row(
                 "cold start",
-                "  whole process (interpreter + imports + above)",
+                "  whole process incl. interpreter, imports",
                 _s(cold["median_wall_seconds"], 2),
                 "",
             )
@@ -183,7 +186,7 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
             rows.append(
                 Row(
                     "paths",
-                    f"path search {q} ({n} pairs, ≤ 3 hops)",
+                    f"path search {q} ({n} pairs)",
                     _ms(ours_q),
                     _ms(theirs_q),
                     _x(speedup),
@@ -216,7 +219,7 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
     agreement = derived.get("hop_agreement")
     if agreement:
         same = agreement.get("same hops", 0)
-        longer = agreement.get("kg_store longer (a hub skipped)", 0)
+        longer = agreement.get("kg_store longer", 0)
         missed = agreement.get("only networkx found a path", 0)
         shorter = agreement.get("kg_store shorter (a bug)", 0)
         rows.append(
@@ -233,11 +236,11 @@ def build_rows(steps: dict[str, Any], derived: dict[str, Any], scale: float) -> 
 
 def _link_rows(steps: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
-    for key, label in (("link", "store index"), ("embed_link", "index with embeddings")):
+    for key, label in (("link", "store index"), ("embed_link", "embedding index")):
         link = steps.get(key)
         if not link:
             continue
-        suffix = "" if link["embeddings"] else " (no embeddings)"
+        kind_of_index = "with embeddings" if link["embeddings"] else "no embeddings"
         for part, title in (("exact", "exact names"), ("perturbed", "perturbed mentions")):
             block = link.get(part)
             if not block:
@@ -246,9 +249,10 @@ def _link_rows(steps: dict[str, Any]) -> list[Row]:
             rows.append(
                 Row(
                     "linking",
-                    f"{title}, {label}{suffix}: p50 / p95 (n={block['latency']['n']:,})",
+                    f"{title} p50 / p95, {label}",
                     f"{_ms(p50)} / {_ms(block['latency']['p95_ms'])}",
-                    f"top1 {block['top1']:.1%}, top10 {block['top10']:.1%}",
+                    f"n={block['latency']['n']:,}, {kind_of_index}; top1 {block['top1']:.1%}, "
+                    f"top10 {block['top10']:.1%}",
                     "",
                     f"p50 < {LINK_GOAL_MS:.0f} ms",
                     p50 < LINK_GOAL_MS,
@@ -258,9 +262,9 @@ def _link_rows(steps: dict[str, Any]) -> list[Row]:
             rows.append(
                 Row(
                     "linking",
-                    f"  {kind}: p50 / p95",
+                    f"  {kind.replace('_', ' ')}",
                     f"{_ms(block['latency']['p50_ms'])} / {_ms(block['latency']['p95_ms'])}",
-                    f"top1 {block['top1']:.1%}, top10 {block['top10']:.1%}",
+                    f"n={block['latency']['n']:,}; top1 {block['top1']:.1%}, top10 {block['top10']:.1%}",
                 )
             )
     embed = steps.get("embeddings")
@@ -277,19 +281,19 @@ def _link_rows(steps: dict[str, Any]) -> list[Row]:
 
 
 def render(rows: list[Row], title: str, console: Console | None = None) -> None:
-    """Print the rows as one table."""
-    table = Table(title=title, show_lines=False, expand=False)
-    for column, justify in (
-        ("section", "left"),
-        ("metric", "left"),
-        ("kg_store", "right"),
-        ("networkx / notes", "right"),
-        ("nx ÷ ours", "right"),
-        ("goal", "left"),
-        ("met", "center"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    """Print the rows as one table, a section per group of rows."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("metric", no_wrap=True)
+    table.add_column("kg_store", justify="right", no_wrap=True)
+    table.add_column("networkx / notes", justify="right", no_wrap=True)
+    table.add_column("nx ÷ ours", justify="right", no_wrap=True)
+    table.add_column("goal", no_wrap=True)
+    table.add_column("met", justify="center", no_wrap=True)
+    section = None
     for row in rows:
+        if section is not None and row.section != section:
+            table.add_section()
+        section = row.section
         met = "" if row.met is None else ("yes" if row.met else "NO")
-        table.add_row(row.section, row.metric, row.ours, row.theirs, row.ratio, row.goal, met)
-    (console or Console(width=200)).print(table)
+        table.add_row(row.metric, row.ours, row.theirs, row.ratio, row.goal, met)
+    (console or Console(width=240)).print(table)

@@ -24,6 +24,8 @@ from bench.runner import REPO, run_step
 
 STEPS = ("generate", "pairs", "build", "networkx", "paths", "cold", "link", "embeddings")
 RESULTS = REPO / "bench" / "results"
+USES_KG_STORE = {"pairs", "build", "paths", "cold", "link", "embeddings", "embed_link"}
+"""Steps whose figures depend on the `kg_store` code (networkx and the generator do not)."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -146,22 +148,20 @@ class Bench:
             "bench.steps.link",
             ["--store", store, *link_args, "--seed", str(a.seed), "--out", str(self.out("link"))],
         )
+        index = str(self.embedding_index)
+        self.run(
+            "embeddings",
+            "bench.steps.embed_index",
+            ["--nodes", nodes, "--index", index, "--out", str(self.out("embeddings"))],
+        )
         if "embeddings" in self.selected:
-            index = str(self.embedding_index)
-            self.run(
-                "embeddings",
-                "bench.steps.embed_index",
-                ["--nodes", nodes, "--index", index, "--out", str(self.out("embeddings"))],
-            )
             self.selected.add("embed_link")
-            self.run(
-                "embed_link",
-                "bench.steps.link",
-                ["--index", index, "--nodes", nodes, "--exact", "0", "--mentions", str(a.link_mentions)]
-                + ["--seed", str(a.seed), "--out", str(self.out("embed_link"))],
-            )
-        elif self.out("embed_link").is_file():
-            self.results["embed_link"] = read_json(self.out("embed_link"))
+        self.run(
+            "embed_link",
+            "bench.steps.link",
+            ["--index", index, "--nodes", nodes, "--exact", "0", "--mentions", str(a.link_mentions)]
+            + ["--seed", str(a.seed), "--out", str(self.out("embed_link"))],
+        )
 
     def cold(self) -> None:
         """Several cold starts, each a fresh process; their list is the step's result."""
@@ -186,6 +186,18 @@ class Bench:
         out.write_text(json.dumps(self.results["cold"], indent=1) + "\n", encoding="utf-8")
 
 
+def _stale_steps(steps: dict[str, Any], current: object) -> list[str]:
+    """Steps that use `kg_store` but measured other sources than the current ones (or do not say)."""
+    stale = set()
+    for step, result in steps.items():
+        if step not in USES_KG_STORE:
+            continue
+        for run in result["runs"] if step == "cold" else [result]:
+            if run.get("kg_store_source_sha256") != current:
+                stale.add(step)
+    return sorted(stale)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the selected steps, print the table, write the JSON."""
     args = parse_args(argv)
@@ -201,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if steps.get("paths") and steps.get("networkx"):
         derived["hop_agreement"] = hop_agreement(steps["paths"]["per_pair"], steps["networkx"]["per_pair"])
     rows = build_rows(steps, derived, args.scale)
+    machine = machine_info(REPO)
+    stale = _stale_steps(steps, machine["kg_store_source_sha256"])
     name = args.name or (
         "kg_store" if args.scale == 1.0 and args.csv is None else f"kg_store-scale{args.scale:g}"
     )
@@ -213,9 +227,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "started": started,
         "finished": finished,
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "machine": machine_info(REPO),
+        "machine": machine,
         "summary": [row.to_json() for row in rows],
         "derived": derived,
+        "stale_steps": stale,
         "steps": {step: {**result, "reused": step not in bench.fresh} for step, result in steps.items()},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -226,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     render(rows, title)
     if reused:
         print(f"reused from earlier runs: {', '.join(reused)}")
+    if stale:
+        print(f"measured with other kg_store sources than the current ones: {', '.join(stale)}")
     print(f"networkx loaded with: {steps['networkx']['method']}" if steps.get("networkx") else "")
     print(f"results: {path}")
 

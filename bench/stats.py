@@ -39,7 +39,7 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    """numerator / denominator, or None when either is missing or the denominator is zero."""
+    """The quotient `numerator / denominator`, or None when either is missing or the denominator is zero."""
     if numerator is None or denominator is None or denominator == 0 or math.isnan(numerator):
         return None
     return round(numerator / denominator, 2)

@@ -303,7 +303,8 @@ def _capped_probabilities(weights: FloatArray, draws: int, cap: float) -> FloatA
         if not free.any():
             break
         p[free] = weights[free] / weights[free].sum() * max(0.0, 1.0 - p[fixed].sum())
-    return p / p.sum()
+    normalized: FloatArray = p / p.sum()
+    return normalized
 
 
 def _draw_relation(

@@ -144,8 +144,11 @@ def find_paths(
     meeting: list[str] = []
     while not meeting and forward.level + backward.level < max_hops:
         _learn_degrees(kg, degrees, forward.frontier + backward.frontier)
+        # Each endpoint set is expanded once before either side grows a second layer; after that,
+        # the side with fewer edges in its frontier grows. Otherwise a cheap side can spend the
+        # whole hop budget while a path through a hub next to the other endpoint goes unseen.
         choices = [
-            (sum(degrees[iri] for iri in expandable), position, side, other, expandable)
+            (side.level > 0, sum(degrees[iri] for iri in expandable), position, side, other, expandable)
             for position, (side, other) in enumerate(((forward, backward), (backward, forward)))
             if (
                 expandable := [iri for iri in side.frontier if iri in endpoints or degrees[iri] <= hub_degree]
@@ -153,9 +156,11 @@ def find_paths(
         ]
         if not choices:
             break
-        _, _, side, other, expandable = min(choices, key=lambda choice: choice[:2])
+        *_, side, other, expandable = min(choices, key=lambda choice: choice[:3])
         last_layer = forward.level + backward.level + 1 == max_hops
-        _expand(kg, side, expandable, keep=set(other.frontier) if last_layer else None)
+        # On the last layer a node completes a path if the other side reached it at any depth: a hub
+        # it met one layer earlier and could not expand is still a meeting point.
+        _expand(kg, side, expandable, keep=set(other.depth) if last_layer else None)
         meeting = _meeting_nodes(forward, backward, side, other)
 
     if not meeting:

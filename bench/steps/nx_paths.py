@@ -83,9 +83,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     load_seconds = clock.seconds()
     peak_after_load = peak_rss_mib()
     rss_loaded = rss_mib()
-    log(
-        f"networkx: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges in {load_seconds:.1f}s"
-    )
+    size = f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges"
+    log(f"networkx: {size} in {load_seconds:.1f}s")
 
     results: list[dict[str, object]] = []
     seconds: list[float] = []

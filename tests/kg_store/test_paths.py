@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
+from kg_store import catalog
+from kg_store.build import build_store
 from kg_store.paths import Path, find_paths
 from kg_store.store import KGStore
 from kg_store.vocab import node_iri
+from tests.kg_store.toy_graph import Node, write_csv
 
 METFORMIN = node_iri("DrugBank", "DB00331").value
 ASPIRIN = node_iri("DrugBank", "DB00945").value
@@ -92,6 +97,28 @@ def test_results_are_deterministic(toy: KGStore) -> None:
     again = [p.to_json() for p in find_paths(toy, [LONELY_DRUG], [node_iri("NCBI", "8003").value])]
     assert first == again
     assert first
+
+
+def test_a_hub_met_early_by_the_other_side_still_completes_the_shortest_path(tmp_path: pathlib.Path) -> None:
+    # S - Y - T is the shortest path; Y is a hub (degree 8 > cap 3). S has more edges than T, so
+    # the search grows T first, then S must still be expanded once (it is an endpoint) and meet Y,
+    # which T reached a layer earlier, rather than the 3-hop budget going on T's side alone.
+    nodes: dict[str, Node] = {
+        name: (str(index), str(7000 + index), "gene/protein", name.upper(), "NCBI")
+        for index, name in enumerate(["s", "t", "y", "z", "z1"] + [f"f{i}" for i in range(40)])
+    }
+    ppi = "protein_protein", "ppi"
+    edges = [(*ppi, "s", "y"), (*ppi, "t", "y"), (*ppi, "t", "z"), (*ppi, "z", "z1")]
+    edges += [(*ppi, "y", f"f{i}") for i in range(6)]
+    edges += [(*ppi, "s", f"f{i}") for i in range(10, 20)]
+    edges += [(*ppi, "z1", f"f{i}") for i in range(20, 39)]
+    csv_file = write_csv(tmp_path / "kg.csv", nodes, edges)
+    build_store(tmp_path / "store", [catalog.primekg_csv(csv_file)], embeddings=False)
+    kg = KGStore.open(tmp_path / "store")
+    s, t = node_iri("NCBI", "7000").value, node_iri("NCBI", "7001").value
+    (path,) = find_paths(kg, [s], [t], hub_degree=3)
+    assert [node.name for node in path.nodes] == ["S", "Y", "T"]
+    assert_edges_exist(kg, path)
 
 
 @pytest.mark.shared_data

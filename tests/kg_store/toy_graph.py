@@ -41,11 +41,19 @@ EDGES = [
 ] + [("protein_protein", "ppi", hub, filler) for hub in ("hub1", "hub2") for filler in FILLERS]
 
 
+Node = tuple[str, str, str, str, str]
+"""index, id, type, name, source: the five columns PrimeKG gives each end of a row."""
+
+
 def write_toy_csv(path: Path) -> Path:
-    """Write the toy graph as PrimeKG rows, each edge twice (both directions) as PrimeKG does."""
-    nodes = NODES | FILLERS
+    """Write the toy graph as PrimeKG rows."""
+    return write_csv(path, NODES | FILLERS, EDGES)
+
+
+def write_csv(path: Path, nodes: dict[str, Node], edges: list[tuple[str, str, str, str]]) -> Path:
+    """Write `(relation, display, x, y)` edges as PrimeKG rows, each twice as PrimeKG does."""
     lines = [",".join(COLUMNS)]
-    for relation, display, x, y in EDGES:
+    for relation, display, x, y in edges:
         for a, b in ((x, y), (y, x)):
             lines.append(",".join((relation, display, *nodes[a], *nodes[b])))
     path.write_text("\n".join(lines) + "\n")
