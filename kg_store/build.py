@@ -93,6 +93,11 @@ def build_store(
         raise StoreExistsError(
             f"{directory} already holds a store. Choose another --store, or pass --force to rebuild it."
         )
+    if layout.root.exists() and not layout.exists() and any(layout.root.iterdir()):
+        # --force replaces a store, never a folder of someone's other files.
+        raise StoreExistsError(
+            f"{directory} is a non-empty folder that is not a store. Choose an empty --store."
+        )
     partial = layout.partial()
     shutil.rmtree(partial.root, ignore_errors=True)
     partial.root.mkdir(parents=True)
@@ -129,11 +134,13 @@ def build_store(
     types = Counter(entry.node_type for entry in registry.nodes.values())
     report.node_types = dict(sorted(types.items(), key=lambda item: (-item[1], item[0])))
     report.seconds["degrees"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
     report.nodes = len(registry.nodes)
     report.triples = len(store)
     store.flush()
     store.optimize()
     del store
+    report.seconds["finish"] = round(time.perf_counter() - started, 2)
 
     started = time.perf_counter()
     entries = (
@@ -143,7 +150,7 @@ def build_store(
     total = len(registry.nodes)
     EntityIndex.build(
         partial.index, entries, embeddings=embeddings, progress=lambda done: notify("index", done, total)
-    )
+    ).close()
     report.seconds["index"] = round(time.perf_counter() - started, 2)
 
     _write_record(partial, report)

@@ -122,3 +122,14 @@ def test_building_over_a_store_needs_force(toy_store_dir: Path, tmp_path: Path) 
     build_store(target, [catalog.primekg_csv(csv_file)], embeddings=False, force=True)
     assert KGStore.open(target).stats().nodes == 16
     assert not (tmp_path / "store.partial").exists()
+
+
+def test_a_build_never_replaces_a_folder_that_is_not_a_store(toy_store_dir: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "home"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(StoreExistsError, match="not a store"):
+        build_store(
+            precious, [catalog.primekg_csv(toy_store_dir.parent / "kg.csv")], embeddings=False, force=True
+        )
+    assert (precious / "notes.txt").read_text() == "keep me"
