@@ -28,10 +28,9 @@ from kg_store.layout import StoreLayout
 from kg_store.records import Edge, Node, Skipped, SourceReport
 from kg_store.registry import NodeRegistry
 from kg_store.sources.files import sha256
-from kg_store.sparql import select, text
+from kg_store.sparql import edge_graphs, select, text
 from kg_store.vocab import (
     DEGREE,
-    EDGE_GRAPH_PREFIX,
     EDGE_PREDICATE,
     META_GRAPH,
     NODES_GRAPH,
@@ -206,18 +205,6 @@ def _predicate_quads(edge: Edge) -> Iterator[Quad]:
         yield Quad(predicate, RDFS_SUBPROPERTY_OF, relation.parent_predicate, SCHEMA_GRAPH)
         yield Quad(relation.parent_predicate, RDF_TYPE, EDGE_PREDICATE, SCHEMA_GRAPH)
         yield Quad(relation.parent_predicate, RELATION_NAME, Literal(relation.name), SCHEMA_GRAPH)
-
-
-def edge_graphs(store: Store) -> list[NamedNode]:
-    """The named graphs that hold edges, one per source database."""
-    return sorted(
-        (
-            graph
-            for graph in store.named_graphs()
-            if isinstance(graph, NamedNode) and graph.value.startswith(EDGE_GRAPH_PREFIX)
-        ),
-        key=lambda graph: graph.value,
-    )
 
 
 def _drop_dangling_edges_and_count_degrees(

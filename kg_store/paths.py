@@ -22,7 +22,7 @@ from itertools import islice
 from pyoxigraph import NamedNode
 
 from kg_store.sparql import select, text
-from kg_store.store import KGStore, NodeInfo, RelationInfo
+from kg_store.store import KGStore, NodeInfo
 from kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
 
 DEFAULT_MAX_HOPS = 3
@@ -232,7 +232,7 @@ _Chain = tuple[tuple[str, ...], tuple[_Step, ...]]
 """Node IRIs and, between each pair, the step that links them (as discovered, from either side)."""
 
 
-def _chains_to(side: _Side, iri: str) -> Iterator[tuple[tuple[str, ...], tuple[_Step, ...]]]:
+def _chains_to(side: _Side, iri: str) -> Iterator[_Chain]:
     """Every shortest chain from one of the side's start nodes to `iri`, start node first."""
     if side.depth[iri] == 0:
         yield (iri,), ()
@@ -278,16 +278,10 @@ def _materialize(kg: KGStore, chains: list[_Chain], degrees: dict[str, int], lim
             break
 
     infos = kg.nodes(iri for nodes, _ in chosen for iri in nodes)
-    relations = kg.relations()
-    return [_path(nodes, steps, infos, relations) for nodes, steps in chosen]
+    return [_path(kg, nodes, steps, infos) for nodes, steps in chosen]
 
 
-def _path(
-    nodes: tuple[str, ...],
-    steps: tuple[_Step, ...],
-    infos: dict[str, NodeInfo],
-    relations: dict[str, RelationInfo],
-) -> Path:
+def _path(kg: KGStore, nodes: tuple[str, ...], steps: tuple[_Step, ...], infos: dict[str, NodeInfo]) -> Path:
     path_nodes = tuple(PathNode(iri, infos[iri].name, infos[iri].node_type) for iri in nodes)
     edges = []
     for position, step in enumerate(steps):
@@ -297,12 +291,7 @@ def _path(
         stored_from_earlier = (
             step.stored_from_previous if step.previous == earlier else not step.stored_from_previous
         )
-        info = relations.get(step.predicate)
-        relation = info.relation if info else step.predicate
-        display = info.display if info else step.predicate
-        edges.append(
-            PathEdge(
-                step.predicate, relation, display, stored_from_earlier, source_of_graph(step.source_graph)
-            )
-        )
+        info = kg.relation(step.predicate)
+        source = source_of_graph(step.source_graph)
+        edges.append(PathEdge(step.predicate, info.relation, info.display, stored_from_earlier, source))
     return Path(path_nodes, tuple(edges))

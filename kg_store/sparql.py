@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store, Triple, Variable
 
+from kg_store.vocab import EDGE_GRAPH_PREFIX
+
 Term = NamedNode | BlankNode | Literal | Triple
+
+
+def edge_graphs(store: Store) -> tuple[NamedNode, ...]:
+    """The named graphs that hold edges, one per source database, in IRI order."""
+    return tuple(
+        sorted(
+            (
+                graph
+                for graph in store.named_graphs()
+                if isinstance(graph, NamedNode) and graph.value.startswith(EDGE_GRAPH_PREFIX)
+            ),
+            key=lambda graph: graph.value,
+        )
+    )
 
 
 def select(store: Store, sparql: str, *, substitutions: dict[Variable, Term] | None = None) -> QuerySolutions:

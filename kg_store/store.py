@@ -15,21 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from pyoxigraph import (
-    BlankNode,
-    Literal,
     NamedNode,
     QueryBoolean,
     QuerySolutions,
     QueryTriples,
     Store,
-    Triple,
     Variable,
 )
 
 from kg_store.entity_index import EntityIndex, Link, LinkThresholds
 from kg_store.errors import EntityIndexError, QueryError, ReadOnlyError, StoreNotFoundError
 from kg_store.layout import StoreLayout
-from kg_store.sparql import select, text
+from kg_store.sparql import Term, edge_graphs, select, text
 from kg_store.vocab import (
     DEGREE,
     EDGE_GRAPH_PREFIX,
@@ -46,7 +43,6 @@ from kg_store.vocab import (
     type_of_class,
 )
 
-Term = NamedNode | BlankNode | Literal
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
 _UPDATE_KEYWORDS = re.compile(
@@ -132,16 +128,7 @@ class KGStore:
         self._layout = layout
         self._index: EntityIndex | None = None
         self._relations: dict[str, RelationInfo] | None = None
-        self.edge_graphs: tuple[NamedNode, ...] = tuple(
-            sorted(
-                (
-                    graph
-                    for graph in store.named_graphs()
-                    if isinstance(graph, NamedNode) and graph.value.startswith(EDGE_GRAPH_PREFIX)
-                ),
-                key=lambda graph: graph.value,
-            )
-        )
+        self.edge_graphs = edge_graphs(store)
         """The named graphs holding edges, one per source database."""
 
     @classmethod
@@ -178,9 +165,7 @@ class KGStore:
                 "SPARQL updates (INSERT, DELETE, LOAD, ...) are refused: the knowledge graph is read-only. "
                 "Send a SELECT, ASK, CONSTRUCT or DESCRIBE query; to change the graph, rebuild it."
             )
-        bound: dict[Variable, NamedNode | BlankNode | Literal | Triple] = {
-            Variable(name): value for name, value in (substitutions or {}).items()
-        }
+        bound = {Variable(name): value for name, value in (substitutions or {}).items()}
         try:
             return self._store.query(sparql, use_default_graph_as_union=True, substitutions=bound or None)
         except SyntaxError as exc:
@@ -261,12 +246,11 @@ class KGStore:
             for row in select(self._store, sparql, substitutions={Variable("n"): node})
         ]
         others = self.nodes(other for _, other, _, _ in rows)
-        relations = self.relations()
         result = []
         for predicate, other, graph, forward in rows:
             if other not in others:
                 continue
-            info = relations.get(predicate, RelationInfo(predicate, predicate))
+            info = self.relation(predicate)
             result.append(
                 Neighbour(
                     predicate, info.relation, info.display, forward, source_of_graph(graph), others[other]
@@ -292,6 +276,10 @@ class KGStore:
                 for row in select(self._store, sparql)
             }
         return self._relations
+
+    def relation(self, predicate: str) -> RelationInfo:
+        """The relation name and display label of an edge predicate (the IRI itself if unknown)."""
+        return self.relations().get(predicate) or RelationInfo(predicate, predicate)
 
     def has_edge(self, head: str, predicate: str, tail: str, *, source: str | None = None) -> bool:
         """True when the store holds exactly this directed edge (from this source, if given)."""
