@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: the shared data folder, and an environment that cannot reach a hub."""
+"""Fixtures shared by every test: a clean offline environment, the shared data, and real stores built once."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+
+from kg_store import catalog
+from kg_store.build import build_store
+from kg_store.store import KGStore
+from tests.kg_store.toy_graph import write_toy_csv
 
 SHARED_DATA = Path(
     os.environ.get("MEDREASON_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -28,3 +33,35 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "kg").is_dir():
         pytest.skip(f"needs the shared data folder at {SHARED_DATA} (set MEDREASON_SHARED_DATA to move it)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def toy_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the toy graph (no embeddings: exact and fuzzy linking only)."""
+    root = tmp_path_factory.mktemp("toy")
+    csv_file = write_toy_csv(root / "kg.csv")
+    build_store(root / "store", [catalog.primekg_csv(csv_file)], embeddings=False)
+    return root / "store"
+
+
+@pytest.fixture(scope="session")
+def toy(toy_store_dir: Path) -> KGStore:
+    """The toy store, opened read-only as the server opens it."""
+    return KGStore.open(toy_store_dir)
+
+
+@pytest.fixture(scope="session")
+def shared_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> KGStore:
+    """A store of all the shared KG data plus HPO, without embeddings (those are tested on their own)."""
+    kg = shared_data / "kg"
+    root = tmp_path_factory.mktemp("shared")
+    sources = [
+        catalog.primekg_csv(kg / "primekg/kg_fragments.csv"),
+        catalog.primekg_names(kg / "primekg/name_triples.tsv"),
+        catalog.hetionet(
+            kg / "hetionet/hetionet-v1.0-nodes.tsv", kg / "hetionet/hetionet-v1.0-edges-5k.sif.gz"
+        ),
+        catalog.hpo(),
+    ]
+    build_store(root / "store", sources, embeddings=False)
+    return KGStore.open(root / "store")
