@@ -255,6 +255,41 @@ class EntityIndex:
         kept = [link for link in found.values() if link.score >= thresholds.candidate]
         return sorted(kept, key=Link.sort_key)[:limit]
 
+    def exact_many(self, keys: Iterable[str], *, node_type: str | None = None) -> dict[str, list[Link]]:
+        """The exact name and synonym matches of many normalized labels at once, for gazetteer scans.
+
+        One indexed query for all keys, passed as a single JSON array (`json_each`), so no bound-variable
+        limit applies; calling `link` per key would cost a query each and fall through to fuzzy matching
+        on every miss.
+
+        Args:
+            keys: Labels as `normalize_label` gives them ("marfan syndrome"); duplicates are looked up once.
+            node_type: Only nodes of this type.
+
+        Returns:
+            The keys that match something, each with its links best first (one per node; a name match
+            beats a synonym match). Keys that match nothing are absent.
+
+        Raises:
+            EntityIndexError: The label table is unreadable.
+        """
+        unique = sorted({key for key in keys if key})
+        if not unique:
+            return {}
+        rows = self._query(
+            "SELECT l.key, n.iri, n.name, n.type, l.synonym, l.label FROM labels l"
+            " JOIN nodes n ON n.id = l.node"
+            " WHERE l.key IN (SELECT value FROM json_each(?)) AND (? IS NULL OR l.type = ?)"
+            " ORDER BY l.key, l.synonym, n.iri",
+            (json.dumps(unique), node_type, node_type),
+        )
+        by_key: dict[str, list[Link]] = {}
+        for key, iri, name, kind, synonym, label in rows:
+            link = Link(iri, name, kind, 1.0, "synonym" if synonym else "exact", label)
+            by_key.setdefault(key, []).append(link)
+        merged = {key: _merge_links({}, links) for key, links in by_key.items()}
+        return {key: sorted(links.values(), key=Link.sort_key) for key, links in merged.items()}
+
     def _exact(self, key: str, node_type: str | None) -> dict[str, Link]:
         rows = self._query(
             "SELECT n.iri, n.name, n.type, l.synonym, l.label FROM labels l JOIN nodes n ON n.id = l.node"

@@ -1,1 +1,10 @@
-"""The agent's tools: thin LangChain tools over `kg_store`, every call recorded in the trace."""
+"""The agent's tools: thin LangChain tools over `kg_store`, bound to one store and one run by `KGToolkit`.
+
+    find_entities   gazetteer mentions of KG nodes in a text (`kg_store.mentions`)
+    link_entity     candidates for one mention: exact, synonym, fuzzy, embedding
+    search_paths    shortest KG paths between two sets of entities, with run-stable ids
+    prune_paths     the paths most relevant to the question, by embedding similarity
+    describe_node   one node's facts and its neighbourhood by relation
+
+The agent records every call in its trace (`agent.toolbox`); results here are plain JSON.
+"""

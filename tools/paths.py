@@ -1,0 +1,233 @@
+"""Path tools: search the KG for paths between entities, then rank them against the question.
+
+Every path a run has seen gets an id (`p1`, `p2`, ...) from its `PathRegistry`; the same path found
+twice keeps its first id, so a model can cite paths by id across calls and the agent can fetch the
+`kg_store.paths.Path` behind any id it is given.
+
+Ranking is MedReason's pruning without a model: each path becomes a sentence read off its edges in
+their stored direction ("Marfan syndrome has phenotype Arachnodactyly; ..."), and the cosine between
+that sentence and the question (MiniLM, normalized vectors) is its score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+from kg_store.mentions import find_mentions
+from kg_store.paths import Path, PathEdge, PathNode, find_paths
+from kg_store.store import KGStore
+from tools.entities import qualifiers
+from tools.schemas import JSON, JSONObject
+
+_PHRASES = {
+    "indication": "is indicated for",
+    "contraindication": "is contraindicated in",
+    "off-label use": "is used off-label for",
+    "target": "targets",
+    "enzyme": "is processed by the enzyme",
+    "carrier": "is carried by",
+    "transporter": "is transported by",
+    "binds": "binds",
+    "side effect": "has side effect",
+    "palliates": "palliates",
+    "phenotype present": "has phenotype",
+    "phenotype of": "has phenotype",
+    "phenotype absent": "does not have phenotype",
+    "mode of inheritance": "has inheritance",
+    "clinical course": "has clinical course",
+    "clinical modifier": "has clinical modifier",
+    "past medical history": "has past medical history",
+    "associated with": "is associated with",
+    "is a": "is a",
+    "parent-child": "is related to",
+    "ppi": "interacts with",
+    "covaries": "covaries with",
+    "localizes": "localizes to",
+    "expression present": "expresses",
+    "expression absent": "does not express",
+    "linked to": "is linked to",
+    "synergistic interaction": "interacts with",
+}
+"""How a sentence says each display relation, read from the stored head to the stored tail."""
+
+
+class PathRegistry:
+    """The paths one run has returned, by id; the same path always keeps the id it first got."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Path] = {}
+        self._ids: dict[Path, str] = {}
+
+    def add(self, path: Path) -> str:
+        """The id of `path`, minting the next one (`p1`, `p2`, ...) when it is new."""
+        path_id = self._ids.get(path)
+        if path_id is None:
+            path_id = f"p{len(self._by_id) + 1}"
+            self._ids[path] = path_id
+            self._by_id[path_id] = path
+        return path_id
+
+    def get(self, path_id: str) -> Path | None:
+        """The path with this id, or None."""
+        return self._by_id.get(path_id)
+
+    def __getitem__(self, path_id: str) -> Path:
+        path = self._by_id.get(path_id)
+        if path is None:
+            raise KeyError(f"no path {path_id!r} in this run; ids come from search_paths")
+        return path
+
+    def ids(self) -> list[str]:
+        """Every id so far, in the order they were given."""
+        return list(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def edge_sentence(earlier: PathNode, edge: PathEdge, later: PathNode) -> str:
+    """One edge as a clause, subject first in the edge's stored direction ("Metformin targets PRKAB1")."""
+    head, tail = (earlier, later) if edge.forward else (later, earlier)
+    phrase = _PHRASES.get(edge.display_relation, edge.display_relation.replace("_", " "))
+    return f"{head.name} {phrase} {tail.name}"
+
+
+def path_sentence(path: Path) -> str:
+    """A path as clauses joined by semicolons, in path order."""
+    clauses = (
+        edge_sentence(earlier, edge, later)
+        for earlier, edge, later in zip(path.nodes[:-1], path.edges, path.nodes[1:], strict=True)
+    )
+    return "; ".join(clauses)
+
+
+def search_paths(
+    kg: KGStore,
+    registry: PathRegistry,
+    sources: Sequence[str],
+    targets: Sequence[str],
+    *,
+    max_hops: int,
+    limit: int = 10,
+) -> JSONObject:
+    """Paths between the nodes `sources` and `targets` name, each registered and reported with its id.
+
+    Raises:
+        ValueError: `max_hops` or `limit` is below 1.
+    """
+    if max_hops < 1 or limit < 1:
+        raise ValueError(f"max_hops and limit must be at least 1, got {max_hops} and {limit}")
+    unresolved: list[JSON] = []
+    source_iris = _resolve_all(kg, sources, unresolved)
+    target_iris = _resolve_all(kg, targets, unresolved)
+    result: JSONObject = {"paths": [], "unresolved": unresolved}
+    if not source_iris or not target_iris:
+        side = "sources" if not source_iris else "targets"
+        result["note"] = (
+            f"None of the {side} is a KG node. Pass IRIs from find_entities or link_entity, "
+            "or exact node names."
+        )
+        return result
+    found = find_paths(kg, source_iris, target_iris, max_hops=max_hops, limit=limit)
+    result["paths"] = [path_entry(registry.add(path), path) for path in found]
+    if not found:
+        result["note"] = (
+            f"No path of at most {max_hops} hops joins the sources to the targets. Use describe_node "
+            "to see what an entity connects to, or add more entities (synonyms, related diseases, "
+            "drugs or genes) to either side."
+        )
+    return result
+
+
+def path_entry(path_id: str, path: Path) -> JSONObject:
+    """A path as `search_paths` reports it: id, text, hops, then `Path.to_json()` (nodes and edges)."""
+    entry: JSONObject = {"id": path_id, "text": str(path), "hops": path.hops}
+    # `to_json` is typed loosely (`object` values) but holds strings, booleans and lists of them.
+    entry.update(cast(JSONObject, path.to_json()))
+    return entry
+
+
+def prune_paths(
+    kg: KGStore,
+    registry: PathRegistry,
+    question: str,
+    path_ids: Sequence[str] | None,
+    *,
+    top_k: int,
+) -> JSONObject:
+    """The `top_k` paths most similar in meaning to the question, each with its score and why.
+
+    Raises:
+        ValueError: `top_k` is below 1.
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}")
+    wanted = registry.ids() if path_ids is None else list(dict.fromkeys(path_ids))
+    unknown = [path_id for path_id in wanted if registry.get(path_id) is None]
+    known = [(path_id, registry[path_id]) for path_id in wanted if path_id not in unknown]
+    result: JSONObject = {"paths": []}
+    notes = []
+    if unknown:
+        notes.append(f"Unknown path ids {', '.join(unknown)}: use ids that search_paths returned.")
+    if not known:
+        notes.append("No paths to rank; call search_paths first.")
+        result["note"] = " ".join(notes)
+        return result
+    # Imported here: the embedding module pulls in Chroma and, on first use, torch and the model.
+    from kg_store.embeddings import embed_array
+
+    vectors = embed_array([question] + [path_sentence(path) for _, path in known])
+    similarities = vectors[1:] @ vectors[0]
+    named = _named_in(kg, question)
+    ranked = sorted(
+        (
+            (round(max(0.0, float(similarity)), 4), path.hops, int(path_id[1:]), path_id, path)
+            for (path_id, path), similarity in zip(known, similarities, strict=True)
+        ),
+        key=lambda item: (-item[0], item[1], item[2]),
+    )
+    result["paths"] = [
+        {"id": path_id, "text": str(path), "score": score, "reason": _reason(path, score, named)}
+        for score, _, _, path_id, path in ranked[:top_k]
+    ]
+    result["considered"] = len(known)
+    if notes:
+        result["note"] = " ".join(notes)
+    return result
+
+
+def _resolve_all(kg: KGStore, names: Iterable[str], unresolved: list[JSON]) -> list[str]:
+    iris: list[str] = []
+    for name in names:
+        found = kg.resolve(name)
+        if not found:
+            unresolved.append(name)
+        iris += found
+    return list(dict.fromkeys(iris))
+
+
+def _named_in(kg: KGStore, question: str) -> dict[str, str]:
+    """The nodes the question names (by the gazetteer), each with the words it uses for them."""
+    named: dict[str, str] = {}
+    for mention in find_mentions(kg.entity_index, question, exclude=qualifiers(kg)):
+        for link in mention.links:
+            named.setdefault(link.iri, mention.text)
+    return named
+
+
+def _reason(path: Path, score: float, named: dict[str, str]) -> str:
+    shared = []
+    for node in path.nodes:
+        written = named.get(node.iri)
+        if written is not None:
+            same = written.casefold() == node.name.casefold()
+            shared.append(f"'{node.name}'" if same else f"'{node.name}' (as '{written}')")
+    similarity = f"similarity {score:.2f}"
+    if not shared:
+        return f"names no entity of the question; {similarity}"
+    return f"shares {_join(list(dict.fromkeys(shared)))} with the question; {similarity}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,101 @@
+"""The tools' input schemas, as the model sees them: every field typed, bounded and described.
+
+The LangChain tools validate a model's arguments against these before anything runs; a call that does
+not fit comes back to the model as an error naming the field, rather than reaching the graph. Unknown
+fields are refused (`extra="forbid"`), so a misspelt argument is reported instead of silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal, TypeAlias, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JSON: TypeAlias = str | int | float | bool | None | Sequence["JSON"] | Mapping[str, "JSON"]
+"""A value a tool returns: plain JSON types only."""
+
+JSONObject: TypeAlias = dict[str, JSON]
+"""What every tool returns."""
+
+NodeType = Literal[
+    "drug",
+    "disease",
+    "gene/protein",
+    "effect/phenotype",
+    "anatomy",
+    "biological_process",
+    "molecular_function",
+    "cellular_component",
+    "pathway",
+    "exposure",
+    "pharmacologic_class",
+]
+"""The node types of `kg_store.vocab.NODE_TYPES`, spelled as PrimeKG spells them."""
+
+NODE_TYPE_NAMES: tuple[str, ...] = get_args(NodeType)
+
+MAX_ENTITIES = 50
+MAX_LINKS = 20
+MAX_PATH_ENDS = 20
+MAX_HOPS = 4
+MAX_PATHS = 20
+MAX_TOP_K = 10
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FindEntitiesInput(_Input):
+    """Arguments of `find_entities`."""
+
+    text: str = Field(description="The text to scan: a question, an answer option, a sentence.")
+    limit: int = Field(default=20, ge=1, le=MAX_ENTITIES, description="At most this many distinct entities.")
+
+
+class LinkEntityInput(_Input):
+    """Arguments of `link_entity`."""
+
+    mention: str = Field(description="A name as written, e.g. 'high blood pressure' or 'metformn'.")
+    node_type: NodeType | None = Field(
+        default=None, description="Only nodes of this type; leave it out when unsure."
+    )
+    limit: int = Field(default=5, ge=1, le=MAX_LINKS, description="At most this many candidates.")
+
+
+class SearchPathsInput(_Input):
+    """Arguments of `search_paths`."""
+
+    sources: list[str] = Field(
+        min_length=1,
+        max_length=MAX_PATH_ENDS,
+        description="Node IRIs (best) or exact names on the question side.",
+    )
+    targets: list[str] = Field(
+        min_length=1,
+        max_length=MAX_PATH_ENDS,
+        description="Node IRIs (best) or exact names on the answer side.",
+    )
+    max_hops: int | None = Field(
+        default=None, ge=1, le=MAX_HOPS, description="Longest path in edges; the run's default when left out."
+    )
+    limit: int = Field(default=10, ge=1, le=MAX_PATHS, description="At most this many paths.")
+
+
+class PrunePathsInput(_Input):
+    """Arguments of `prune_paths`."""
+
+    question: str = Field(description="The question the paths should help answer.")
+    path_ids: list[str] | None = Field(
+        default=None, description="Ids from search_paths ('p1', 'p2', ...); every path so far when left out."
+    )
+    top_k: int | None = Field(
+        default=None, ge=1, le=MAX_TOP_K, description="Keep this many; the run's default when left out."
+    )
+
+
+class DescribeNodeInput(_Input):
+    """Arguments of `describe_node`."""
+
+    node: str = Field(description="A node IRI (best) or an exact name.")

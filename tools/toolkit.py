@@ -1,0 +1,179 @@
+"""`KGToolkit`: the five KG tools bound to one store and one run, as methods and as LangChain tools.
+
+The method docstrings are the tools' descriptions: they are written for the model that calls them
+(what the tool does, when to use it, what comes back), and `as_tools` hands them over verbatim, with
+the argument schemas of `tools.schemas`. Expected misses (an unknown name, no path, a bad type) come
+back as results with a note or a hint the model can act on; anything else raises.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, ValidationError
+
+from kg_store.paths import Path
+from kg_store.store import KGStore
+from tools import entities, nodes, paths
+from tools.paths import PathRegistry
+from tools.schemas import (
+    DescribeNodeInput,
+    FindEntitiesInput,
+    JSONObject,
+    LinkEntityInput,
+    PrunePathsInput,
+    SearchPathsInput,
+)
+
+
+class KGToolkit:
+    """The KG tools for one conversation or run; it remembers every path it returned, by id."""
+
+    def __init__(self, kg: KGStore, *, max_hops: int = 3, top_k: int = 3) -> None:
+        """Bind the tools to `kg`, with the run's default path length and number of paths kept.
+
+        Raises:
+            ValueError: `max_hops` or `top_k` is below 1.
+        """
+        if max_hops < 1 or top_k < 1:
+            raise ValueError(f"max_hops and top_k must be at least 1, got {max_hops} and {top_k}")
+        self._kg = kg
+        self._paths = PathRegistry()
+        self.max_hops = max_hops
+        self.top_k = top_k
+
+    @property
+    def kg(self) -> KGStore:
+        """The store the tools read."""
+        return self._kg
+
+    def find_entities(self, text: str, *, limit: int = 20) -> JSONObject:
+        """Find the biomedical entities a text names, each linked to knowledge-graph nodes.
+
+        Use it first, on the question and on each answer option. It reads the text against every KG
+        node name and synonym and returns the longest exact matches, in text order, each distinct
+        mention once: {"entities": [{"mention", "start", "end", "candidates": [{"iri", "name", "type",
+        "score", "method"}, at most 3]}]}. Pass candidate IRIs on to search_paths or describe_node.
+        When nothing is named it returns {"entities": [], "note": ...}: then try link_entity on a key
+        phrase.
+        """
+        return entities.find_entities(self._kg, text, limit=limit)
+
+    def link_entity(self, mention: str, *, node_type: str | None = None, limit: int = 5) -> JSONObject:
+        """Find the KG nodes one mention may mean: exact name, synonym, close spelling, then meaning.
+
+        Use it for a phrase find_entities did not match (a misspelling, a paraphrase, an answer
+        option), optionally only among one node type. Returns {"mention", "candidates": [{"iri", "name",
+        "type", "score", "method"}]} best first; score is 1.0 for exact and synonym matches and lower for
+        fuzzy or embedding ones (trust those below 0.85 less). With no candidate, a note suggests a
+        synonym or a broader term.
+        """
+        return entities.link_entity(self._kg, mention, node_type=node_type, limit=limit)
+
+    def search_paths(
+        self, sources: list[str], targets: list[str], *, max_hops: int | None = None, limit: int = 10
+    ) -> JSONObject:
+        """Find the shortest KG paths from question-side entities to answer-side entities.
+
+        Give node IRIs (from find_entities or link_entity) or exact node names on each side. Returns
+        {"paths": [{"id", "text", "hops", "nodes", "edges"}], "unresolved": [names that matched no
+        node]}, shortest first. "text" reads like "Metformin —target→ PRKAB1 ←associated with— type 2
+        diabetes mellitus": an arrow points the way the KG states the fact. Ids ("p1", "p2", ...) stay
+        the same for the whole run; cite them, and pass them to prune_paths. When no path exists within
+        the hop limit, a note says so: use describe_node or add entities.
+        """
+        return paths.search_paths(
+            self._kg,
+            self._paths,
+            sources,
+            targets,
+            max_hops=self.max_hops if max_hops is None else max_hops,
+            limit=limit,
+        )
+
+    def prune_paths(
+        self, question: str, path_ids: list[str] | None = None, *, top_k: int | None = None
+    ) -> JSONObject:
+        """Rank paths by how relevant they are to the question and keep the best few.
+
+        Use it after search_paths, with the question text and the ids to rank (all paths found so far
+        when left out). Returns {"paths": [{"id", "text", "score", "reason"}]}, best first: score is the
+        meaning similarity (0..1) between the question and the path read as sentences, and reason says
+        which question entities the path contains. Unknown ids are listed in a note.
+        """
+        return paths.prune_paths(
+            self._kg, self._paths, question, path_ids, top_k=self.top_k if top_k is None else top_k
+        )
+
+    def describe_node(self, node: str) -> JSONObject:
+        """Describe one KG node and what it connects to.
+
+        Use it to check that a node is the entity you mean, or to decide where to search when
+        search_paths finds nothing. Returns {"iri", "name", "type", "source", "synonyms", "degree",
+        "neighbours": [{"relation", "direction": "out"|"in", "count", "examples": [names]}]}, biggest
+        groups first; "out" means this node is the subject of the relation. An unknown node gives
+        {"error", "hint"}.
+        """
+        return nodes.describe_node(self._kg, node)
+
+    def path(self, path_id: str) -> Path:
+        """The path behind an id that `search_paths` returned in this run.
+
+        Raises:
+            KeyError: No path has this id in this run.
+        """
+        return self._paths[path_id]
+
+    def as_tools(self) -> list[BaseTool]:
+        """The five tools as LangChain `StructuredTool`s, bound to this toolkit's store and run.
+
+        Arguments are validated against `tools.schemas` first; arguments that do not fit come back as
+        a JSON error naming the field, not as an exception.
+        """
+        bound: list[tuple[str, Callable[..., JSONObject], type[BaseModel]]] = [
+            ("find_entities", self.find_entities, FindEntitiesInput),
+            ("link_entity", self.link_entity, LinkEntityInput),
+            ("search_paths", self.search_paths, SearchPathsInput),
+            ("prune_paths", self.prune_paths, PrunePathsInput),
+            ("describe_node", self.describe_node, DescribeNodeInput),
+        ]
+        return [
+            StructuredTool.from_function(
+                func=method,
+                name=name,
+                description=_description(method),
+                args_schema=schema,
+                handle_validation_error=_invalid_arguments(name),
+            )
+            for name, method, schema in bound
+        ]
+
+
+def _description(method: Callable[..., JSONObject]) -> str:
+    """A method's docstring as a tool description: each paragraph on one line, as a model reads it."""
+    paragraphs = (inspect.getdoc(method) or "").split("\n\n")
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+
+
+def _invalid_arguments(tool: str) -> Callable[[Exception], str]:
+    """What the model reads when its arguments fail the schema: each bad field, and what to do."""
+
+    def explain(exc: Exception) -> str:
+        problems: list[Any] = (
+            [f"{'.'.join(map(str, error['loc'])) or 'arguments'}: {error['msg']}" for error in exc.errors()]
+            if isinstance(exc, ValidationError)
+            else [str(exc)]
+        )
+        return json.dumps(
+            {
+                "error": f"Invalid arguments for {tool}: " + "; ".join(problems),
+                "hint": f"Call {tool} again with arguments that fit its schema.",
+            },
+            ensure_ascii=False,
+        )
+
+    return explain
