@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.output import fail_on_kg_errors, print_json
+from cli.output import fail_cleanly, print_json
 from kg_store import catalog
 from kg_store.build import BuildReport, build_store
 from kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
@@ -30,7 +30,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
 @app.command()
-@fail_on_kg_errors
+@fail_cleanly
 def build(
     store: StoreOption,
     primekg: Annotated[
@@ -117,7 +117,7 @@ def _print_build_summary(store: Path, report: BuildReport) -> None:
 
 
 @app.command()
-@fail_on_kg_errors
+@fail_cleanly
 def stats(store: StoreOption, as_json: JsonOption = False) -> None:
     """Sizes, node types, relations and the sources a store was built from."""
     result = KGStore.open(store).stats()
@@ -138,7 +138,7 @@ def stats(store: StoreOption, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-@fail_on_kg_errors
+@fail_cleanly
 def link(
     text: Annotated[str, typer.Argument(help="A mention to link, e.g. 'type 2 diabetes'.")],
     store: StoreOption,
@@ -170,7 +170,7 @@ def link(
 
 
 @app.command()
-@fail_on_kg_errors
+@fail_cleanly
 def paths(
     source: Annotated[str, typer.Argument(help="A node name or IRI.")],
     target: Annotated[str, typer.Argument(help="A node name or IRI.")],
@@ -209,7 +209,7 @@ def _curie(iri: str) -> str:
 
 
 @app.command()
-@fail_on_kg_errors
+@fail_cleanly
 def sparql(
     query: Annotated[str, typer.Argument(help="A SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")],
     store: StoreOption,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from cli import kg
+from cli import kg, trace
+from cli.ask import ask
 
 app = typer.Typer(
     name="medreason",
@@ -13,6 +14,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(kg.app, name="kg")
+app.add_typer(trace.app, name="trace")
+app.command("ask")(ask)
 
 if __name__ == "__main__":
     app()

@@ -10,6 +10,8 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
+from agent.errors import AgentError
+from agent.traces.errors import TraceError
 from kg_store.errors import KGError
 
 P = ParamSpec("P")
@@ -21,8 +23,12 @@ def print_json(value: object) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-def fail_on_kg_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a `KGError` into its message on standard error and exit code 1, without a traceback.
+EXPECTED_ERRORS = (KGError, AgentError, TraceError)
+"""Failures a user can fix (a missing store, an unreachable model, an unknown trace): message, exit 1."""
+
+
+def fail_cleanly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn an expected error into its message on standard error and exit code 1, without a traceback.
 
     Anything else is a bug and keeps its traceback.
     """
@@ -31,7 +37,7 @@ def fail_on_kg_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except KGError as exc:
+        except EXPECTED_ERRORS as exc:
             Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(code=1) from exc
 

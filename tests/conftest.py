@@ -51,7 +51,7 @@ def toy(toy_store_dir: Path) -> KGStore:
 
 
 @pytest.fixture(scope="session")
-def shared_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> KGStore:
+def shared_store_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store of all the shared KG data plus HPO, without embeddings (those are tested on their own)."""
     kg = shared_data / "kg"
     root = tmp_path_factory.mktemp("shared")
@@ -64,4 +64,10 @@ def shared_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
         catalog.hpo(),
     ]
     build_store(root / "store", sources, embeddings=False)
-    return KGStore.open(root / "store")
+    return root / "store"
+
+
+@pytest.fixture(scope="session")
+def shared_store(shared_store_dir: Path) -> KGStore:
+    """The shared store, opened read-only as the server opens it."""
+    return KGStore.open(shared_store_dir)

@@ -1,0 +1,42 @@
+"""Per-run options and collaborators, handed to every node as LangGraph's runtime context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.llm.backend import ChatBackend, LLMCall
+from agent.toolbox import RecordedToolkit
+from agent.traces.recorder import TraceRecorder
+
+DEFAULT_MAX_HOPS = 3
+DEFAULT_TOP_K = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentContext:
+    """Everything a node needs besides the state: the KG tools, the model (None in `none` mode), the trace.
+
+    Attributes:
+        tools: The KG tools, recording every call in the trace.
+        llm: The chat model for the LLM steps; None runs every step KG-natively.
+        recorder: The trace being written.
+        max_hops: Longest path searched, in edges.
+        top_k: Paths kept per answer side after pruning.
+    """
+
+    tools: RecordedToolkit
+    llm: ChatBackend | None
+    recorder: TraceRecorder
+    max_hops: int = DEFAULT_MAX_HOPS
+    top_k: int = DEFAULT_TOP_K
+
+    def record_llm_call(self, call: LLMCall) -> None:
+        """Pass one LLM call's tokens and duration to the trace (the backends' `on_call` sink)."""
+        self.recorder.llm(
+            call.step,
+            model=call.model,
+            prompt_tokens=call.prompt_tokens,
+            completion_tokens=call.completion_tokens,
+            duration_ms=call.duration_ms,
+            error=call.error,
+        )

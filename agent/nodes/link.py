@@ -1,0 +1,94 @@
+"""Link: each mention to KG nodes.
+
+A mention the gazetteer matched by name or synonym keeps those nodes (one name can be a phenotype and a
+disease at once; both are kept). Any other mention goes to `link_entity` (fuzzy spelling, then meaning)
+and keeps its best candidate when it reaches the accept score. With a model, the mentions whose
+candidates are all inexact are settled in one call that picks among them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent import prompts
+from agent.context import AgentContext
+from agent.state import Entity, Mention, PipelineState
+from kg_store.entity_index import LinkThresholds
+
+MAX_NODES_PER_MENTION = 2
+"""An exact name shared by more nodes than this keeps only the best ones."""
+
+_EXACT = frozenset({"exact", "synonym"})
+
+
+def link(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Entities: mentions linked to nodes, one entry per (side, node)."""
+    context = runtime.context
+    accept = LinkThresholds().accept
+    entities: list[Entity] = []
+    ambiguous: list[tuple[Mention, list[dict[str, Any]]]] = []
+    for mention in state.get("mentions", []):
+        candidates = mention["candidates"]
+        if not candidates:
+            arguments: dict[str, Any] = {"mention": mention["text"]}
+            if mention["node_type"]:
+                arguments["node_type"] = mention["node_type"]
+            candidates = context.tools.call("link_entity", arguments, emit=runtime.stream_writer).get(
+                "candidates", []
+            )
+        exact = [candidate for candidate in candidates if candidate["method"] in _EXACT]
+        if exact:
+            entities += [_entity(mention, candidate) for candidate in exact[:MAX_NODES_PER_MENTION]]
+        elif candidates and context.llm is not None:
+            ambiguous.append((mention, candidates))
+        elif candidates and candidates[0]["score"] >= accept:
+            entities.append(_entity(mention, candidates[0]))
+    if ambiguous:
+        entities += _choose_with_llm(state, context, ambiguous)
+    return {"entities": _unique(entities)}
+
+
+def _entity(mention: Mention, candidate: dict[str, Any]) -> Entity:
+    return Entity(
+        mention=mention["text"],
+        side=mention["side"],
+        iri=candidate["iri"],
+        name=candidate["name"],
+        type=candidate["type"],
+        score=float(candidate["score"]),
+        method=candidate["method"],
+    )
+
+
+def _choose_with_llm(
+    state: PipelineState, context: AgentContext, ambiguous: list[tuple[Mention, list[dict[str, Any]]]]
+) -> list[Entity]:
+    assert context.llm is not None  # noqa: S101 - only called with a model
+    block = prompts.mentions_block([(mention["text"], candidates) for mention, candidates in ambiguous])
+    choices = context.llm.structured(
+        "link",
+        prompts.messages(prompts.CHOOSE_LINKS.format(question=state["question"], mentions_block=block)),
+        prompts.LinkChoices,
+        on_call=context.record_llm_call,
+    )
+    chosen = {choice.mention: choice.iri for choice in choices.choices if choice.iri}
+    entities = []
+    for mention, candidates in ambiguous:
+        by_iri = {candidate["iri"]: candidate for candidate in candidates}
+        iri = chosen.get(mention["text"])
+        if iri in by_iri:
+            entities.append(_entity(mention, by_iri[iri]))
+    return entities
+
+
+def _unique(entities: list[Entity]) -> list[Entity]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for entity in entities:
+        key = (entity["side"], entity["iri"])
+        if key not in seen:
+            seen.add(key)
+            kept.append(entity)
+    return kept

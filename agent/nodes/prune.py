@@ -1,0 +1,67 @@
+"""Prune: keep the top-K paths of each side by relevance to the question.
+
+Without a model, relevance is the meaning of the path's sentences against the question's (`prune_paths`,
+MiniLM). With a model, one call scores every path of every side together (MedReason asks once per
+entity pair), and the top K per side are kept.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent import prompts
+from agent.context import AgentContext
+from agent.state import PipelineState, ScoredPath
+
+
+def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """The kept paths, each with a score in 0..1 and a reason."""
+    context = runtime.context
+    by_side: dict[str, list[ScoredPath]] = defaultdict(list)
+    for path in state.get("paths", []):
+        by_side[path["side"]].append(path)
+    if not by_side:
+        return {"kept": []}
+    if context.llm is not None:
+        return {"kept": _rank_with_llm(state, context, by_side)}
+    kept: list[ScoredPath] = []
+    for side_paths in by_side.values():
+        arguments = {
+            "question": state["question"],
+            "path_ids": [path["id"] for path in side_paths],
+            "top_k": context.top_k,
+        }
+        result = context.tools.call("prune_paths", arguments, emit=runtime.stream_writer)
+        by_id = {path["id"]: path for path in side_paths}
+        for ranked in result.get("paths", []):
+            if ranked["id"] in by_id:
+                kept.append(ScoredPath(**by_id[ranked["id"]], score=ranked["score"], reason=ranked["reason"]))
+    return {"kept": kept}
+
+
+def _rank_with_llm(
+    state: PipelineState, context: AgentContext, by_side: dict[str, list[ScoredPath]]
+) -> list[ScoredPath]:
+    assert context.llm is not None  # noqa: S101 - only called with a model
+    every = [path for side_paths in by_side.values() for path in side_paths]
+    prompt = prompts.RANK_PATHS.format(
+        question_block=prompts.question_block(state["question"], state.get("options")),
+        paths_block=prompts.paths_block(every),
+    )
+    ranking = context.llm.structured(
+        "prune", prompts.messages(prompt), prompts.PathRanking, on_call=context.record_llm_call
+    )
+    scores = {ranked.id: ranked for ranked in ranking.ranking}
+    kept: list[ScoredPath] = []
+    for side_paths in by_side.values():
+        scored = [
+            ScoredPath(**path, score=scores[path["id"]].score, reason=scores[path["id"]].reason)
+            for path in side_paths
+            if path["id"] in scores
+        ]
+        scored.sort(key=lambda path: (-path["score"], path["hops"], path["id"]))
+        kept += scored[: context.top_k]
+    return kept

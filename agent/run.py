@@ -1,0 +1,201 @@
+"""The agent as its callers use it: open once, then `ask` (or `stream`) question after question.
+
+The CLI, datagen and the server all come through `Agent`: it owns the compiled graphs, makes a fresh
+toolkit and trace recorder per question, runs the pipeline or the chat agent, stores the trace, and
+returns an `AgentAnswer` whose JSON is the one `medreason ask --json` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, AgentContext
+from agent.graph import build_chat_agent, build_pipeline
+from agent.llm.backend import ChatBackend
+from agent.llm.settings import LLMSettings
+from agent.toolbox import RecordedToolkit
+from agent.traces.recorder import TraceRecorder
+from agent.traces.store import TraceStore
+from kg_store.store import KGStore
+from tools.toolkit import KGToolkit
+
+Mode = Literal["pipeline", "chat"]
+_PATH_KEYS = ("nodes", "edges")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentAnswer:
+    """An answer with its evidence, as `medreason ask --json` prints it (plus verification)."""
+
+    answer: str
+    answer_idx: str | None
+    reasoning: str
+    paths: list[dict[str, Any]]
+    entities: list[dict[str, Any]]
+    trace_id: str
+    llm: dict[str, Any]
+    verified: bool = False
+    confidence: float | None = None
+    notes: list[str] = field(default_factory=list)
+    path_texts: list[str] = field(default_factory=list)
+    """The kept paths as `A —relation→ B` chains, in the order of `paths`."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The `ask` contract: answer, answer_idx, reasoning, paths, entities, trace_id, llm."""
+        return {
+            "answer": self.answer,
+            "answer_idx": self.answer_idx,
+            "reasoning": self.reasoning,
+            "paths": self.paths,
+            "entities": self.entities,
+            "trace_id": self.trace_id,
+            "llm": self.llm,
+        }
+
+
+class Agent:
+    """The MedReason pipeline and the chat agent over one KG, one LLM backend and one trace file."""
+
+    def __init__(
+        self,
+        kg: KGStore,
+        *,
+        llm: ChatBackend | None,
+        settings: LLMSettings,
+        traces: TraceStore | None,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        top_k: int = DEFAULT_TOP_K,
+    ) -> None:
+        """Wrap opened collaborators; the caller closes them (the store, the backend, the traces)."""
+        self.kg = kg
+        self.llm = llm
+        self.settings = settings
+        self.traces = traces
+        self.max_hops = max_hops
+        self.top_k = top_k
+        self._pipeline = build_pipeline()
+        self._chat = build_chat_agent()
+        self._kg_build = str(kg.build_record().get("build_id") or "") or None
+
+    def ask(
+        self,
+        question: str,
+        options: Mapping[str, str] | None = None,
+        *,
+        mode: Mode = "chat",
+        gold_answer: str | None = None,
+        gold_idx: str | None = None,
+        max_hops: int | None = None,
+        top_k: int | None = None,
+    ) -> AgentAnswer:
+        """Answer one question and store its trace.
+
+        Args:
+            question: The question as asked.
+            options: Lettered options for a multiple-choice question.
+            mode: `chat` (the tool-calling agent) or `pipeline` (MedReason's fixed steps; datagen's).
+            gold_answer: The known answer's text, for datagen: the reasoning explains it.
+            gold_idx: The known answer's option letter, for datagen.
+            max_hops: Longest path searched; the agent's default when None.
+            top_k: Paths kept per option; the agent's default when None.
+        """
+        for event in self.stream(
+            question,
+            options,
+            mode=mode,
+            gold_answer=gold_answer,
+            gold_idx=gold_idx,
+            max_hops=max_hops,
+            top_k=top_k,
+        ):
+            if event["event"] == "answer":
+                answer: AgentAnswer = event["answer"]
+                return answer
+        raise AssertionError("the agent's stream ended without an answer")  # pragma: no cover
+
+    def stream(
+        self,
+        question: str,
+        options: Mapping[str, str] | None = None,
+        *,
+        mode: Mode = "chat",
+        gold_answer: str | None = None,
+        gold_idx: str | None = None,
+        max_hops: int | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Run one question, yielding events as they happen, then `{"event": "answer", "answer": ...}`.
+
+        Events: `{"event": "step", "name"}` when a graph step starts, `tool_call` / `tool_result` around each
+        tool call, `update` with each step's state update. The trace is stored even when a step fails
+        (the error is re-raised after it is written).
+        """
+        question = question.strip()
+        if not question:
+            raise ValueError("The question is empty: ask something.")
+        options = {str(letter).strip().upper(): str(text) for letter, text in (options or {}).items()}
+        inputs: dict[str, Any] = {"question": question, "options": options, "mode": mode}
+        if gold_answer is not None or gold_idx is not None:
+            inputs |= {"gold_answer": gold_answer, "gold_idx": gold_idx}
+        recorder = TraceRecorder(
+            kind=mode, inputs=inputs, kg_build=self._kg_build, llm=self.settings.describe()
+        )
+        context = AgentContext(
+            tools=RecordedToolkit(
+                KGToolkit(self.kg, max_hops=max_hops or self.max_hops, top_k=top_k or self.top_k), recorder
+            ),
+            llm=self.llm,
+            recorder=recorder,
+            max_hops=max_hops or self.max_hops,
+            top_k=top_k or self.top_k,
+        )
+        state: dict[str, Any] = {"question": question, "options": options}
+        if mode == "pipeline":
+            state |= {"gold_answer": gold_answer, "gold_idx": gold_idx}
+        graph: Any = self._pipeline if mode == "pipeline" else self._chat
+        final: dict[str, Any] = dict(state)
+        try:
+            for kind, chunk in graph.stream(state, context=context, stream_mode=["custom", "updates"]):
+                if kind == "custom":
+                    yield chunk
+                    continue
+                for step, update in chunk.items():
+                    final |= update or {}
+                    yield {"event": "update", "name": step, "update": update}
+        except BaseException as exc:
+            self._store(recorder.finish({"question": question}, error=f"{type(exc).__name__}: {exc}"))
+            raise
+        answer = self._answer(final, recorder)
+        self._store(recorder.finish(answer.to_json() | {"verified": answer.verified}))
+        yield {"event": "answer", "answer": answer}
+
+    def _answer(self, final: Mapping[str, Any], recorder: TraceRecorder) -> AgentAnswer:
+        kept = list(final.get("kept", []))
+        letter = final.get("answer_idx")
+        evidence = [path for path in kept if _is_evidence(path, letter)] or kept
+        evidence.sort(key=lambda path: (-path.get("score", 0.0), path["hops"], path["id"]))
+        usage = recorder.usage.to_json()
+        return AgentAnswer(
+            answer=str(final.get("answer", "")),
+            answer_idx=letter,
+            reasoning=str(final.get("reasoning", "")),
+            paths=[{key: path[key] for key in _PATH_KEYS} for path in evidence],
+            entities=[dict(entity) for entity in final.get("entities", [])],
+            trace_id=recorder.trace_id,
+            llm={**self.settings.describe(), **usage},
+            verified=bool(final.get("verified", False)),
+            confidence=final.get("confidence"),
+            notes=list(final.get("notes", [])),
+            path_texts=[path["text"] for path in evidence],
+        )
+
+    def _store(self, trace: Any) -> None:
+        if self.traces is not None:
+            self.traces.append(trace)
+
+
+def _is_evidence(path: Mapping[str, Any], letter: str | None) -> bool:
+    """A path supports the answer: it reaches the chosen option, or (no options) any side."""
+    return letter is None or path["side"] == f"option:{letter}"

@@ -1,0 +1,82 @@
+"""What flows between the graph's steps: plain JSON-shaped dicts, so every update can go into a trace as is.
+
+A question has sides. The question's own entities are on side `question`; each option's on side
+`option:<letter>`; in datagen, where the gold answer is known but options may not be, the answer's are on
+side `answer`. Paths always run from the question side to one other side, so each path says which
+option it is evidence for.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+QUESTION = "question"
+ANSWER = "answer"
+
+
+def option_side(letter: str) -> str:
+    """The side of an option's entities: `option:B`."""
+    return f"option:{letter}"
+
+
+def side_letter(side: str) -> str | None:
+    """The option letter of a side, or None for the question or answer side."""
+    return side.split(":", 1)[1] if side.startswith("option:") else None
+
+
+class Mention(TypedDict):
+    """Words of the question or an option that name something, with the types or nodes already seen."""
+
+    text: str
+    side: str
+    node_type: str | None
+    candidates: list[dict[str, Any]]
+    """Exact or synonym matches found while extracting; empty when the mention still needs linking."""
+
+
+class Entity(TypedDict):
+    """A mention linked to one KG node."""
+
+    mention: str
+    side: str
+    iri: str
+    name: str
+    type: str
+    score: float
+    method: str
+
+
+class ScoredPath(TypedDict, total=False):
+    """A KG path from a question entity to an entity of `side` (as `kg paths --json`), plus scores."""
+
+    id: str
+    side: str
+    text: str
+    hops: int
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    score: float
+    reason: str
+
+
+class PipelineState(TypedDict, total=False):
+    """The MedReason pipeline's state: inputs first, then what each step adds."""
+
+    question: str
+    options: dict[str, str]
+    gold_answer: str | None
+    """The gold answer's text (datagen); None when answering live."""
+    gold_idx: str | None
+    """The gold option letter (datagen, multiple choice)."""
+
+    mentions: list[Mention]
+    entities: list[Entity]
+    paths: list[ScoredPath]
+    kept: list[ScoredPath]
+    option_scores: dict[str, float]
+    reasoning: str
+    answer: str
+    answer_idx: str | None
+    verified: bool
+    confidence: float
+    notes: list[str]

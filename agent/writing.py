@@ -1,0 +1,133 @@
+"""Chains of thought written from KG paths, in MedReason's layout, and the answer read back out of them.
+
+The `none` backend has no language model, so its reasoning is the paths themselves put into sentences:
+every sentence is one stored edge, which makes the text faithful by construction. The layout is the
+one MedReason's training data uses, so datagen output looks the same whichever backend wrote it:
+
+    Finding reasoning paths:
+    1. Marfan syndrome —phenotype present→ Arachnodactyly
+    Reasoning Process:
+    ...
+    Conclusion:
+    The answer is B. Arachnodactyly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agent.state import ScoredPath
+
+_PHRASES: dict[str, str] = {
+    "indication": "is indicated for",
+    "contraindication": "is contraindicated in",
+    "off-label use": "has an off-label use for",
+    "target": "targets",
+    "enzyme": "is metabolized by",
+    "transporter": "is transported by",
+    "carrier": "is carried by",
+    "side effect": "has the side effect",
+    "phenotype present": "presents with",
+    "phenotype absent": "does not present with",
+    "associated with": "is associated with",
+    "parent-child": "is a kind of",
+    "linked to": "is linked to",
+    "interacts with": "interacts with",
+    "synergistic interaction": "interacts synergistically with",
+    "ppi": "interacts (protein-protein) with",
+    "expression present": "is expressed in",
+    "expression absent": "is not expressed in",
+}
+"""How a display relation reads between its head and its tail; others read as `head [relation] tail`."""
+
+_CONCLUSION = re.compile(r"Conclusion:\s*(.+)", re.DOTALL)
+_ANSWER_LETTER = re.compile(r"\banswer is:?\s*\(?([A-J])\b[).:]?", re.IGNORECASE)
+
+
+def edge_sentence(path: ScoredPath, index: int) -> str:
+    """Edge `index` of a path as a sentence in its stored direction: "Metformin is indicated for X"."""
+    edge = path["edges"][index]
+    left, right = path["nodes"][index]["name"], path["nodes"][index + 1]["name"]
+    head, tail = (left, right) if edge["forward"] else (right, left)
+    display = str(edge["display_relation"] or edge["relation"]).replace("_", " ")
+    phrase = _PHRASES.get(display, f"[{display}]")
+    return f"{head} {phrase} {tail}"
+
+
+def path_sentences(path: ScoredPath) -> list[str]:
+    """Every edge of a path as a sentence, in path order."""
+    return [edge_sentence(path, index) for index in range(len(path["edges"]))]
+
+
+def write_reasoning(
+    *,
+    question_entities: Sequence[str],
+    evidence: Sequence[ScoredPath],
+    answer_idx: str | None,
+    answer: str,
+    option_scores: Mapping[str, float] | None = None,
+    option_paths: Mapping[str, int] | None = None,
+) -> str:
+    """A chain of thought that follows `evidence` from the question's entities to the answer.
+
+    Args:
+        question_entities: Names of the KG nodes linked in the question.
+        evidence: The kept paths for the answer, best first.
+        answer_idx: The option letter, or None for a free-text answer.
+        answer: The answer's text.
+        option_scores: Each option's evidence score, to say why the others lost.
+        option_paths: How many paths reached each option.
+    """
+    lines = ["Finding reasoning paths:"]
+    if evidence:
+        lines += [f"{number}. {path['text']}" for number, path in enumerate(evidence, start=1)]
+    else:
+        lines.append("No path in the knowledge graph connects the question to the answer.")
+    lines += ["", "Reasoning Process:"]
+    if question_entities:
+        lines.append(f"The question mentions {_join(question_entities)}.")
+    for number, path in enumerate(evidence, start=1):
+        sentences = path_sentences(path)
+        lines.append(
+            f"Path {number} ({path['hops']} step{'s' if path['hops'] > 1 else ''}): "
+            + "; ".join(sentences)
+            + "."
+        )
+    if option_scores:
+        ranked = sorted(option_scores.items(), key=lambda item: (-item[1], item[0]))
+        counts = option_paths or {}
+        summary = ", ".join(
+            f"{letter} {score:.2f} ({counts.get(letter, 0)} path{'s' if counts.get(letter, 0) != 1 else ''})"
+            for letter, score in ranked
+        )
+        lines.append(f"Evidence score per option (relevance / hops over the kept paths): {summary}.")
+    if not evidence:
+        lines.append(
+            "Without a connecting path the knowledge graph gives no support for any option; "
+            "the answer is the closest match in meaning, and it is uncertain."
+        )
+    lines += ["", "Conclusion:", conclusion(answer_idx, answer)]
+    return "\n".join(lines)
+
+
+def conclusion(answer_idx: str | None, answer: str) -> str:
+    """`The answer is B. Arachnodactyly.` (or the text alone for a free question)."""
+    return f"The answer is {answer_idx}. {answer}." if answer_idx else f"The answer is {answer}."
+
+
+def read_answer_letter(reasoning: str, options: Mapping[str, Any]) -> str | None:
+    """The option letter a reasoning concludes with, strictly: `answer is X` in its conclusion, else None."""
+    found = _CONCLUSION.search(reasoning)
+    tail = found.group(1) if found else reasoning
+    letters = [match.group(1).upper() for match in _ANSWER_LETTER.finditer(tail)]
+    letters = [letter for letter in letters if letter in options]
+    return letters[-1] if letters else None
+
+
+def _join(names: Sequence[str]) -> str:
+    names = list({name.lower(): name for name in reversed(names)}.values())[::-1]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

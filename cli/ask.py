@@ -1,0 +1,142 @@
+"""`medreason ask`: answer one question with KG evidence, printing the paths, the reasoning and the trace id.
+
+Without `--json` the agent's steps and tool calls are shown on standard error as they happen; with
+`--json` standard output carries exactly one JSON object:
+`{"answer", "answer_idx", "reasoning", "paths", "entities", "trace_id", "llm"}`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from agent.llm.backend import open_backend
+from agent.llm.settings import LLMSettings
+from agent.run import Agent, AgentAnswer, Mode
+from agent.traces.store import TraceStore
+from cli.output import fail_cleanly, print_json
+from kg_store.store import KGStore
+
+err = Console(stderr=True, highlight=False)
+
+
+@fail_cleanly
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
+    options: Annotated[
+        str | None,
+        typer.Option("--options", help='Multiple choice: a JSON object, e.g. \'{"A": "...", "B": "..."}\'.'),
+    ] = None,
+    llm: Annotated[
+        str | None, typer.Option("--llm", help="none, openai or local (default: $MEDREASON_LLM, else none).")
+    ] = None,
+    mode: Annotated[
+        str,
+        typer.Option("--mode", help="chat (the tool-calling agent) or pipeline (MedReason's fixed steps)."),
+    ] = "chat",
+    max_hops: Annotated[int, typer.Option(min=1, max=5, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
+    top_k: Annotated[int, typer.Option(min=1, max=20, help="Paths kept per option.")] = DEFAULT_TOP_K,
+    traces: Annotated[
+        Path | None,
+        typer.Option("--traces", help="Trace file (default: $MEDREASON_TRACES, else the user data dir)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+) -> None:
+    """Answer a medical question from the knowledge graph, with its thinking paths as evidence."""
+    if mode not in ("chat", "pipeline"):
+        raise typer.BadParameter("--mode must be chat or pipeline.")
+    parsed = _parse_options(options)
+    settings = LLMSettings.from_env(backend=llm)
+    kg = KGStore.open(store)
+    with TraceStore.open(traces) as trace_store, _backend(settings) as backend:
+        agent = Agent(kg, llm=backend, settings=settings, traces=trace_store, max_hops=max_hops, top_k=top_k)
+        answer = None
+        for event in agent.stream(question, parsed, mode=_mode(mode)):
+            if event["event"] == "answer":
+                answer = event["answer"]
+            elif not as_json:
+                _show_progress(event)
+    assert answer is not None  # noqa: S101 - the stream always ends with the answer
+    if as_json:
+        print_json(answer.to_json())
+    else:
+        _show(answer)
+
+
+def _mode(mode: str) -> Mode:
+    return "pipeline" if mode == "pipeline" else "chat"
+
+
+class _backend:
+    """`open_backend` as a context manager that also accepts `none` (no backend to close)."""
+
+    def __init__(self, settings: LLMSettings) -> None:
+        self._settings = settings
+        self._backend: Any = None
+
+    def __enter__(self) -> Any:
+        self._backend = open_backend(self._settings)
+        return self._backend
+
+    def __exit__(self, *_: object) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+
+def _parse_options(text: str | None) -> dict[str, str] | None:
+    if text is None:
+        return None
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(
+            f'--options must be a JSON object like {{"A": "...", "B": "..."}}: {exc}'
+        ) from exc
+    if (
+        not isinstance(parsed, dict)
+        or not parsed
+        or not all(isinstance(value, str) for value in parsed.values())
+    ):
+        raise typer.BadParameter(
+            '--options must be a non-empty JSON object of letter → text, like {"A": "Aspirin"}.'
+        )
+    return {str(letter): value for letter, value in parsed.items()}
+
+
+def _show_progress(event: dict[str, Any]) -> None:
+    if event["event"] == "step":
+        err.print(f"[bold]• {event['name']}[/bold]")
+    elif event["event"] == "tool_call":
+        arguments = json.dumps(event["arguments"], ensure_ascii=False)
+        err.print(f"  [dim]→ {event['name']}({arguments[:100]}{'…' if len(arguments) > 100 else ''})[/dim]")
+
+
+def _show(answer: AgentAnswer) -> None:
+    console = Console(highlight=False)
+    letter = f"{answer.answer_idx}. " if answer.answer_idx else ""
+    console.print(f"[bold]Answer:[/bold] {letter}{answer.answer}")
+    console.print(
+        f"[dim]verified: {'yes' if answer.verified else 'no'}"
+        + (f"; confidence {answer.confidence:.2f}" if answer.confidence is not None else "")
+        + "[/dim]"
+    )
+    if answer.path_texts:
+        console.print("\n[bold]Thinking paths[/bold]")
+        for text in answer.path_texts:
+            console.print(f"  {text}")
+    else:
+        console.print("\n[dim]No KG path supports this answer.[/dim]")
+    console.print(f"\n[bold]Reasoning[/bold]\n{answer.reasoning}")
+    if answer.notes:
+        console.print("\n[dim]" + "; ".join(answer.notes) + "[/dim]")
+    calls = answer.llm.get("calls", 0)
+    console.print(
+        f"\n[dim]trace {answer.trace_id} (LLM: {answer.llm.get('backend')}, {calls} calls) — "
+        f"`medreason trace show {answer.trace_id[:12]}`[/dim]"
+    )

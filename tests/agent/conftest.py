@@ -1,0 +1,37 @@
+"""An agent over the shared store with no language model, writing traces to a temporary file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.llm.settings import LLMSettings
+from agent.run import Agent
+from agent.traces.store import TraceStore
+from kg_store.store import KGStore
+
+
+@pytest.fixture
+def trace_store(tmp_path: Path) -> Iterator[TraceStore]:
+    """An empty trace file."""
+    with TraceStore.open(tmp_path / "traces.sqlite") as store:
+        yield store
+
+
+@pytest.fixture
+def kg_agent(shared_store: KGStore, trace_store: TraceStore) -> Agent:
+    """The agent in `none` mode over all the shared KG data plus HPO."""
+    return Agent(shared_store, llm=None, settings=LLMSettings(), traces=trace_store)
+
+
+@pytest.fixture(scope="session")
+def medqa(shared_data: Path) -> dict[str, dict[str, Any]]:
+    """MIRAGE's MedQA questions by id."""
+    questions: dict[str, dict[str, Any]] = json.loads((shared_data / "qa/mirage_benchmark.json").read_text())[
+        "medqa"
+    ]
+    return questions

@@ -1,0 +1,76 @@
+"""Reasoning written from paths: the MedReason layout, one sentence per stored edge, a strict read-back."""
+
+from __future__ import annotations
+
+from agent.state import ScoredPath
+from agent.writing import edge_sentence, read_answer_letter, write_reasoning
+
+MARFAN = ScoredPath(
+    id="p1",
+    side="option:B",
+    text="Marfan syndrome —phenotype present→ Arachnodactyly",
+    hops=1,
+    nodes=[
+        {"iri": "urn:a", "name": "Marfan syndrome", "type": "disease"},
+        {"iri": "urn:b", "name": "Arachnodactyly", "type": "effect/phenotype"},
+    ],
+    edges=[
+        {
+            "relation": "disease_phenotype_positive",
+            "display_relation": "phenotype present",
+            "forward": True,
+            "source": "primekg",
+            "predicate": "urn:p",
+        }
+    ],
+    score=0.6,
+)
+
+
+def test_an_edge_reads_in_its_stored_direction() -> None:
+    backwards = ScoredPath(
+        **{
+            **MARFAN,
+            "nodes": list(reversed(MARFAN["nodes"])),
+            "edges": [{**MARFAN["edges"][0], "forward": False}],
+        }
+    )
+    assert edge_sentence(MARFAN, 0) == "Marfan syndrome presents with Arachnodactyly"
+    assert edge_sentence(backwards, 0) == "Marfan syndrome presents with Arachnodactyly"
+
+
+def test_an_unknown_relation_keeps_its_label() -> None:
+    odd = ScoredPath(**{**MARFAN, "edges": [{**MARFAN["edges"][0], "display_relation": "binds_to"}]})
+    assert edge_sentence(odd, 0) == "Marfan syndrome [binds to] Arachnodactyly"
+
+
+def test_reasoning_has_medreasons_three_parts_and_names_the_path_nodes() -> None:
+    text = write_reasoning(
+        question_entities=["Marfan syndrome"],
+        evidence=[MARFAN],
+        answer_idx="B",
+        answer="Arachnodactyly",
+        option_scores={"A": 0.0, "B": 0.6},
+        option_paths={"A": 0, "B": 1},
+    )
+    parts = [text.index(title) for title in ("Finding reasoning paths:", "Reasoning Process:", "Conclusion:")]
+    assert parts == sorted(parts)
+    assert "1. Marfan syndrome —phenotype present→ Arachnodactyly" in text
+    assert "Marfan syndrome presents with Arachnodactyly" in text
+    assert text.endswith("The answer is B. Arachnodactyly.")
+    assert read_answer_letter(text, {"A": "x", "B": "y"}) == "B"
+
+
+def test_reasoning_without_evidence_says_so() -> None:
+    text = write_reasoning(question_entities=[], evidence=[], answer_idx="A", answer="Aspirin")
+    assert "No path in the knowledge graph connects" in text
+    assert "uncertain" in text
+
+
+def test_the_answer_letter_is_read_strictly() -> None:
+    options = {"A": "a", "B": "b", "C": "c"}
+    assert read_answer_letter("Conclusion:\nThe answer is C.", options) == "C"
+    assert read_answer_letter("Conclusion: the answer is (b)", options) == "B"
+    assert read_answer_letter("A is tempting, but the answer is C", options) == "C"
+    assert read_answer_letter("Conclusion: probably aspirin", options) is None
+    assert read_answer_letter("Conclusion: The answer is E.", options) is None
