@@ -44,7 +44,10 @@ def _step_replies(request: dict[str, Any]) -> Reply:
         return Reply.content(json.dumps({"choices": []}))
     if prompt.startswith("Score how much"):
         ids = re.findall(r"^\[(p\d+)\]", prompt, re.MULTILINE)
-        ranking = [{"id": path_id, "score": max(0.9 - 0.1 * n, 0.0), "reason": "names the drug"} for n, path_id in enumerate(ids)]
+        ranking = [
+            {"id": path_id, "score": max(0.9 - 0.1 * n, 0.0), "reason": "names the drug"}
+            for n, path_id in enumerate(ids)
+        ]
         return Reply.content(json.dumps({"ranking": ranking}), prompt_tokens=300, completion_tokens=60)
     if prompt.startswith("Answer the question by reasoning"):
         reasoning = (
@@ -88,7 +91,12 @@ def _close_backends() -> Iterator[None]:
 
 
 def _agent(kg: KGStore, fake: FakeOpenAI, traces: TraceStore, **settings: Any) -> Agent:
-    values: dict[str, Any] = {"base_url": fake.base_url, "model": "fake-model", "max_retries": 1, "timeout_s": 5.0}
+    values: dict[str, Any] = {
+        "base_url": fake.base_url,
+        "model": "fake-model",
+        "max_retries": 1,
+        "timeout_s": 5.0,
+    }
     values.update(settings)
     llm_settings = LLMSettings(backend="openai", **values)
     backend = open_backend(llm_settings)
@@ -133,12 +141,16 @@ def test_a_500_a_timeout_and_malformed_json_are_retried_or_repaired(
     assert answer.answer_idx == "A"
     trace = traces.get(answer.trace_id)
     llm = [(record.name, record.error) for record in trace.records if record.kind == "llm"]
-    assert any(name.startswith("reason") and error for name, error in llm), "the unparseable answer is recorded"
+    assert any(name.startswith("reason") and error for name, error in llm), (
+        "the unparseable answer is recorded"
+    )
     assert any(name.startswith("reason:repair") and error is None for name, error in llm)
     assert len(fake.requests) == 4 + 1 + 1 + 1  # the steps, a 500 retried, a timeout retried, one repair
 
 
-def test_a_step_that_keeps_failing_is_recorded_in_the_trace(shared_store: KGStore, traces: TraceStore) -> None:
+def test_a_step_that_keeps_failing_is_recorded_in_the_trace(
+    shared_store: KGStore, traces: TraceStore
+) -> None:
     failures = {"Answer the question by reasoning": [Reply.status(503, headers=SLOW) for _ in range(5)]}
     with FakeOpenAI(responder=_with_failures(failures)) as fake:
         agent = _agent(shared_store, fake, traces)
@@ -147,8 +159,11 @@ def test_a_step_that_keeps_failing_is_recorded_in_the_trace(shared_store: KGStor
     assert failure.value.step == "reason"
     [summary] = traces.list(limit=1)
     trace = traces.get(summary.trace_id)
-    reason_step = next(record for record in trace.records if record.kind == "step" and record.name == "reason")
-    assert reason_step.error is not None and "LLMUnavailableError" in reason_step.error
+    reason_step = next(
+        record for record in trace.records if record.kind == "step" and record.name == "reason"
+    )
+    assert reason_step.error is not None
+    assert "LLMUnavailableError" in reason_step.error
     assert trace.error is not None
     assert traces.verify(summary.trace_id).ok
 
@@ -183,7 +198,8 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore,
         "describe_node",
     }
     replies = [message for message in fake.requests[1]["messages"] if message["role"] == "tool"]
-    assert replies and replies[0]["tool_call_id"] == "c1"
+    assert replies
+    assert replies[0]["tool_call_id"] == "c1"
     assert "candidates" in json.loads(replies[0]["content"])["entities"][0]
     trace = traces.get(answer.trace_id)
     assert [record.name for record in trace.records if record.kind == "tool"] == [
@@ -195,7 +211,8 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore,
 
 
 def test_tool_calls_a_model_writes_as_text_are_run(shared_store: KGStore, traces: TraceStore) -> None:
-    written = '<tool_call>{"name": "find_entities", "arguments": {"text": "hypertension and lisinopril"}}</tool_call>'
+    call = {"name": "find_entities", "arguments": {"text": "hypertension and lisinopril"}}
+    written = f"<tool_call>{json.dumps(call)}</tool_call>"
     with FakeOpenAI(Reply.content(written), Reply.content("The answer is A.")) as fake:
         agent = _agent(shared_store, fake, traces)
         answer = agent.ask(QUESTION, OPTIONS, mode="chat")

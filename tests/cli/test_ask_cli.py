@@ -25,14 +25,22 @@ def traces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_ask_json_is_one_object_and_its_trace_verifies(shared_store_dir: Path, traces: Path) -> None:
     options = json.dumps({"A": "Marfan syndrome", "B": "Alendronate"})
     question = "A tall patient has arachnodactyly and ectopia lentis. Which diagnosis fits?"
-    result = runner.invoke(app, ["ask", "--store", str(shared_store_dir), "--options", options, "--json", question])
+    result = runner.invoke(
+        app, ["ask", "--store", str(shared_store_dir), "--options", options, "--json", question]
+    )
     assert result.exit_code == 0, result.stderr
     answer = json.loads(result.stdout)
     assert set(answer) == ASK_KEYS
     assert answer["answer_idx"] == "A"
     assert answer["paths"], "phenotypes of Marfan syndrome connect the question to option A"
     assert set(answer["paths"][0]) == {"nodes", "edges"}
-    assert set(answer["paths"][0]["edges"][0]) == {"relation", "display_relation", "forward", "source", "predicate"}
+    assert set(answer["paths"][0]["edges"][0]) == {
+        "relation",
+        "display_relation",
+        "forward",
+        "source",
+        "predicate",
+    }
     assert answer["llm"]["backend"] == "none"
 
     shown = runner.invoke(app, ["trace", "show", answer["trace_id"]])
@@ -48,7 +56,8 @@ def test_ask_json_is_one_object_and_its_trace_verifies(shared_store_dir: Path, t
 def test_ask_prints_the_answer_paths_reasoning_and_trace_id(shared_store_dir: Path, traces: Path) -> None:
     options = json.dumps({"A": "Lisinopril", "B": "Alendronate"})
     result = runner.invoke(
-        app, ["ask", "--store", str(shared_store_dir), "--options", options, "Which drug treats hypertension?"]
+        app,
+        ["ask", "--store", str(shared_store_dir), "--options", options, "Which drug treats hypertension?"],
     )
     assert result.exit_code == 0, result.stderr
     assert "Answer: A. Lisinopril" in result.stdout
