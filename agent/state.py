@@ -24,6 +24,17 @@ def side_letter(side: str) -> str | None:
     return side.split(":", 1)[1] if side.startswith("option:") else None
 
 
+def unique_entities(entities: list[Entity]) -> list[Entity]:
+    """The entities in order, each (side, node) once."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for entity in entities:
+        if (entity["side"], entity["iri"]) not in seen:
+            seen.add((entity["side"], entity["iri"]))
+            kept.append(entity)
+    return kept
+
+
 class Mention(TypedDict):
     """Words of the question or an option that name something, with the types or nodes already seen."""
 

@@ -14,7 +14,7 @@ from agent.chat.state import ChatState
 from agent.context import AgentContext
 from agent.nodes.reason import reason_from_evidence
 from agent.nodes.verify import verify_from_evidence
-from agent.state import QUESTION, Entity, ScoredPath, option_side
+from agent.state import QUESTION, Entity, ScoredPath, option_side, unique_entities
 from agent.writing import read_answer_letter
 from kg_store.entity_index import LinkThresholds
 
@@ -79,7 +79,12 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
                     kept[ranked["id"]] = ScoredPath(
                         **by_id[ranked["id"]], score=ranked["score"], reason=ranked["reason"]
                     )
-    return {"messages": replies, "entities": _unique(entities), "paths": found, "kept": list(kept.values())}
+    return {
+        "messages": replies,
+        "entities": unique_entities(entities),
+        "paths": found,
+        "kept": list(kept.values()),
+    }
 
 
 def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -171,13 +176,3 @@ def _path(path: dict[str, Any], side: str, entities: list[Entity]) -> ScoredPath
         nodes=path["nodes"],
         edges=path["edges"],
     )
-
-
-def _unique(entities: list[Entity]) -> list[Entity]:
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for entity in entities:
-        if (entity["side"], entity["iri"]) not in seen:
-            seen.add((entity["side"], entity["iri"]))
-            unique.append(entity)
-    return unique

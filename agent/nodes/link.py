@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import AgentContext
-from agent.state import Entity, Mention, PipelineState
+from agent.state import Entity, Mention, PipelineState, unique_entities
 from kg_store.entity_index import LinkThresholds
 
 MAX_NODES_PER_MENTION = 2
@@ -47,7 +47,7 @@ def link(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]
             entities.append(_entity(mention, candidates[0]))
     if ambiguous:
         entities += _choose_with_llm(state, context, ambiguous)
-    return {"entities": _unique(entities)}
+    return {"entities": unique_entities(entities)}
 
 
 def _entity(mention: Mention, candidate: dict[str, Any]) -> Entity:
@@ -81,14 +81,3 @@ def _choose_with_llm(
         if iri in by_iri:
             entities.append(_entity(mention, by_iri[iri]))
     return entities
-
-
-def _unique(entities: list[Entity]) -> list[Entity]:
-    seen: set[tuple[str, str]] = set()
-    kept = []
-    for entity in entities:
-        key = (entity["side"], entity["iri"])
-        if key not in seen:
-            seen.add(key)
-            kept.append(entity)
-    return kept
