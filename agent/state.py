@@ -70,17 +70,23 @@ class ScoredPath(TypedDict, total=False):
     reason: str
 
 
-class PipelineState(TypedDict, total=False):
-    """The MedReason pipeline's state: inputs first, then what each step adds."""
+def found_path(path: dict[str, Any], side: str) -> ScoredPath:
+    """A path as `search_paths` returned it, filed under `side` (not yet scored)."""
+    return ScoredPath(
+        id=path["id"],
+        side=side,
+        text=path["text"],
+        hops=path["hops"],
+        nodes=path["nodes"],
+        edges=path["edges"],
+    )
+
+
+class Findings(TypedDict, total=False):
+    """What both graphs gather and answer with: the question, its evidence and the answer."""
 
     question: str
     options: dict[str, str]
-    gold_answer: str | None
-    """The gold answer's text (datagen); None when answering live."""
-    gold_idx: str | None
-    """The gold option letter (datagen, multiple choice)."""
-
-    mentions: list[Mention]
     entities: list[Entity]
     paths: list[ScoredPath]
     kept: list[ScoredPath]
@@ -91,3 +97,13 @@ class PipelineState(TypedDict, total=False):
     verified: bool
     confidence: float
     notes: list[str]
+
+
+class PipelineState(Findings, total=False):
+    """The MedReason pipeline's state: the findings, the gold answer in datagen, and the mentions."""
+
+    gold_answer: str | None
+    """The gold answer's text (datagen); None when answering live."""
+    gold_idx: str | None
+    """The gold option letter (datagen, multiple choice)."""
+    mentions: list[Mention]

@@ -8,6 +8,7 @@ Without `--json` the agent's steps and tool calls are shown on standard error as
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,7 +55,7 @@ def ask(
     parsed = _parse_options(options)
     settings = LLMSettings.from_env(backend=llm)
     kg = KGStore.open(store)
-    with TraceStore.open(traces) as trace_store, _backend(settings) as backend:
+    with TraceStore.open(traces) as trace_store, open_backend(settings) or nullcontext() as backend:
         agent = Agent(kg, llm=backend, settings=settings, traces=trace_store, max_hops=max_hops, top_k=top_k)
         answer = None
         for event in agent.stream(question, parsed, mode=_mode(mode)):
@@ -71,22 +72,6 @@ def ask(
 
 def _mode(mode: str) -> Mode:
     return "pipeline" if mode == "pipeline" else "chat"
-
-
-class _backend:
-    """`open_backend` as a context manager that also accepts `none` (no backend to close)."""
-
-    def __init__(self, settings: LLMSettings) -> None:
-        self._settings = settings
-        self._backend: Any = None
-
-    def __enter__(self) -> Any:
-        self._backend = open_backend(self._settings)
-        return self._backend
-
-    def __exit__(self, *_: object) -> None:
-        if self._backend is not None:
-            self._backend.close()
 
 
 def _parse_options(text: str | None) -> dict[str, str] | None:

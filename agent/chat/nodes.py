@@ -12,16 +12,14 @@ from agent import prompts
 from agent.chat.planner import plan_next
 from agent.chat.state import ChatState
 from agent.context import AgentContext
+from agent.linking import kept_candidates
 from agent.nodes.reason import reason_from_evidence
 from agent.nodes.verify import verify_from_evidence
-from agent.state import QUESTION, Entity, ScoredPath, option_side, unique_entities
+from agent.state import QUESTION, Entity, ScoredPath, found_path, option_side, unique_entities
 from agent.writing import read_answer_letter
-from kg_store.entity_index import LinkThresholds
 
 MAX_TURNS = 8
 """Planner turns before the agent must answer with what it has."""
-
-_EXACT = frozenset({"exact", "synonym"})
 
 
 def plan(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -138,29 +136,23 @@ def _side(
 
 
 def _entities(result: dict[str, Any], side: str) -> list[Entity]:
-    accept = LinkThresholds().accept
+    """The nodes a find_entities or link_entity result names, by the pipeline's own linking rule."""
     groups = result.get("entities") or [
         {"mention": result.get("mention", ""), "candidates": result.get("candidates", [])}
     ]
-    entities = []
-    for group in groups:
-        candidates = group.get("candidates", [])
-        chosen = [c for c in candidates if c["method"] in _EXACT][:2] or [
-            c for c in candidates[:1] if c["score"] >= accept
-        ]
-        entities += [
-            Entity(
-                mention=group["mention"],
-                side=side,
-                iri=c["iri"],
-                name=c["name"],
-                type=c["type"],
-                score=float(c["score"]),
-                method=c["method"],
-            )
-            for c in chosen
-        ]
-    return entities
+    return [
+        Entity(
+            mention=group["mention"],
+            side=side,
+            iri=candidate["iri"],
+            name=candidate["name"],
+            type=candidate["type"],
+            score=float(candidate["score"]),
+            method=candidate["method"],
+        )
+        for group in groups
+        for candidate in kept_candidates(group.get("candidates", []))
+    ]
 
 
 def _path(path: dict[str, Any], side: str, entities: list[Entity]) -> ScoredPath:
@@ -168,11 +160,4 @@ def _path(path: dict[str, Any], side: str, entities: list[Entity]) -> ScoredPath
     if side == QUESTION:
         end = path["nodes"][-1]["iri"]
         side = next((e["side"] for e in entities if e["iri"] == end and e["side"] != QUESTION), QUESTION)
-    return ScoredPath(
-        id=path["id"],
-        side=side,
-        text=path["text"],
-        hops=path["hops"],
-        nodes=path["nodes"],
-        edges=path["edges"],
-    )
+    return found_path(path, side)

@@ -14,9 +14,8 @@ from langchain_core.messages import AIMessage
 
 from agent.chat.state import ChatState
 from agent.context import AgentContext
+from agent.nodes.paths import MAX_FREE_ENTITIES
 from agent.state import QUESTION, option_side
-
-MAX_FREE_ENTITIES = 5
 
 
 def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[str, list[str]]]:

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
-from agent.state import Entity, ScoredPath
+from agent.state import Findings
 
 
-class ChatState(TypedDict, total=False):
-    """Inputs (question, options), the message loop, what the tools found, and the answer."""
+class ChatState(Findings, total=False):
+    """The findings (question, evidence, answer), plus the message loop that gathers them."""
 
-    question: str
-    options: dict[str, str]
     messages: Annotated[list[AnyMessage], add_messages]
     call_sides: dict[str, list[str]]
     """Tool call id → [tool name, side]: which option a planner's call was about."""
     turns: int
-    entities: list[Entity]
-    paths: list[ScoredPath]
-    kept: list[ScoredPath]
-    option_scores: dict[str, float]
-    reasoning: str
-    answer: str
-    answer_idx: str | None
-    verified: bool
-    confidence: float
-    notes: list[str]
-    error: Any

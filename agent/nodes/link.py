@@ -14,19 +14,13 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import AgentContext
+from agent.linking import exact_candidates, kept_candidates
 from agent.state import Entity, Mention, PipelineState, unique_entities
-from kg_store.entity_index import LinkThresholds
-
-MAX_NODES_PER_MENTION = 2
-"""An exact name shared by more nodes than this keeps only the best ones."""
-
-_EXACT = frozenset({"exact", "synonym"})
 
 
 def link(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Entities: mentions linked to nodes, one entry per (side, node)."""
     context = runtime.context
-    accept = LinkThresholds().accept
     entities: list[Entity] = []
     ambiguous: list[tuple[Mention, list[dict[str, Any]]]] = []
     for mention in state.get("mentions", []):
@@ -38,13 +32,10 @@ def link(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]
             candidates = context.tools.call("link_entity", arguments, emit=runtime.stream_writer).get(
                 "candidates", []
             )
-        exact = [candidate for candidate in candidates if candidate["method"] in _EXACT]
-        if exact:
-            entities += [_entity(mention, candidate) for candidate in exact[:MAX_NODES_PER_MENTION]]
-        elif candidates and context.llm is not None:
+        if candidates and context.llm is not None and not exact_candidates(candidates):
             ambiguous.append((mention, candidates))
-        elif candidates and candidates[0]["score"] >= accept:
-            entities.append(_entity(mention, candidates[0]))
+        else:
+            entities += [_entity(mention, candidate) for candidate in kept_candidates(candidates)]
     if ambiguous:
         entities += _choose_with_llm(state, context, ambiguous)
     return {"entities": unique_entities(entities)}

@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.nodes.sides import answer_sides
-from agent.state import QUESTION, PipelineState, ScoredPath
+from agent.state import QUESTION, PipelineState, ScoredPath, found_path
 
 PATHS_PER_SIDE = 10
 MAX_FREE_ENTITIES = 5
@@ -35,7 +35,7 @@ def paths(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any
             "limit": PATHS_PER_SIDE,
         }
         result = context.tools.call("search_paths", arguments, emit=runtime.stream_writer)
-        found.extend(_scored(path, side) for path in result.get("paths", []))
+        found.extend(found_path(path, side) for path in result.get("paths", []))
 
     if question_iris and sides:
         for side in sides:
@@ -51,14 +51,3 @@ def paths(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any
 
 def _iris(entities: list[Any], side: str) -> list[str]:
     return list(dict.fromkeys(entity["iri"] for entity in entities if entity["side"] == side))
-
-
-def _scored(path: dict[str, Any], side: str) -> ScoredPath:
-    return ScoredPath(
-        id=path["id"],
-        side=side,
-        text=path["text"],
-        hops=path["hops"],
-        nodes=path["nodes"],
-        edges=path["edges"],
-    )

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import AgentContext
-from agent.evidence import choose_option
+from agent.evidence import choose_option, score_options
 from agent.state import ANSWER, QUESTION, PipelineState
 from agent.writing import read_answer_letter
 from kg_store.vocab import normalize_label
@@ -35,14 +35,16 @@ def verify_from_evidence(state: PipelineState) -> dict[str, Any]:
     expected = state.get("gold_idx") or state.get("answer_idx")
     if options:
         concluded = read_answer_letter(reasoning, options)
-        evidence = choose_option(state["question"], options, state.get("kept", []), state.get("paths", []))
+        kept = state.get("kept", [])
         problems = []
         if concluded != expected:
             problems.append(f"the reasoning concludes {concluded}, expected {expected}")
-        if not evidence.grounded:
+        if not any(score > 0 for score in score_options(options, kept).values()):
             problems.append("no kept path reaches any option")
-        elif evidence.answer_idx != expected:
-            problems.append(f"the kept paths favour {evidence.answer_idx}, not {expected}")
+        else:
+            favoured = choose_option(state["question"], options, kept, state.get("paths", [])).answer_idx
+            if favoured != expected:
+                problems.append(f"the kept paths favour {favoured}, not {expected}")
         return {"verified": not problems, "notes": problems}
     side = ANSWER if state.get("gold_answer") else QUESTION
     grounded = any(path["side"] == side for path in state.get("kept", []))

@@ -1,0 +1,31 @@
+"""Which of a mention's candidate nodes the agent keeps, one rule for the pipeline and the chat agent.
+
+Nodes the mention names exactly (by name or synonym) are all kept, up to `MAX_NODES_PER_MENTION`: one
+name can be a phenotype in HPO and a disease in PrimeKG. Otherwise only the best candidate is kept, and
+only when it reaches the entity index's accept score (MedReason's 0.85).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from kg_store.entity_index import LinkThresholds
+
+MAX_NODES_PER_MENTION = 2
+"""An exact name shared by more nodes than this keeps only the best ones."""
+
+_EXACT = frozenset({"exact", "synonym"})
+
+
+def exact_candidates(candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The candidates the mention names by name or synonym, best first, capped."""
+    return [candidate for candidate in candidates if candidate["method"] in _EXACT][:MAX_NODES_PER_MENTION]
+
+
+def kept_candidates(candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The exact candidates, else the best one if it reaches the accept score, else none."""
+    exact = exact_candidates(candidates)
+    if exact or not candidates:
+        return exact
+    return [candidates[0]] if candidates[0]["score"] >= LinkThresholds().accept else []
