@@ -12,6 +12,7 @@ from rich.console import Console
 
 from agent.errors import AgentError
 from agent.traces.errors import TraceError
+from datagen.errors import DatagenError
 from kg_store.errors import KGError
 
 P = ParamSpec("P")
@@ -23,8 +24,11 @@ def print_json(value: object) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-EXPECTED_ERRORS = (KGError, AgentError, TraceError)
-"""Failures a user can fix (a missing store, an unreachable model, an unknown trace): message, exit 1."""
+EXPECTED_ERRORS = (KGError, AgentError, TraceError, DatagenError)
+"""Failures a user can fix (a missing store, an unreachable model, an unknown trace, a bad input file).
+
+Each is printed as its message with exit code 1.
+"""
 
 
 def fail_cleanly(command: Callable[P, R]) -> Callable[P, R]:
