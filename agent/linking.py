@@ -9,6 +9,7 @@ the entity index's accept score (MedReason's 0.85).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,19 @@ MAX_NODES_PER_MENTION = 3
 """An exact name shared by more nodes than this keeps only the best ones, one type after another."""
 
 _EXACT = frozenset({"exact", "synonym"})
+
+ANSWER_WORDS = frozenset(
+    "yes no maybe true false none all both neither nor and or only of the above except".split()
+)
+"""Words that answer a question without naming anything ("yes", "none of the above", "1 and 3")."""
+
+
+def names_an_entity(option: str) -> bool:
+    """Whether an option may name a KG entity, so is worth linking whole ("yes" would link "Dyes").
+
+    It must have a word outside `ANSWER_WORDS`; digits and signs alone name nothing.
+    """
+    return any(word not in ANSWER_WORDS for word in re.findall(r"[a-z]+", option.casefold()))
 
 
 def exact_candidates(candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage
 
 from agent.chat.state import ChatState
 from agent.context import AgentContext
+from agent.linking import names_an_entity
 from agent.nodes.paths import MAX_FREE_ENTITIES
 from agent.state import QUESTION, option_side
 
@@ -33,7 +34,7 @@ def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[
         calls += [
             ("link_entity", side, {"mention": text})
             for side, text in sides.items()
-            if side not in with_entities and ("link_entity", side) not in done
+            if side not in with_entities and ("link_entity", side) not in done and names_an_entity(text)
         ]
     if not calls:
         calls += _searches(state, context, done, sides)

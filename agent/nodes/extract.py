@@ -1,7 +1,8 @@
 """Extract: the mentions of KG entities in the question and in each option (or the gold answer).
 
 Without a model, mentions are what the gazetteer finds over KG labels and synonyms (`find_entities`);
-an option it finds nothing in is kept whole as one mention, since options are usually a single name.
+an option it finds nothing in is kept whole as one mention, since options are usually a single name
+(unless it names nothing: "yes", "none of the above").
 With a model, one structured call extracts typed entities for every side at once.
 """
 
@@ -13,6 +14,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import AgentContext
+from agent.linking import names_an_entity
 from agent.nodes.sides import answer_sides
 from agent.state import ANSWER, QUESTION, Mention, PipelineState, option_side
 
@@ -29,7 +31,8 @@ def extract(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, A
     for side, text in answer_sides(state).items():
         found = _gazetteer(context, text, side, runtime)
         covered = {mention["text"].lower() for mention in found}
-        if text.strip().lower() not in covered and len(text.split()) <= _WHOLE_OPTION_WORDS:
+        whole = text.strip().lower() not in covered and len(text.split()) <= _WHOLE_OPTION_WORDS
+        if whole and names_an_entity(text):
             found.append(Mention(text=text.strip(), side=side, node_type=None, candidates=[]))
         mentions += found
     return {"mentions": mentions}

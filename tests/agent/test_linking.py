@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.linking import MAX_NODES_PER_MENTION, exact_candidates, kept_candidates
+from agent.linking import MAX_NODES_PER_MENTION, exact_candidates, kept_candidates, names_an_entity
 
 
 def candidate(iri: str, node_type: str, *, method: str = "exact", score: float = 1.0) -> dict[str, Any]:
@@ -36,3 +36,11 @@ def test_without_an_exact_name_only_a_confident_best_candidate_is_kept() -> None
     assert [node["iri"] for node in kept_candidates(fuzzy)] == ["a"]
     assert kept_candidates(weak) == []
     assert kept_candidates([]) == []
+
+
+def test_answer_words_and_numbers_name_no_entity() -> None:
+    # Real MIRAGE options: PubMedQA's yes/no/maybe, MMLU's "None of the above.", MedMCQA's numbers.
+    for option in ("yes", "No", "maybe", "None of the above.", "All of the above", "5", "1, 2 and 3"):
+        assert not names_an_entity(option)
+    for option in ("Dyes", "Metformin", "Vitamin B12", "5-fluorouracil"):
+        assert names_an_entity(option)
