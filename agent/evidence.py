@@ -57,7 +57,7 @@ def choose_option(
         best = min(options, key=lambda letter: (-scores[letter], -counts[letter], shortest[letter], letter))
         total = sum(scores.values())
         return Choice(best, scores, counts, round(scores[best] / total, 3), grounded=True)
-    return Choice(_closest_in_meaning(question, options), scores, counts, 0.0, grounded=False)
+    return Choice(closest_in_meaning(question, options)[0], scores, counts, 0.0, grounded=False)
 
 
 def option_paths(paths: Iterable[ScoredPath], letter: str) -> list[ScoredPath]:
@@ -66,8 +66,14 @@ def option_paths(paths: Iterable[ScoredPath], letter: str) -> list[ScoredPath]:
     return [path for path in paths if path["side"] == side]
 
 
-def _closest_in_meaning(question: str, options: Mapping[str, str]) -> str:
+def closest_in_meaning(question: str, options: Mapping[str, str]) -> tuple[str, dict[str, float]]:
+    """The option whose embedding is closest to the question's, and every option's cosine similarity.
+
+    The fallback when the KG has no path, and the closed-book baseline without a model. Ties go to the
+    earlier letter, so the answer is the same on every run.
+    """
     letters = sorted(options)
     vectors = embed_array([question, *(options[letter] for letter in letters)])
     similarity = vectors[1:] @ vectors[0]
-    return letters[int(np.argmax(similarity))]
+    scores = {letter: round(float(value), 4) for letter, value in zip(letters, similarity, strict=True)}
+    return letters[int(np.argmax(similarity))], scores

@@ -23,6 +23,7 @@ from tools.toolkit import KGToolkit
 
 Mode = Literal["pipeline", "chat"]
 _PATH_KEYS = ("nodes", "edges")
+_EVIDENCE_KEYS = ("id", "side", "hops", "score", "text", "nodes", "edges")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,9 @@ class AgentAnswer:
     notes: list[str] = field(default_factory=list)
     path_texts: list[str] = field(default_factory=list)
     """The kept paths as `A —relation→ B` chains, in the order of `paths`."""
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    """Every kept path, for every side, with its `side`, `hops`, `score`, `text`, `nodes` and `edges`:
+    what an evaluation needs to tell whether the KG reached the gold option, not just the chosen one."""
 
     def to_json(self) -> dict[str, Any]:
         """The `ask` contract: answer, answer_idx, reasoning, paths, entities, trace_id, llm."""
@@ -89,6 +93,7 @@ class Agent:
         gold_idx: str | None = None,
         max_hops: int | None = None,
         top_k: int | None = None,
+        trace_id: str | None = None,
     ) -> AgentAnswer:
         """Answer one question and store its trace.
 
@@ -100,6 +105,8 @@ class Agent:
             gold_idx: The known answer's option letter, for datagen.
             max_hops: Longest path searched; the agent's default when None.
             top_k: Paths kept per option; the agent's default when None.
+            trace_id: The id to store the trace under (fresh when None), so a caller can point at the
+                trace of a run that raised.
         """
         for event in self.stream(
             question,
@@ -109,6 +116,7 @@ class Agent:
             gold_idx=gold_idx,
             max_hops=max_hops,
             top_k=top_k,
+            trace_id=trace_id,
         ):
             if event["event"] == "answer":
                 answer: AgentAnswer = event["answer"]
@@ -125,12 +133,14 @@ class Agent:
         gold_idx: str | None = None,
         max_hops: int | None = None,
         top_k: int | None = None,
+        trace_id: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Run one question, yielding events as they happen, then `{"event": "answer", "answer": ...}`.
 
         Events: `{"event": "step", "name"}` when a graph step starts, `tool_call` / `tool_result` around each
         tool call, `update` with each step's state update. The trace is stored even when a step fails
-        (the error is re-raised after it is written).
+        (the error is re-raised after it is written), under `trace_id` when the caller chose one.
+        Arguments are those of `ask`.
         """
         question = question.strip()
         if not question:
@@ -140,7 +150,7 @@ class Agent:
         if gold_answer is not None or gold_idx is not None:
             inputs |= {"gold_answer": gold_answer, "gold_idx": gold_idx}
         recorder = TraceRecorder(
-            kind=mode, inputs=inputs, kg_build=self._kg_build, llm=self.settings.describe()
+            kind=mode, inputs=inputs, kg_build=self._kg_build, llm=self.settings.describe(), trace_id=trace_id
         )
         context = AgentContext(
             tools=RecordedToolkit(
@@ -189,6 +199,7 @@ class Agent:
             confidence=final.get("confidence"),
             notes=list(final.get("notes", [])),
             path_texts=[path["text"] for path in evidence],
+            evidence=[{key: path[key] for key in _EVIDENCE_KEYS if key in path} for path in kept],
         )
 
     def _store(self, trace: Any) -> None:

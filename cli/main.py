@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from cli import kg, trace
+from cli import datagen, kg, trace
 from cli.ask import ask
+from cli.eval import evaluate
 
 app = typer.Typer(
     name="medreason",
@@ -15,7 +16,9 @@ app = typer.Typer(
 )
 app.add_typer(kg.app, name="kg")
 app.add_typer(trace.app, name="trace")
+app.add_typer(datagen.app, name="datagen")
 app.command("ask")(ask)
+app.command("eval")(evaluate)
 
 if __name__ == "__main__":
     app()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,8 @@ class KGStore:
         self._layout = layout
         self._index: EntityIndex | None = None
         self._relations: dict[str, RelationInfo] | None = None
+        self._lazy_lock = threading.Lock()
+        """Guards the lazily opened parts: threads sharing one store (datagen, the server) open them once."""
         self.edge_graphs = edge_graphs(store)
         """The named graphs holding edges, one per source database."""
 
@@ -260,22 +263,26 @@ class KGStore:
 
     def relations(self) -> dict[str, RelationInfo]:
         """Every edge predicate's relation name and display label, read once and kept."""
-        if self._relations is None:
-            sparql = f"""
-                SELECT ?p ?name ?label WHERE {{
-                  GRAPH {SCHEMA_GRAPH} {{
-                    ?p {NamedNode(SCHEMA + "relation")} ?name .
-                    OPTIONAL {{ ?p {RDFS_LABEL} ?label }}
-                  }}
-                }}
-            """
-            self._relations = {
-                row["p"].value: RelationInfo(
-                    row["name"].value, row["label"].value if row["label"] is not None else row["name"].value
-                )
-                for row in select(self._store, sparql)
-            }
+        with self._lazy_lock:
+            if self._relations is None:
+                self._relations = self._read_relations()
         return self._relations
+
+    def _read_relations(self) -> dict[str, RelationInfo]:
+        sparql = f"""
+            SELECT ?p ?name ?label WHERE {{
+              GRAPH {SCHEMA_GRAPH} {{
+                ?p {NamedNode(SCHEMA + "relation")} ?name .
+                OPTIONAL {{ ?p {RDFS_LABEL} ?label }}
+              }}
+            }}
+        """
+        return {
+            row["p"].value: RelationInfo(
+                row["name"].value, row["label"].value if row["label"] is not None else row["name"].value
+            )
+            for row in select(self._store, sparql)
+        }
 
     def relation(self, predicate: str) -> RelationInfo:
         """The relation name and display label of an edge predicate (the IRI itself if unknown)."""
@@ -297,13 +304,14 @@ class KGStore:
     @property
     def entity_index(self) -> EntityIndex:
         """The entity index built with this store, opened on first use."""
-        if self._index is None:
-            if self._layout is None:
-                raise EntityIndexError(
-                    "This store was opened without a directory, so it has no entity index."
-                )
-            self._index = EntityIndex.open(self._layout.index)
-        return self._index
+        with self._lazy_lock:
+            if self._index is None:
+                if self._layout is None:
+                    raise EntityIndexError(
+                        "This store was opened without a directory, so it has no entity index."
+                    )
+                self._index = EntityIndex.open(self._layout.index)
+            return self._index
 
     def link(
         self,

@@ -151,6 +151,8 @@ class TraceRecorder:
         kg_build: The KG store's build id.
         llm: `{"backend": ..., "model": ...}`.
         clock: Seconds since the epoch; a test passes its own to get known times and durations.
+        trace_id: The id to store the trace under; a fresh one when None. A caller that must name the
+            trace even when the run fails (a rejected datagen row, a server error event) picks it first.
     """
 
     def __init__(
@@ -161,13 +163,14 @@ class TraceRecorder:
         kg_build: str | None,
         llm: JSON,
         clock: Callable[[], float] = time.time,
+        trace_id: str | None = None,
     ) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._started = clock()
         safe_inputs = json_safe(inputs)
         self._header = TraceHeader(
-            trace_id=uuid.uuid4().hex,
+            trace_id=trace_id or uuid.uuid4().hex,
             created_at=format_time(self._started),
             kind=kind,
             inputs=safe_inputs,

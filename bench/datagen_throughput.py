@@ -1,0 +1,137 @@
+"""Datagen samples per second against concurrency, in `none` mode.
+
+    PYTHONPATH=. .venv/bin/python -m bench.datagen_throughput --store stores/shared
+
+Runs `medreason datagen` in `none` mode (through `datagen.run.generate`, the function the command calls)
+on the first N MedMCQA questions of MIRAGE (`../shared/data/qa/mirage_benchmark.json`) at each
+concurrency level, each into a fresh output folder with its own trace file. An untimed warm-up run over
+the same questions (at the highest level) comes first: it loads the embedding model and fills the
+caches every later run shares (the OS page cache of the store, the label normalizer's), so that level 1
+is not charged for warming what the other levels then reuse. Seconds are the batch's own (from the first
+sample started to the last written: opening the store and warming up are excluded).
+
+Prints one table (concurrency, seconds, samples/s, speed-up over concurrency 1, accepted, rejected per
+stage) and writes `bench/results/datagen_throughput.json`, with the machine, the load average, and
+whether every level produced the same samples (`none` mode is deterministic, so it must).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from agent.llm.settings import LLMSettings
+from bench.machine import machine_info
+from bench.runner import REPO
+from datagen.rows import STAGES
+from datagen.run import DatagenOptions, generate
+from datagen.summary import Summary
+
+MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
+RESULTS = REPO / "bench" / "results"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run every level, print the table, write the JSON."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.datagen_throughput", description=(__doc__ or "").splitlines()[0]
+    )
+    parser.add_argument("--store", type=Path, required=True, help="a store built by `medreason kg build`")
+    parser.add_argument(
+        "--limit", type=int, default=500, help="first N questions of the subset (default 500)"
+    )
+    parser.add_argument("--subset", default="medmcqa", help="MIRAGE set (default medmcqa)")
+    parser.add_argument("--levels", default="1,2,4,8", help="concurrency levels, comma-separated")
+    parser.add_argument(
+        "--warmup", type=int, default=None, help="questions of the untimed warm-up run (default: all of them)"
+    )
+    parser.add_argument("--mirage", type=Path, default=MIRAGE)
+    args = parser.parse_args(argv)
+    levels = [int(level) for level in args.levels.split(",")]
+
+    with tempfile.TemporaryDirectory(prefix="datagen-throughput-") as scratch:
+        folder = Path(scratch)
+        warmup = args.limit if args.warmup is None else args.warmup
+        _run(args, folder / "warmup", concurrency=max(levels), limit=warmup)
+        results = [_level(args, folder / f"c{level}", level) for level in levels]
+    same = len({tuple(result.pop("accepted_ids")) for result in results}) == 1
+    baseline = next((r["samples_per_second"] for r in results if r["concurrency"] == 1), None)
+    for result in results:
+        result["speedup"] = round(result["samples_per_second"] / baseline, 2) if baseline else None
+    show(results, args, same=same)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "datagen_throughput.json"
+    document = {
+        "machine": machine_info(REPO),
+        "store": str(args.store),
+        "subset": args.subset,
+        "questions": args.limit,
+        "mode": "none",
+        "same_samples_at_every_level": same,
+        "levels": results,
+    }
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    Console().print(f"[dim]wrote {out}[/dim]")
+
+
+def _run(args: argparse.Namespace, folder: Path, *, concurrency: int, limit: int) -> Summary:
+    options = DatagenOptions(
+        inputs=(args.mirage,),
+        output=folder / "out.jsonl",
+        subsets=(args.subset,),
+        limit=limit,
+        concurrency=concurrency,
+        quiet=True,
+    )
+    return generate(options, store=args.store, settings=LLMSettings(), traces=folder / "traces.sqlite")
+
+
+def _level(args: argparse.Namespace, folder: Path, concurrency: int) -> dict[str, Any]:
+    run = _run(args, folder, concurrency=concurrency, limit=args.limit).run
+    if run is None:  # pragma: no cover - a generation run always has its counts
+        raise RuntimeError("the datagen summary has no run counts")
+    accepted_ids = sorted(
+        json.loads(line)["id"] for line in (folder / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    )
+    return {
+        "concurrency": concurrency,
+        "seconds": round(run.seconds, 2),
+        "samples": run.attempted,
+        "samples_per_second": round(run.samples_per_second, 3),
+        "accepted": run.accepted,
+        "rejected": {stage: run.rejected.get(stage, 0) for stage in STAGES},
+        "yield": round(run.accepted / run.attempted, 4) if run.attempted else None,
+        "accepted_ids": accepted_ids,
+    }
+
+
+def show(results: list[dict[str, Any]], args: argparse.Namespace, *, same: bool) -> None:
+    """The levels as one table."""
+    table = Table(title=f"datagen, none mode, first {args.limit} {args.subset} questions of MIRAGE")
+    for column in ("concurrency", "seconds", "samples/s", "speed-up", "accepted", *STAGES):
+        table.add_column(column, justify="right")
+    for result in results:
+        table.add_row(
+            str(result["concurrency"]),
+            f"{result['seconds']:.1f}",
+            f"{result['samples_per_second']:.2f}",
+            f"{result['speedup']:.2f}×" if result["speedup"] else "–",
+            str(result["accepted"]),
+            *(str(result["rejected"][stage]) for stage in STAGES),
+        )
+    console = Console(width=120)
+    console.print(table)
+    console.print(
+        "same samples at every level" if same else "[red]the levels produced different samples[/red]"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,328 @@
+"""A datagen run: QA files in, accepted samples and rejections out, resumable at any moment.
+
+    summary = generate(DatagenOptions(inputs=(Path("qa.json"),), output=Path("train.jsonl")),
+                       store=Path("stores/all"), settings=LLMSettings.from_env())
+
+The store, its entity index, the embedding model, the agent and the LLM backend are opened once and
+shared by `concurrency` worker threads (`run_batch`); the journals are written from the calling thread
+only. Resume is by id: a record whose id is in the output or the rejected file is skipped, so re-running
+the same command after a crash, a `kill -9` or Ctrl-C finishes the job with every id written once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from agent.llm.backend import open_backend
+from agent.llm.settings import LLMSettings
+from agent.run import Agent
+from agent.traces.location import TRACES_ENV
+from agent.traces.store import TraceStore
+from datagen.adapters import read_records
+from datagen.batch import run_batch
+from datagen.errors import DatagenError
+from datagen.journal import Journal
+from datagen.progress import BatchProgress
+from datagen.records import InputProblem, QARecord
+from datagen.retry import drop_stages
+from datagen.rows import STAGES, check_output_name, rejected_path, summary_path, traces_path
+from datagen.sample import Sample, SampleMaker
+from datagen.sharding import Shard
+from datagen.summary import FileTotals, RunCounts, Summary
+from datagen.writer import SampleWriter
+from kg_store.store import KGStore
+
+Notice = Callable[[str], None]
+"""Where a run says what the user should know (a malformed line, a repaired file): stderr in the CLI."""
+
+PROBLEMS_SHOWN = 20
+"""Malformed or duplicate records reported one by one; the rest are only counted."""
+
+Verdict = Literal["malformed", "duplicate", "out_of_shard", "already_done", "pending"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatagenOptions:
+    """What to generate, from what, and how.
+
+    Attributes:
+        inputs: QA files, read in order (see `datagen.adapters` for the formats).
+        output: The accepted samples' JSON-lines file; its companions are named after it.
+        format: The input format, for every input; detected per file when None.
+        subsets: MIRAGE sets to read (all when empty).
+        limit: Only the first `limit` well-formed records of the inputs (before sharding, so the shards
+            of a limited run still cover it exactly).
+        concurrency: Samples run at once.
+        shard: Only this shard of the records.
+        max_hops: Longest path searched.
+        top_k: Paths kept per answer side.
+        retry: Stages whose earlier rejections are attempted again.
+        every_rows: Rows written per batch at most.
+        every_seconds: Seconds a finished row may wait before its batch is written.
+        max_llm_failures: Consecutive `llm` rejections after which the run stops taking records (an
+            endpoint that is down would otherwise reject the whole input).
+        quiet: No progress bar.
+    """
+
+    inputs: tuple[Path, ...]
+    output: Path
+    format: str | None = None
+    subsets: tuple[str, ...] = ()
+    limit: int | None = None
+    concurrency: int = 1
+    shard: Shard | None = None
+    max_hops: int = DEFAULT_MAX_HOPS
+    top_k: int = DEFAULT_TOP_K
+    retry: tuple[str, ...] = ()
+    every_rows: int = 25
+    every_seconds: float = 2.0
+    max_llm_failures: int = 20
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.inputs:
+            raise DatagenError("No input: give at least one --input FILE.")
+        if self.concurrency < 1:
+            raise DatagenError(f"--concurrency must be at least 1, not {self.concurrency}.")
+        if self.limit is not None and self.limit < 0:
+            raise DatagenError(f"--limit must be 0 or more, not {self.limit}.")
+        unknown = [stage for stage in self.retry if stage not in STAGES]
+        if unknown:
+            raise DatagenError(f"--retry takes stages among {', '.join(STAGES)}, not {', '.join(unknown)}.")
+        check_output_name(self.output)
+
+
+def generate(
+    options: DatagenOptions,
+    *,
+    store: Path,
+    settings: LLMSettings,
+    traces: Path | None = None,
+    notify: Notice | None = None,
+) -> Summary:
+    """Open the store, the traces and the LLM backend once, run, and close them.
+
+    Args:
+        options: The run.
+        store: A store built by `medreason kg build`.
+        settings: The LLM backend (`none` needs nothing else).
+        traces: The trace file; default `$MEDREASON_TRACES`, else `OUT.traces.sqlite` beside the output.
+        notify: Receives messages for the user (default: dropped).
+
+    Raises:
+        InputError: An input is missing, unreadable, or in no format we read.
+        OutputError: The output cannot be written, or another run is writing it.
+        KGError: The store cannot be opened.
+        LLMError: The LLM backend cannot be set up (a sample's own LLM failure is a rejection instead).
+    """
+    for path in options.inputs:  # a missing or unreadable input fails here, before anything is opened
+        read_records(path, format=options.format, subsets=options.subsets)
+    kg = KGStore.open(store)
+    trace_file = traces or (Path(os.environ[TRACES_ENV]) if os.environ.get(TRACES_ENV) else None)
+    trace_file = trace_file or traces_path(options.output)
+    with TraceStore.open(trace_file) as trace_store, open_backend(settings) or nullcontext() as backend:
+        agent = Agent(
+            kg,
+            llm=backend,
+            settings=settings,
+            traces=trace_store,
+            max_hops=options.max_hops,
+            top_k=options.top_k,
+        )
+        return run(options, agent=agent, notify=notify)
+
+
+def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) -> Summary:
+    """Run the pending records of `options` through an opened agent and write the summary.
+
+    On the first Ctrl-C the running samples finish and are written, and the summary says `interrupted`;
+    on a second, the rows already finished are written and `KeyboardInterrupt` propagates.
+    """
+    tell = notify or _ignore
+    output = options.output
+    counts = RunCounts()
+    with (
+        Journal.open(output) as accepted_journal,
+        _open_rejected(output, options.retry, tell) as rejected_journal,
+    ):
+        for journal in (accepted_journal, rejected_journal):
+            if journal.repaired:
+                tell(
+                    f"{journal.path}: cut off a torn last line ({journal.repaired} bytes) left by an "
+                    "interrupted run; that sample will be done again."
+                )
+        done = accepted_journal.keys | rejected_journal.keys
+        if done:
+            tell(
+                f"Resuming {output}: {len(accepted_journal.keys)} accepted and "
+                f"{len(rejected_journal.keys)} rejected samples are already written and will be skipped."
+            )
+        pending = sum(1 for verdict, _ in _classify(options, done) if verdict == "pending")
+        if pending:
+            _warm_up(agent)
+        maker = SampleMaker(agent, max_hops=options.max_hops, top_k=options.top_k)
+        writer = SampleWriter(
+            accepted_journal,
+            rejected_journal,
+            every_rows=options.every_rows,
+            every_seconds=options.every_seconds,
+        )
+        breaker = _FailureBreaker(options.max_llm_failures)
+        with BatchProgress(pending, description="datagen", quiet=options.quiet) as progress:
+
+            def settle(sample: Sample) -> None:
+                writer.add(sample)
+                if sample.stage is None:
+                    counts.accepted += 1
+                else:
+                    counts.rejected[sample.stage] += 1
+                breaker.see(sample)
+                progress.advance({"accepted": counts.accepted, "rejected": sum(counts.rejected.values())})
+
+            records = _pending(options, done, counts, tell, stop=breaker)
+            try:
+                outcome = run_batch(
+                    records,
+                    maker,
+                    concurrency=options.concurrency,
+                    on_result=lambda _, sample: settle(sample),
+                    on_error=lambda record, error: settle(maker.failed(record, error)),
+                )
+            except KeyboardInterrupt:
+                counts.interrupted = True
+                writer.flush()
+                _summarize(options, counts, agent).write(summary_path(output))
+                raise
+            finally:
+                writer.flush()
+    counts.seconds = outcome.seconds
+    counts.interrupted = outcome.interrupted
+    counts.stopped = breaker.reason
+    if breaker.reason:
+        tell(breaker.reason)
+    summary = _summarize(options, counts, agent)
+    summary.write(summary_path(output))
+    return summary
+
+
+def _summarize(options: DatagenOptions, counts: RunCounts, agent: Agent) -> Summary:
+    rejected = rejected_path(options.output)
+    return Summary(
+        output=options.output,
+        rejected=rejected,
+        totals=FileTotals.read(options.output, rejected),
+        run=counts,
+        traces=agent.traces.path if agent.traces is not None else None,
+    )
+
+
+def _open_rejected(output: Path, retry: Sequence[str], tell: Notice) -> Journal:
+    """The rejected journal, without the rows of the `retry` stages (taken out under the file's lock)."""
+    path = rejected_path(output)
+    journal = Journal.open(path)
+    if not retry:
+        return journal
+    dropped = drop_stages(path, set(retry))
+    journal.close()
+    if dropped:
+        tell(f"--retry {' '.join(retry)}: {dropped} rejected samples will be attempted again.")
+    return Journal.open(path)
+
+
+def _classify(options: DatagenOptions, done: set[str]) -> Iterator[tuple[Verdict, QARecord | InputProblem]]:
+    """Every input item with what the run does with it, up to `limit` well-formed records."""
+    seen: set[str] = set()
+    read = 0
+    for path in options.inputs:
+        for item in read_records(path, format=options.format, subsets=options.subsets):
+            if options.limit is not None and read >= options.limit:
+                return
+            if isinstance(item, InputProblem):
+                yield "malformed", item
+                continue
+            read += 1
+            if item.id in seen:
+                yield "duplicate", item
+            elif options.shard is not None and not options.shard.contains(item.id):
+                yield "out_of_shard", item
+            elif item.id in done:
+                yield "already_done", item
+            else:
+                yield "pending", item
+            seen.add(item.id)
+
+
+def _pending(
+    options: DatagenOptions, done: set[str], counts: RunCounts, tell: Notice, *, stop: _FailureBreaker
+) -> Iterator[QARecord]:
+    """The records to run, counting and reporting the others as they go by; stops when `stop` trips."""
+    problems = 0
+    for verdict, item in _classify(options, done):
+        if stop.reason:
+            return
+        if isinstance(item, InputProblem):
+            counts.malformed += 1
+            problems += 1
+            _report(tell, problems, item.message() + "; skipped")
+            continue
+        counts.read += 1
+        if verdict == "duplicate":
+            counts.duplicates += 1
+            problems += 1
+            _report(
+                tell,
+                problems,
+                f"{item.origin}: id {item.id!r} was already read from an earlier input; skipped",
+            )
+        elif verdict == "out_of_shard":
+            counts.out_of_shard += 1
+        elif verdict == "already_done":
+            counts.already_done += 1
+        else:
+            counts.started += 1
+            yield item
+
+
+def _report(tell: Notice, number: int, message: str) -> None:
+    if number <= PROBLEMS_SHOWN:
+        tell(message)
+    elif number == PROBLEMS_SHOWN + 1:
+        tell("... more input problems are not shown; the summary counts them all.")
+
+
+def _warm_up(agent: Agent) -> None:
+    """Open what every sample needs before the workers start, so they never race to open it."""
+    agent.kg.entity_index  # noqa: B018 - the property opens the index
+    agent.kg.relations()
+    if agent.llm is None:
+        from kg_store.embeddings import model
+
+        model()
+
+
+class _FailureBreaker:
+    """Trips after `limit` `llm` rejections in a row: the endpoint is down, not one sample bad."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._in_a_row = 0
+        self.reason: str | None = None
+
+    def see(self, sample: Sample) -> None:
+        self._in_a_row = self._in_a_row + 1 if sample.stage == "llm" else 0
+        if self._limit and self._in_a_row >= self._limit and self.reason is None:
+            last = sample.row.get("reason", "")
+            self.reason = (
+                f"Stopped: the LLM failed for {self._in_a_row} samples in a row (last: {last}). "
+                "Check the endpoint, then run the same command with --retry llm to redo them."
+            )
+
+
+def _ignore(_: str) -> None:
+    """Messages nobody asked for."""

@@ -1,0 +1,189 @@
+"""One QA pair through the MedReason pipeline, judged: an accepted row or a rejection with its stage.
+
+The agent runs MedReason's steps (extract → link → paths → prune → reason → verify) with the gold answer
+given; this module decides what the run produced, checking in pipeline order:
+
+1. `link`: at least one node linked for the question and one for the gold answer (the option whose
+   letter is gold, or the free-text answer of an open question);
+2. `paths`: "no path" means no *kept* path, after pruning, runs from a question node to a gold-answer
+   node within `--max-hops`. Paths that reach only other options do not count: they explain a wrong
+   answer;
+3. `verify`: the pipeline's own check passed (with no model: the conclusion, read back, is the gold
+   letter and the kept paths favour it; with a model: re-answering from the reasoning alone gives the
+   gold answer, MedReason's check).
+
+A question whose agent run raises is rejected at `llm` (an `LLMError`: the model failed for good) or
+`error` (anything else), so one bad sample never stops a batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agent.errors import LLMError
+from agent.run import Agent, AgentAnswer
+from agent.state import ANSWER, QUESTION, option_side
+from datagen.records import QARecord
+from datagen.rows import Stage, accepted_row, rejected_row
+
+_NAMES_SHOWN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """What one record became: its row, and the stage it stopped at (None when accepted)."""
+
+    record: QARecord
+    row: dict[str, Any]
+    stage: Stage | None
+
+    @property
+    def accepted(self) -> bool:
+        """It passed every stage."""
+        return self.stage is None
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the agent produced for one record: its answer and the pruned paths with their sides."""
+
+    answer: AgentAnswer
+    found: list[dict[str, Any]]
+    kept: list[dict[str, Any]]
+
+
+class SampleMaker:
+    """Turns records into samples with one shared agent; safe to call from several threads at once.
+
+    Args:
+        agent: The opened agent (its KG store, entity index, trace store and LLM backend are shared).
+        max_hops: Longest path searched.
+        top_k: Paths kept per answer side.
+    """
+
+    def __init__(self, agent: Agent, *, max_hops: int, top_k: int) -> None:
+        self._agent = agent
+        self.max_hops = max_hops
+        self.top_k = top_k
+        self._failed_traces: dict[str, str | None] = {}
+
+    def __call__(self, record: QARecord) -> Sample:
+        """Run one record and judge it; an agent failure propagates (see `failed`).
+
+        The trace id is chosen here, before the run, so a rejection can point at the trace of a run
+        that raised (the agent stores it before re-raising).
+        """
+        trace_id = uuid.uuid4().hex
+        self._failed_traces[record.id] = trace_id  # one dict write per record: atomic across threads
+        run = self._run(record, trace_id)
+        del self._failed_traces[record.id]
+        return self._judge(record, run)
+
+    def failed(self, record: QARecord, error: BaseException) -> Sample:
+        """The rejection of a record whose run raised `error`: stage `llm` for a model failure, else `error`.
+
+        Called in the batch's thread after `__call__` raised in a worker thread.
+        """
+        trace_id = self._failed_traces.pop(record.id, None)
+        kind = type(error).__name__
+        if isinstance(error, LLMError):
+            step = f" at step {error.step!r}" if error.step else ""
+            stage: Stage = "llm"
+            reason = f"the LLM call failed{step} ({kind}): {error}"
+        else:
+            stage = "error"
+            reason = f"the sample failed with {kind}: {error}"
+        row = rejected_row(record, stage=stage, reason=reason, trace_id=trace_id, error_type=kind)
+        return Sample(record, row, stage)
+
+    def _run(self, record: QARecord, trace_id: str) -> _Run:
+        answer: AgentAnswer | None = None
+        found: list[dict[str, Any]] = []
+        kept: list[dict[str, Any]] = []
+        events = self._agent.stream(
+            record.question,
+            record.options,
+            mode="pipeline",
+            gold_answer=record.answer,
+            gold_idx=record.answer_idx,
+            max_hops=self.max_hops,
+            top_k=self.top_k,
+            trace_id=trace_id,
+        )
+        for event in events:
+            if event["event"] == "update":
+                update = event["update"] or {}
+                if event["name"] == "paths":
+                    found = list(update.get("paths", []))
+                elif event["name"] == "prune":
+                    kept = list(update.get("kept", []))
+            elif event["event"] == "answer":
+                answer = event["answer"]
+        if answer is None:  # pragma: no cover - the agent's stream always ends with the answer
+            raise RuntimeError("the agent's stream ended without an answer")
+        return _Run(answer, found, kept)
+
+    def _judge(self, record: QARecord, run: _Run) -> Sample:
+        answer = run.answer
+        gold_side = option_side(record.answer_idx) if record.answer_idx else ANSWER
+        gold = f"{record.answer_idx}. {record.answer}" if record.answer_idx else record.answer
+        question_nodes = _nodes(answer.entities, QUESTION)
+        gold_nodes = _nodes(answer.entities, gold_side)
+        gold_paths = sorted(
+            (path for path in run.kept if path["side"] == gold_side),
+            key=lambda path: (-path.get("score", 0.0), path["hops"], path["id"]),
+        )
+
+        def reject(stage: Stage, reason: str) -> Sample:
+            row = rejected_row(record, stage=stage, reason=reason, trace_id=answer.trace_id, llm=answer.llm)
+            return Sample(record, row, stage)
+
+        if not question_nodes:
+            return reject("link", "no entity of the question was linked to a KG node")
+        if not gold_nodes:
+            return reject("link", f"the gold answer {gold!r} was not linked to a KG node")
+        if not gold_paths:
+            return reject("paths", self._no_path_reason(run, gold_side, question_nodes, gold_nodes))
+        if not answer.verified:
+            notes = "; ".join(answer.notes) or "the reasoning does not reach the gold answer"
+            return reject("verify", f"verification failed: {notes}")
+        row = accepted_row(
+            record,
+            reasoning=answer.reasoning,
+            entities=answer.entities,
+            paths=gold_paths,
+            verified=answer.verified,
+            trace_id=answer.trace_id,
+            llm=answer.llm,
+        )
+        return Sample(record, row, None)
+
+    def _no_path_reason(
+        self, run: _Run, gold_side: str, question_nodes: dict[str, str], gold_nodes: dict[str, str]
+    ) -> str:
+        if set(gold_nodes) <= set(question_nodes):
+            return (
+                f"the gold answer's nodes ({_names(gold_nodes)}) are the question's own, "
+                "so no path can join the two sides"
+            )
+        found = sum(1 for path in run.found if path["side"] == gold_side)
+        if found:
+            return f"{found} path(s) reach the gold answer, but pruning kept none of them"
+        return (
+            f"no path of at most {self.max_hops} hops joins the question's nodes ({_names(question_nodes)}) "
+            f"to the gold answer's ({_names(gold_nodes)})"
+        )
+
+
+def _nodes(entities: Sequence[Mapping[str, Any]], side: str) -> dict[str, str]:
+    """IRI → name of the entities linked on one side."""
+    return {entity["iri"]: entity["name"] for entity in entities if entity["side"] == side}
+
+
+def _names(nodes: dict[str, str]) -> str:
+    names = list(dict.fromkeys(nodes.values()))
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    return shown + (f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else "")

@@ -1,0 +1,152 @@
+"""Resume after anything: `kill -9` at seeded random moments, a torn last line, Ctrl-C.
+
+The run is a real `medreason datagen` process over 40 MedQA questions with two workers; it is killed
+several times, then run to completion, and every input id must end up in exactly one line of the output
+and rejected files together: none lost, none written twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.traces.store import TraceStore
+from cli.main import app
+
+pytestmark = pytest.mark.shared_data
+
+REPO = Path(__file__).resolve().parents[2]
+QUESTIONS = 40
+KILLS = 3
+HANG_GUARD_SECONDS = 600
+"""Only so that a hung process fails the test instead of hanging it; no assertion is about time."""
+
+
+def _medqa_ids(shared_data: Path, count: int) -> list[str]:
+    questions = json.loads((shared_data / "qa/mirage_benchmark.json").read_text())["medqa"]
+    return [f"medqa:{key}" for key in list(questions)[:count]]
+
+
+def _command(shared_data: Path, store: Path, output: Path, *extra: str) -> list[str]:
+    return [
+        *("datagen", "--store", str(store), "--input", str(shared_data / "qa/mirage_benchmark.json")),
+        *("--subset", "medqa", "--limit", str(QUESTIONS), "--concurrency", "2"),
+        *("--output", str(output), "--traces", str(output.with_name("traces.sqlite")), "--quiet"),
+        *extra,
+    ]
+
+
+def _written_ids(output: Path) -> list[str]:
+    """Ids of the whole lines of the output and rejected files."""
+    ids = []
+    for path in (output, output.with_name(output.stem + ".rejected.jsonl")):
+        if path.exists():
+            ids += [json.loads(line)["id"] for line in path.read_text().split("\n")[:-1]]
+    return ids
+
+
+def _start(arguments: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as handle:
+        return subprocess.Popen(  # noqa: S603 - our own CLI, arguments built here
+            [sys.executable, "-m", "cli.main", *arguments],
+            cwd=REPO,
+            stdout=handle,
+            stderr=handle,
+            env=os.environ.copy(),
+        )
+
+
+def _wait_for_rows(process: subprocess.Popen[bytes], output: Path, at_least: int) -> None:
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while process.poll() is None and len(_written_ids(output)) < at_least:
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"no {at_least} rows after {HANG_GUARD_SECONDS} s: the run hangs")
+        time.sleep(0.05)
+
+
+def test_a_run_killed_with_sigkill_again_and_again_resumes_with_no_id_lost_or_duplicated(
+    shared_data: Path, shared_store_dir: Path, tmp_path: Path
+) -> None:
+    output, log = tmp_path / "out.jsonl", tmp_path / "runs.log"
+    arguments = _command(shared_data, shared_store_dir, output)
+    rng = random.Random(20250401)  # noqa: S311 - seeded kill moments, not cryptography
+    kills = 0
+    for _ in range(KILLS):
+        before = len(_written_ids(output))
+        process = _start(arguments, log)
+        _wait_for_rows(process, output, before + rng.randint(1, 8))
+        time.sleep(rng.uniform(0.0, 1.5))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+    assert kills >= 2, "the kills landed while the run was working"
+    partial = _written_ids(output)
+    assert len(partial) == len(set(partial)), "no id written twice, even by killed runs"
+
+    final = _start(arguments, log)
+    assert final.wait(timeout=HANG_GUARD_SECONDS) == 0, log.read_text()[-3000:]
+
+    written = _written_ids(output)
+    assert Counter(written) == Counter(_medqa_ids(shared_data, QUESTIONS))
+    accepted = {json.loads(line)["id"] for line in output.read_text().splitlines()}
+    rejected = {
+        json.loads(line)["id"] for line in output.with_name("out.rejected.jsonl").read_text().splitlines()
+    }
+    assert not accepted & rejected
+    summary = json.loads(output.with_name("out.summary.json").read_text())
+    assert summary["this_run"]["already_done"] == len(partial)
+    assert summary["output_file"]["total"] == QUESTIONS
+    with TraceStore.open(output.with_name("traces.sqlite"), create=False) as traces:
+        assert traces.verify_all().ok, "kill -9 never breaks the trace chain"
+        for path in (output, output.with_name("out.rejected.jsonl")):
+            for line in path.read_text().splitlines():
+                assert traces.get(json.loads(line)["trace_id"]).header.kind == "pipeline"
+
+
+def test_a_torn_last_line_is_cut_off_reported_and_its_sample_redone(
+    shared_data: Path, shared_store_dir: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "out.jsonl"
+    runner = CliRunner()
+    small = [a if a != str(QUESTIONS) else "6" for a in _command(shared_data, shared_store_dir, output)]
+    assert runner.invoke(app, small).exit_code == 0
+    target = output if output.read_text() else output.with_name("out.rejected.jsonl")
+    lines = target.read_text().splitlines(keepends=True)
+    torn_id = json.loads(lines[-1])["id"]
+    target.write_text("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+
+    result = runner.invoke(app, small)
+    assert result.exit_code == 0, result.output
+    assert f"{target}: cut off a torn last line" in result.stderr
+    assert target.read_text().endswith("\n")
+    assert Counter(_written_ids(output)) == Counter(_medqa_ids(shared_data, 6))
+    summary = json.loads(output.with_name("out.summary.json").read_text())
+    assert summary["this_run"]["attempted"] == 1, f"only {torn_id} is done again"
+
+
+def test_ctrl_c_stops_cleanly_with_the_summary_so_far(
+    shared_data: Path, shared_store_dir: Path, tmp_path: Path
+) -> None:
+    output, log = tmp_path / "out.jsonl", tmp_path / "run.log"
+    process = _start(_command(shared_data, shared_store_dir, output), log)
+    _wait_for_rows(process, output, 2)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=HANG_GUARD_SECONDS) == 130, log.read_text()[-3000:]
+    summary = json.loads(output.with_name("out.summary.json").read_text())
+    written = _written_ids(output)
+    assert summary["this_run"]["interrupted"] is True
+    assert summary["this_run"]["attempted"] == len(written) < QUESTIONS
+    assert summary["this_run"]["abandoned"] == 0, "the running samples finished and were written"
+    assert len(written) == len(set(written))
