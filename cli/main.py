@@ -7,6 +7,7 @@ import typer
 from cli import datagen, kg, trace
 from cli.ask import ask
 from cli.eval import evaluate
+from cli.serve import serve
 
 app = typer.Typer(
     name="medreason",
@@ -18,6 +19,7 @@ app.add_typer(kg.app, name="kg")
 app.add_typer(trace.app, name="trace")
 app.add_typer(datagen.app, name="datagen")
 app.command("ask")(ask)
+app.command("serve")(serve)
 app.command("eval")(evaluate)
 
 if __name__ == "__main__":

@@ -203,6 +203,41 @@ class ChatBackend:
 
         return self._exchange(step, bound, messages, on_call, with_text_calls)
 
+    def ping(self, *, timeout_s: float = 5.0) -> None:
+        """Check that the endpoint answers, with one cheap request (`GET /models`) and no retry.
+
+        For readiness probes. Any answer but a server error or a refused key counts: some
+        OpenAI-compatible servers do not list models, and still answer chat requests.
+
+        Raises:
+            LLMUnavailableError: No connection, no answer within `timeout_s`, or a 5xx.
+            LLMRequestError: The endpoint refused the key (401 or 403).
+        """
+        if self._closed:
+            raise RuntimeError(f"{self!r} is closed: open a new one with open_backend")
+        client = self.chat_model.root_client.with_options(timeout=timeout_s, max_retries=0)
+        try:
+            client.models.list()
+        except openai.APIStatusError as exc:
+            if exc.status_code in (401, 403):
+                raise LLMRequestError(
+                    f"{self._endpoint} refused the key ({exc.status_code}); check {ENV_API_KEY}"
+                ) from exc
+            if exc.status_code >= 500:
+                raise LLMUnavailableError(
+                    f"{self._endpoint} answered {exc.status_code} ({_server_message(exc)}); "
+                    "check the server's logs"
+                ) from exc
+        except openai.APITimeoutError as exc:
+            raise LLMUnavailableError(
+                f"{self._endpoint} did not answer within {timeout_s:g} s; check the server's load"
+            ) from exc
+        except openai.APIConnectionError as exc:
+            raise LLMUnavailableError(
+                f"could not connect to {self._endpoint}; check that the server is running and that "
+                f"{ENV_BASE_URL} is its address"
+            ) from exc
+
     def close(self) -> None:
         """Stop the local server if this backend started one; safe to call twice.
 

@@ -2,6 +2,7 @@
 
     TraceError
     ├── TraceNotFoundError     no stored trace has that id (or the prefix is too short or ambiguous)
+    │   └── AmbiguousTraceIdError  the prefix starts more than one trace id
     └── TraceStoreError        the traces file is unreadable, corrupt, foreign or of a newer format
         └── NoTraceStoreError  there is no traces file yet (read-only commands never create one)
 
@@ -18,6 +19,10 @@ class TraceError(Exception):
 
 class TraceNotFoundError(TraceError):
     """No stored trace matches the id or prefix given."""
+
+
+class AmbiguousTraceIdError(TraceNotFoundError):
+    """The prefix given starts more than one stored trace id: more characters are needed."""
 
 
 class TraceStoreError(TraceError):

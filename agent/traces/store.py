@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple
 
-from agent.traces.errors import NoTraceStoreError, TraceNotFoundError, TraceStoreError
+from agent.traces.errors import AmbiguousTraceIdError, NoTraceStoreError, TraceNotFoundError, TraceStoreError
 from agent.traces.location import default_traces_path
 from agent.traces.records import JSON, Trace, TraceHeader, TraceRecord
 
@@ -360,7 +360,7 @@ class TraceStore:
         if not found:
             raise TraceNotFoundError(f"no trace {text!r} in {self.path}; {_LIST_HINT}")
         if len(found) > 1:
-            raise TraceNotFoundError(
+            raise AmbiguousTraceIdError(
                 f"{text!r} is the start of more than one trace ({', '.join(found[:2])}, ...); "
                 "give more characters of the id"
             )

@@ -1,0 +1,148 @@
+"""The routes' collaborators as `Annotated[..., Depends()]` aliases: one place to read, one place to swap.
+
+Everything comes from the app's lifespan (`server.resources`), so a test overrides `get_resources`
+(or any narrower getter) with `app.dependency_overrides` instead of patching modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
+
+from agent.run import Agent
+from agent.traces.store import TraceStore
+from kg_store.store import KGStore
+from server.errors import APIError
+from server.resources import Resources
+from server.schemas import ChatRequest
+from server.settings import Settings
+
+RETRY_AFTER_SECONDS = 1
+"""What a 429 asks the client to wait before retrying: a chat slot frees as soon as one answer ends."""
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="Set when the server has MEDREASON_API_KEY: send `Authorization: Bearer <key>`.",
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return cast(Settings, request.app.state.settings)
+
+
+def get_resources(request: Request) -> Resources:
+    """What the lifespan opened."""
+    return cast(Resources, request.app.state.resources)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_agent(resources: ResourcesDep) -> Agent:
+    """The one agent, shared by every chat request."""
+    return resources.agent
+
+
+def get_kg(resources: ResourcesDep) -> KGStore:
+    """The knowledge graph, opened read-only."""
+    return resources.kg
+
+
+def get_traces(resources: ResourcesDep) -> TraceStore:
+    """The trace file the agent writes to."""
+    return resources.traces
+
+
+AgentDep = Annotated[Agent, Depends(get_agent)]
+KGDep = Annotated[KGStore, Depends(get_kg)]
+TracesDep = Annotated[TraceStore, Depends(get_traces)]
+
+
+def require_api_key(settings: SettingsDep, credentials: Credentials) -> None:
+    """Refuse the request unless it carries one of the server's keys (does nothing when there are none).
+
+    Every key is compared in constant time, so the time taken tells nothing about how much matched.
+    """
+    keys = settings.api_keys()
+    if not keys:
+        return
+    if credentials is None:
+        raise APIError(
+            401,
+            "unauthorized",
+            "this server needs an API key: send the header `Authorization: Bearer <key>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    given = credentials.credentials.encode()
+    matches = [hmac.compare_digest(given, key.encode()) for key in keys]
+    if not any(matches):
+        raise APIError(
+            401,
+            "unauthorized",
+            "the API key is not valid: check the key you send in `Authorization: Bearer <key>`",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+
+def client_id(request: Request, settings: Settings) -> str:
+    """Who a request counts against: its API key (hashed) when keys are on, else its IP address.
+
+    Runs after `require_api_key`, so with keys on the key is a valid one.
+    """
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    if settings.api_keys() and scheme.lower() == "bearer" and token:
+        return "key:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
+async def chat_slot(request: Request, settings: SettingsDep, resources: ResourcesDep) -> AsyncIterator[None]:
+    """Hold one of the client's chat slots while the request runs (a stream: until it ends), or 429."""
+    client = client_id(request, settings)
+    limiter = resources.limiter
+    if not limiter.try_acquire(client):
+        raise APIError(
+            429,
+            "too_many_requests",
+            f"this client already has {limiter.limit} chat request(s) running, the most allowed "
+            f"(MEDREASON_MAX_CHATS_PER_CLIENT); wait for one to finish, then retry",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    try:
+        yield
+    finally:
+        limiter.release(client)
+
+
+ChatSlot = Depends(chat_slot)
+"""Use as `dependencies=[ChatSlot]`: the slot is held, not passed."""
+
+
+def checked_question(question: str, settings: Settings) -> str:
+    """`question` unless it is over the server's length limit (then a 422 naming the limit)."""
+    if len(question) > settings.max_question_chars:
+        raise APIError(
+            422,
+            "question_too_long",
+            f"the question is {len(question):,} characters long; this server answers questions of at most "
+            f"{settings.max_question_chars:,} (MEDREASON_MAX_QUESTION_CHARS): shorten it",
+            details=[{"location": "question", "message": "too long"}],
+        )
+    return question
+
+
+def checked_chat_request(body: ChatRequest, settings: SettingsDep) -> ChatRequest:
+    """The request body, its question within the server's length limit."""
+    checked_question(body.question, settings)
+    return body
+
+
+ValidChatRequest = Annotated[ChatRequest, Depends(checked_chat_request)]

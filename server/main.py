@@ -1,0 +1,90 @@
+"""The FastAPI app: `create_app(settings)` builds it; uvicorn can call it as a factory.
+
+    uvicorn --factory server.main:create_app     (settings from MEDREASON_* variables)
+    medreason serve --store stores/all           (the same, with flags and a clear error on bad settings)
+
+The lifespan opens the store, the trace file, the LLM backend and the agent once (`server.resources`)
+and closes them on shutdown; routes reach them through `server.deps`. The agent is synchronous, so the
+routes that run it are plain `def` functions, which FastAPI runs in its thread pool, and the chat
+stream is a plain generator, which it iterates there too: the event loop never waits on the agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from server.chat import TRACE_HEADER
+from server.deps import require_api_key
+from server.errors import install_error_handlers
+from server.limits import BodyLimitMiddleware
+from server.openapi import install_openapi
+from server.resources import open_resources
+from server.routes import chat, completions, health, kg, pages, traces
+from server.routes.responses import API_ERRORS
+from server.settings import Settings
+
+DESCRIPTION = """\
+Medical questions answered with **thinking paths** through a biomedical knowledge graph (PrimeKG,
+Hetionet, HPO), every step recorded in an auditable trace.
+
+Errors always have the body `{"error": {"type", "message"}}` (validation errors add `details`).
+When the server has `MEDREASON_API_KEY`, every `/v1` route needs `Authorization: Bearer <key>`.
+"""
+
+
+def _version() -> str:
+    try:
+        return version("medreason")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app over the store `settings` names; None reads the settings from the environment.
+
+    Raises:
+        pydantic.ValidationError: The environment's settings are invalid (only when `settings` is None).
+    """
+    settings = settings if settings is not None else Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = await run_in_threadpool(open_resources, settings)
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            await run_in_threadpool(resources.close)
+
+    app = FastAPI(
+        title="medreason",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    install_openapi(app, max_question_chars=settings.max_question_chars)
+    api_dependencies = [Depends(require_api_key)] if settings.api_keys() else []
+    for router in (chat.router, completions.router, traces.router, kg.router):
+        app.include_router(router, dependencies=api_dependencies, responses=API_ERRORS)
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=[TRACE_HEADER, "Retry-After"],
+        )
+    return app

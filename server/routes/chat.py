@@ -1,0 +1,47 @@
+"""`POST /v1/chat` (one JSON answer) and `POST /v1/chat/stream` (the agent's run as server-sent events)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from server.chat import TRACE_HEADER, answer_json, ask, chat_events
+from server.deps import AgentDep, ChatSlot, ValidChatRequest
+from server.routes.responses import CHAT_ERRORS
+from server.schemas import ChatResponse
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+_STREAM_DESCRIPTION = """\
+Server-sent events, each `event: <name>` with `data: <one JSON object>`, flushed as they happen:
+
+- `step` `{"name"}`: a graph step starts
+- `tool_call` `{"name", "arguments"}` and `tool_result` `{"name", "result", "duration_ms"}`: each KG tool call
+- `answer`: the body `POST /v1/chat` returns
+- `done` `{"trace_id"}`: always last on success
+- `error` `{"error": {"type", "message"}}`: the run failed; the stream ends
+
+Lines starting with `:` are keep-alive comments.
+"""
+
+
+@router.post("/chat", response_model=ChatResponse, dependencies=[ChatSlot], responses=CHAT_ERRORS)
+def chat(body: ValidChatRequest, agent: AgentDep, response: Response) -> dict[str, Any]:
+    """Answer a question with its KG evidence; the trace id is also in the `X-Trace-Id` header."""
+    answer = ask(agent, body)
+    response.headers[TRACE_HEADER] = answer.trace_id
+    return answer_json(answer)
+
+
+@router.post(
+    "/chat/stream",
+    response_class=EventSourceResponse,
+    dependencies=[ChatSlot],
+    responses={200: {"description": _STREAM_DESCRIPTION}, **CHAT_ERRORS},
+)
+def chat_stream(body: ValidChatRequest, agent: AgentDep) -> Iterator[ServerSentEvent]:
+    """Answer a question, streaming the agent's steps and tool calls as they happen."""
+    yield from chat_events(agent, body)

@@ -1,0 +1,56 @@
+"""`POST /v1/chat/completions`: the OpenAI chat-completions protocol, streaming or not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from server.chat import TRACE_HEADER
+from server.deps import AgentDep, ChatSlot, SettingsDep, checked_question
+from server.openai_compat import completion, completion_chunks, question_of
+from server.routes.responses import CHAT_ERRORS
+from server.schemas import ChatCompletion, CompletionRequest
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+_OK: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A chat.completion, or with `stream: true` chunks ending with `data: [DONE]`.",
+        "content": {
+            "text/event-stream": {
+                "itemSchema": {
+                    "type": "object",
+                    "properties": {
+                        "data": {
+                            "type": "string",
+                            "description": "A `chat.completion.chunk` as JSON, or `[DONE]` last.",
+                        }
+                    },
+                },
+                "example": 'data: {"id": "...", "object": "chat.completion.chunk", ...}\n\ndata: [DONE]\n\n',
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletion,
+    dependencies=[ChatSlot],
+    responses=_OK | CHAT_ERRORS,
+)
+def chat_completions(body: CompletionRequest, agent: AgentDep, settings: SettingsDep) -> Response:
+    """Ask as an OpenAI client would; the completion id and the `X-Trace-Id` header are the trace id."""
+    question, options = question_of(body.messages)
+    checked_question(question, settings)
+    answer = agent.ask(question, options, mode=body.mode, max_hops=body.max_hops, top_k=body.top_k)
+    headers = {TRACE_HEADER: answer.trace_id}
+    if body.stream:
+        include_usage = body.stream_options is not None and body.stream_options.include_usage
+        chunks = completion_chunks(answer, model=body.model, include_usage=include_usage)
+        return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
+    checked = ChatCompletion.model_validate(completion(answer, model=body.model))
+    return JSONResponse(checked.model_dump(mode="json"), headers=headers)

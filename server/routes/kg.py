@@ -1,0 +1,47 @@
+"""`GET /v1/entities`, `/v1/paths`, `/v1/kg/stats`: the look-ups of `medreason kg link / paths / stats`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from kg_store.paths import find_paths
+from server.deps import KGDep
+from server.routes.responses import errors
+from server.schemas import MAX_HOPS, NODE_TYPE_PATTERN, EntityLink, KGStats, PathsResponse
+
+router = APIRouter(prefix="/v1", tags=["knowledge graph"])
+
+
+@router.get("/entities", response_model=list[EntityLink], responses=errors(503))
+def link_entities(
+    kg: KGDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="A mention, e.g. `metformn`.")],
+    node_type: Annotated[
+        str | None, Query(alias="type", pattern=NODE_TYPE_PATTERN, description="Only nodes of this type.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> list[dict[str, Any]]:
+    """KG nodes whose name, synonym or meaning matches the mention, best first."""
+    return [link.to_json() for link in kg.link(q, node_type=node_type, limit=limit)]
+
+
+@router.get("/paths", response_model=PathsResponse, responses=errors(503))
+def paths(
+    kg: KGDep,
+    source: Annotated[str, Query(min_length=1, max_length=500, description="A node name or IRI.")],
+    target: Annotated[str, Query(min_length=1, max_length=500, description="A node name or IRI.")],
+    max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS, description="Longest path, in edges.")] = 3,
+    limit: Annotated[int, Query(ge=1, le=100, description="At most this many paths.")] = 10,
+) -> dict[str, Any]:
+    """The shortest paths between the nodes `source` and `target` name, each edge with its direction."""
+    sources, targets = kg.resolve(source), kg.resolve(target)
+    found = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit)
+    return {"source_nodes": sources, "target_nodes": targets, "paths": [path.to_json() for path in found]}
+
+
+@router.get("/kg/stats", response_model=KGStats)
+def stats(kg: KGDep) -> dict[str, object]:
+    """Sizes, node types, relations and the sources the store was built from."""
+    return kg.stats().to_json()

@@ -1,0 +1,148 @@
+"""The server's one configuration: read from `MEDREASON_*` variables and checked before anything is served.
+
+    MEDREASON_STORE                 the built knowledge-graph store to serve (required)
+    MEDREASON_TRACES                the trace file (default: the one `medreason ask` uses)
+    MEDREASON_LLM                   none (default) | openai | local; the backend's own variables
+                                    (OPENAI_BASE_URL, MEDREASON_MODEL, ...) are read by `LLMSettings`
+    MEDREASON_API_KEY               when set, every /v1 route needs `Authorization: Bearer <key>`;
+                                    several keys may be given, separated by commas; each of
+                                    at least 16 characters
+    MEDREASON_CORS_ORIGINS          origins allowed to call the API from a browser, comma-separated
+                                    (default: none, CORS off)
+    MEDREASON_MAX_BODY_BYTES        largest request body (default 65536)
+    MEDREASON_MAX_QUESTION_CHARS    longest question (default 4000)
+    MEDREASON_MAX_CHATS_PER_CLIENT  chat requests one client may have in flight (default 4); a client is
+                                    its API key when keys are on, else its IP address
+
+A bad value stops the server at start-up with a message naming the variable (`settings_error`), rather
+than failing at the first request that needs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from agent.errors import LLMConfigError
+from agent.llm.settings import Backend, LLMSettings
+from kg_store.layout import StoreLayout
+
+ENV_PREFIX = "MEDREASON_"
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+DEFAULT_MAX_QUESTION_CHARS = 4_000
+DEFAULT_MAX_CHATS_PER_CLIENT = 4
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to start; invalid values raise `pydantic.ValidationError` on creation.
+
+    Attributes:
+        store: The directory of a store built by `medreason kg build`.
+        traces: The trace file; None is `medreason ask`'s default file.
+        llm: The LLM backend; None reads MEDREASON_LLM as `medreason ask` does (default none).
+        api_key: The bearer keys that open /v1; empty leaves the API open.
+        cors_origins: Browser origins allowed to call the API; empty turns CORS off.
+        max_body_bytes: The largest request body accepted (413 above it).
+        max_question_chars: The longest question accepted (422 above it).
+        max_chats_per_client: Chat requests one client may have running at once (429 above it).
+    """
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    store: Path
+    traces: Path | None = None
+    llm: Backend | None = None
+    api_key: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1)
+    max_question_chars: int = Field(default=DEFAULT_MAX_QUESTION_CHARS, ge=1)
+    max_chats_per_client: int = Field(default=DEFAULT_MAX_CHATS_PER_CLIENT, ge=1)
+
+    @field_validator("store")
+    @classmethod
+    def _store_is_built(cls, store: Path) -> Path:
+        store = store.expanduser()
+        if not StoreLayout(store).exists():
+            raise ValueError(
+                f"no knowledge-graph store at {store}: build one with `medreason kg build --store {store}` "
+                f"or point --store / {ENV_PREFIX}STORE at a built store"
+            )
+        return store
+
+    @field_validator("traces")
+    @classmethod
+    def _traces_is_a_file(cls, traces: Path | None) -> Path | None:
+        if traces is None:
+            return None
+        traces = traces.expanduser()
+        if traces.is_dir():
+            raise ValueError(
+                f"{traces} is a folder: give the path of a trace file, e.g. {traces}/traces.sqlite"
+            )
+        return traces
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str | SecretStr):
+            text = value.get_secret_value() if isinstance(value, SecretStr) else value
+            keys = [key.strip() for key in text.split(",")]
+            if any(key and len(key) < 16 for key in keys):
+                raise ValueError("an API key must be at least 16 characters long: a short key is guessable")
+            return tuple(key for key in keys if key)
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            origins = tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+            for origin in origins:
+                if origin != "*" and not origin.startswith(("http://", "https://")):
+                    raise ValueError(f"{origin!r} is not an origin: write it as https://host[:port], or *")
+            return origins
+        return value
+
+    @model_validator(mode="after")
+    def _llm_is_configured(self) -> Settings:
+        try:
+            self.llm_settings()
+        except LLMConfigError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+    @classmethod
+    def from_env(cls, **values: Any) -> Settings:
+        """Settings from the `MEDREASON_*` variables, with `values` (None ones skipped) taking precedence.
+
+        Raises:
+            pydantic.ValidationError: A value is invalid or the store is missing; `settings_error` words it.
+        """
+        return cls(**{name: value for name, value in values.items() if value is not None})
+
+    def llm_settings(self) -> LLMSettings:
+        """The LLM backend's settings: `llm` over the environment's MEDREASON_LLM, OPENAI_BASE_URL, ...
+
+        Raises:
+            LLMConfigError: A backend variable is missing or invalid.
+        """
+        return LLMSettings.from_env(backend=self.llm)
+
+    def api_keys(self) -> tuple[str, ...]:
+        """The keys that open /v1, in clear; empty when the API is open."""
+        return tuple(key.get_secret_value() for key in self.api_key)
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line per bad setting, each naming its variable: what `medreason serve` prints before exiting."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = "required: set it (or pass the matching command-line option)"
+        lines.append(f"{ENV_PREFIX}{field.upper()}: {message}" if field else message)
+    return "; ".join(lines)

@@ -1,0 +1,207 @@
+/**
+ * The ask page: send a question to `POST /v1/chat/stream`, show the agent's steps as they stream in,
+ * then the answer, its reasoning and its thinking paths as a graph.
+ *
+ * `window.medreasonGraph` exposes the drawn graph (node and edge ids and labels) and `body[data-run-state]`
+ * the run's state (`idle`, `running`, `done`, `error`, `stopped`), so tests and curious users can read
+ * exactly what the page shows.
+ */
+
+import { ApiError, request } from "./api.js";
+import { setupApiKeyForm } from "./api-key-form.js";
+import { AnswerView } from "./answer-view.js";
+import { PathGraphView } from "./graph-view.js";
+import { LiveLog } from "./live-log.js";
+import { OptionsEditor } from "./options-editor.js";
+import { readEventStream } from "./sse.js";
+
+const $ = (id) => document.getElementById(id);
+
+const options = new OptionsEditor({ list: $("option-rows"), addButton: $("add-option") });
+const log = new LiveLog({ list: $("live-log"), empty: $("log-empty") });
+const answerView = new AnswerView($("result"));
+const graph = new PathGraphView({
+  canvas: $("graph-canvas"),
+  legend: $("legend"),
+  details: $("node-details"),
+});
+let running = null;
+
+window.medreasonGraph = {
+  /** @returns {Array<{id: string, label: string, type: string, paths: number[]}>} */
+  get nodes() {
+    return graph.graph.nodes.map(({ id, label, type, paths }) => ({ id, label, type, paths: [...paths] }));
+  },
+  /** @returns {Array<{id: string, source: string, target: string, label: string, relation: string, predicate: string, paths: number[]}>} */
+  get edges() {
+    return graph.graph.edges.map(({ id, source, target, label, relation, predicate, paths }) => ({
+      id,
+      source,
+      target,
+      label,
+      relation,
+      predicate,
+      paths: [...paths],
+    }));
+  },
+  get selected() {
+    return graph.selected;
+  },
+  select: (id) => graph.select(id),
+};
+
+setupApiKeyForm({ form: $("api-key-form"), input: $("api-key"), status: $("api-key-status") });
+$("ask-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  let body;
+  try {
+    body = readForm();
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  ask(body);
+});
+$("stop-button").addEventListener("click", () => running?.abort());
+setRunState("idle");
+
+function readForm() {
+  const question = $("question").value.trim();
+  if (!question) {
+    $("question").focus();
+    throw new Error("Type a question first.");
+  }
+  const body = { question };
+  const chosen = options.value();
+  if (chosen) body.options = chosen;
+  body.mode = $("mode").value;
+  body.max_hops = wholeNumber($("max-hops"), "Max hops");
+  body.top_k = wholeNumber($("top-k"), "Top-k paths");
+  return body;
+}
+
+function wholeNumber(input, name) {
+  const value = Number(input.value);
+  const min = Number(input.min);
+  const max = Number(input.max);
+  if (input.value.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+    input.focus();
+    throw new Error(`${name} must be a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+async function ask(body) {
+  running?.abort();
+  const controller = new AbortController();
+  running = controller;
+  hideError();
+  log.clear();
+  answerView.clear();
+  graph.clear();
+  setRunState("running");
+  let outcome = "running";
+  try {
+    const response = await request("/v1/chat/stream", {
+      method: "POST",
+      json: body,
+      headers: { Accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    if (!(response.headers.get("Content-Type") ?? "").startsWith("text/event-stream")) {
+      throw new ApiError("The server answered, but not with a live stream: is this the medreason server?");
+    }
+    await readEventStream(response.body, (message) => {
+      const next = handle(message);
+      if (next) outcome = next;
+    });
+    if (outcome === "running" || outcome === "answered") {
+      throw new ApiError("The answer stream ended early: the server may have stopped. Ask again.");
+    }
+  } catch (error) {
+    if (running !== controller) return; // a newer question replaced this one; its run owns the page
+    if (controller.signal.aborted) {
+      log.error("Stopped.");
+      outcome = "stopped";
+    } else {
+      const message =
+        error instanceof ApiError ? error.message : `Something went wrong in this page: ${error.message}`;
+      showError(message);
+      log.error(message);
+      outcome = "error";
+    }
+  } finally {
+    if (running === controller) {
+      running = null;
+      setRunState(outcome === "done" ? "done" : outcome);
+    }
+  }
+}
+
+/**
+ * Apply one stream message to the page.
+ * @param {import("./sse.js").SSEMessage} message
+ * @returns {string|null} The run's new state when this message changes it.
+ */
+function handle(message) {
+  let data;
+  try {
+    data = JSON.parse(message.data);
+  } catch {
+    throw new ApiError(
+      `The server sent a ${message.event} event that is not JSON; the stream cannot be read.`,
+    );
+  }
+  switch (message.event) {
+    case "step":
+      log.step(data.name);
+      return null;
+    case "tool_call":
+      log.toolCall(data.name, data.arguments);
+      return null;
+    case "tool_result":
+      log.toolResult(data.name, data.result, data.duration_ms);
+      return null;
+    case "answer":
+      log.answer(`answer: ${data.answer_idx ? `${data.answer_idx}. ` : ""}${data.answer}`);
+      answerView.show(data);
+      graph.show(data.paths ?? []);
+      return "answered";
+    case "done":
+      log.done();
+      return "done";
+    case "error": {
+      const error = data.error ?? {};
+      throw new ApiError(`The agent could not answer: ${error.message ?? "the server gave no reason"}`, {
+        type: error.type ?? "error",
+      });
+    }
+    default:
+      return null; // a newer server's event this page does not know yet
+  }
+}
+
+function setRunState(state) {
+  document.body.dataset.runState = state;
+  const busy = state === "running";
+  $("ask-button").disabled = busy;
+  $("stop-button").disabled = !busy;
+  $("run-status").textContent = {
+    idle: "",
+    running: "Working…",
+    done: "Done.",
+    error: "Failed.",
+    stopped: "Stopped.",
+  }[state];
+}
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message;
+  box.hidden = false;
+}
+
+function hideError() {
+  $("error").hidden = true;
+  $("error").textContent = "";
+}
