@@ -9,12 +9,16 @@ ends with `done` or `error`:
     event: tool_result   data: {"name": "link_entity", "result": {...}, "duration_ms": 3.1}
     event: answer        data: <the body POST /v1/chat returns>
     event: done          data: {"trace_id": "..."}
-    event: error         data: {"error": {"type": "...", "message": "..."}}   (instead of answer/done)
+    event: error         data: {"error": {"type": "...", "message": "..."}, "trace_id": "..."}
+                                                                     (instead of answer/done)
+
+The trace id is chosen before the run, so an `error` event names the stored trace of the failed run.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,6 +50,7 @@ def ask(agent: Agent, request: ChatRequest) -> AgentAnswer:
 
 def chat_events(agent: Agent, request: ChatRequest) -> Iterator[ServerSentEvent]:
     """The agent's run as SSE events, ending with `answer` then `done`, or with one `error`."""
+    trace_id = uuid.uuid4().hex
     try:
         for event in agent.stream(
             request.question,
@@ -53,6 +58,7 @@ def chat_events(agent: Agent, request: ChatRequest) -> Iterator[ServerSentEvent]
             mode=request.mode,
             max_hops=request.max_hops,
             top_k=request.top_k,
+            trace_id=trace_id,
         ):
             kind = event["event"]
             if kind == "answer":
@@ -66,9 +72,9 @@ def chat_events(agent: Agent, request: ChatRequest) -> Iterator[ServerSentEvent]
     except EXPECTED_ERRORS as exc:
         error = api_error(exc) or internal_error()
         logger.warning("chat stream failed: %s", exc)
-        yield ServerSentEvent(event="error", data=error.body())
+        yield ServerSentEvent(event="error", data=error.body() | {"trace_id": trace_id})
     except Exception:
         # The response started long ago: the client can only learn of a bug from this event. The
         # traceback still reaches the log.
         logger.exception("chat stream failed unexpectedly")
-        yield ServerSentEvent(event="error", data=internal_error().body())
+        yield ServerSentEvent(event="error", data=internal_error().body() | {"trace_id": trace_id})

@@ -22,7 +22,7 @@ Server-sent events, each `event: <name>` with `data: <one JSON object>`, flushed
 - `tool_call` `{"name", "arguments"}` and `tool_result` `{"name", "result", "duration_ms"}`: each KG tool call
 - `answer`: the body `POST /v1/chat` returns
 - `done` `{"trace_id"}`: always last on success
-- `error` `{"error": {"type", "message"}}`: the run failed; the stream ends
+- `error` `{"error": {"type", "message"}, "trace_id"}`: the run failed (its trace is stored); the stream ends
 
 Lines starting with `:` are keep-alive comments.
 """

@@ -290,6 +290,7 @@ def test_an_error_event_from_the_agent_is_shown_in_plain_words(
         assert fake.requests, "the agent asked the model before failing"
     error = page.get_by_test_id("error").inner_text()
     assert error.startswith("The agent could not answer:")
+    assert "What it did is in its trace: /traces/" in error
     assert "does not support this request" in error
     kinds = page.get_by_test_id("log-entry").evaluate_all("(items) => items.map((item) => item.dataset.kind)")
     assert kinds[0] == "step"

@@ -151,6 +151,7 @@ def test_events_are_sent_as_they_happen_and_a_refusing_model_ends_the_stream_wit
     assert "400" in error["message"]
     assert "refused" in error["message"]
     assert "LLMRequestError" in (newest["error"] or ""), "the failed run is traced"
+    assert rest[0][1]["trace_id"] == newest["trace_id"], "the error event names the failed run's trace"
 
 
 def test_a_model_that_cannot_be_reached_makes_readyz_503_and_chat_503(

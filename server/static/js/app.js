@@ -172,9 +172,11 @@ function handle(message) {
       return "done";
     case "error": {
       const error = data.error ?? {};
-      throw new ApiError(`The agent could not answer: ${error.message ?? "the server gave no reason"}`, {
-        type: error.type ?? "error",
-      });
+      const trace = data.trace_id ? ` What it did is in its trace: /traces/${data.trace_id}` : "";
+      throw new ApiError(
+        `The agent could not answer: ${(error.message ?? "the server gave no reason").replace(/\.$/, "")}.${trace}`,
+        { type: error.type ?? "error" },
+      );
     }
     default:
       return null; // a newer server's event this page does not know yet
