@@ -39,6 +39,21 @@ _PHRASES: dict[str, str] = {
     "ppi": "interacts (protein-protein) with",
     "expression present": "is expressed in",
     "expression absent": "is not expressed in",
+    "binds": "binds",
+    "includes": "includes",
+    "is a": "is a",
+    "palliates": "palliates",
+    "resembles": "resembles",
+    "localizes": "localizes to",
+    "covaries": "covaries with",
+    "regulates": "regulates",
+    "upregulates": "upregulates",
+    "downregulates": "downregulates",
+    "phenotype of": "is a phenotype of",
+    "mode of inheritance": "has the mode of inheritance",
+    "clinical course": "has the clinical course",
+    "clinical modifier": "has the clinical modifier",
+    "drug effect": "has the effect",
 }
 """How a display relation reads between its head and its tail; others read as `head [relation] tail`."""
 
