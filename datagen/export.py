@@ -34,11 +34,11 @@ and by Alpaca-style loaders (`instruction`, `input`, `output`):
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from datagen.atomic import atomic_output
 from datagen.errors import InputError, OutputError
 from datagen.journal import read_rows
 
@@ -65,22 +65,12 @@ def export(source: Path, *, to: ExportFormat, output: Path) -> int:
         raise InputError(f"No datagen output at {source}. Run `medreason datagen` first, or check the path.")
     if output.resolve() == source.resolve():
         raise OutputError(f"Exporting {source} onto itself would destroy it: choose another --output.")
-    temporary = output.with_name(output.name + ".tmp")
     count = 0
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("w", encoding="utf-8") as handle:
-            for row in read_rows(source):
-                line = sft_line(row) if to == "sft" else messages_line(row)
-                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-                count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, output)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write {output}: {exc.strerror or exc}. Check the folder and the disk."
-        ) from exc
+    with atomic_output(output) as handle:
+        for row in read_rows(source):
+            line = sft_line(row) if to == "sft" else messages_line(row)
+            handle.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
+            count += 1
     return count
 
 

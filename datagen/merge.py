@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from datagen.atomic import atomic_output
 from datagen.errors import InputError, OutputError
 from datagen.journal import read_rows
 from datagen.rows import check_output_name, rejected_path, summary_path
@@ -71,14 +71,14 @@ def merge(sources: Sequence[Path], *, output: Path) -> MergeResult:
     superseded = 0
     merged_rejected = rejected_path(output)
     with ExitStack() as stack:
-        accepted_out = stack.enter_context(_Replacement(output))
-        rejected_out = stack.enter_context(_Replacement(merged_rejected))
+        accepted_out = stack.enter_context(atomic_output(output))
+        rejected_out = stack.enter_context(atomic_output(merged_rejected))
         for source in sources:
             for row in read_rows(source):
                 key = str(row.get("id"))
                 if key not in written_accepted:
                     written_accepted.add(key)
-                    accepted_out.write(row)
+                    accepted_out.write(_line(row))
         for source in sources:
             for row in read_rows(rejected_path(source)):
                 key = str(row.get("id"))
@@ -88,7 +88,7 @@ def merge(sources: Sequence[Path], *, output: Path) -> MergeResult:
                     copies += 1
                 else:
                     written_rejected.add(key)
-                    rejected_out.write(row)
+                    rejected_out.write(_line(row))
     summary = Summary(
         output=output,
         rejected=merged_rejected,
@@ -120,35 +120,5 @@ def _digest(row: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(row, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-class _Replacement:
-    """A JSON-lines file written under a temporary name, renamed over `path` when the block succeeds."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._temporary = path.with_name(path.name + ".tmp")
-        self._handle: IO[str] | None = None
-
-    def __enter__(self) -> _Replacement:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self._temporary.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise OutputError(f"Cannot write {self.path}: {exc.strerror or exc}. Check the folder.") from exc
-        return self
-
-    def write(self, row: dict[str, Any]) -> None:
-        assert self._handle is not None  # noqa: S101 - only inside the `with` block
-        self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        assert self._handle is not None  # noqa: S101 - only inside the `with` block
-        try:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            if kind is None:
-                os.replace(self._temporary, self.path)
-            else:
-                self._temporary.unlink(missing_ok=True)
-        except OSError as exc:
-            raise OutputError(f"Cannot write {self.path}: {exc.strerror or exc}. Is the disk full?") from exc
+def _line(row: dict[str, Any]) -> bytes:
+    return json.dumps(row, ensure_ascii=False).encode() + b"\n"

@@ -9,11 +9,10 @@ new one, never a mix), and those ids are no longer done.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Collection
 from pathlib import Path
 
-from datagen.errors import OutputError
+from datagen.atomic import atomic_output
 
 
 def drop_stages(path: Path, stages: Collection[str]) -> int:
@@ -33,17 +32,8 @@ def drop_stages(path: Path, stages: Collection[str]) -> int:
                 kept.append(line)
     if not dropped:
         return 0
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        with temporary.open("wb") as handle:
-            handle.writelines(kept)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot rewrite {path} for --retry: {exc.strerror or exc}. Check the disk."
-        ) from exc
+    with atomic_output(path) as handle:
+        handle.writelines(kept)
     return dropped
 
 

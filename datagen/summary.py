@@ -16,13 +16,12 @@ second Ctrl-C left unfinished), and `attempted = accepted + Σ rejected`.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datagen.errors import OutputError
+from datagen.atomic import write_atomically
 from datagen.journal import read_rows
 from datagen.rows import STAGES
 
@@ -207,21 +206,6 @@ def relation_label(edge: dict[str, Any]) -> str:
     """`relation`, or `relation:display` when the display label says more (`drug_protein:target`)."""
     relation, display = str(edge.get("relation", "?")), str(edge.get("display_relation") or "")
     return relation if not display or display == relation else f"{relation}:{display}"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder, so readers never see half."""
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write {path}: {exc.strerror or exc}. Check the folder and the disk."
-        ) from exc
 
 
 def _add_usage(usage: Counter[str], row: dict[str, Any]) -> None:

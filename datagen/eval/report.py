@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from datagen.atomic import write_atomically
 from datagen.eval.metrics import ALL, ArmMetrics, PairedEffect, Proportion, SubsetMetrics, metrics_by_subset
 from datagen.eval.outputs import PLOTS, ReportPaths
 from datagen.eval.plots import accuracy_plot, path_length_plot, relation_plot
@@ -109,8 +110,8 @@ def write_report(
     drawers = {"accuracy": accuracy_plot, "path_lengths": path_length_plot, "relations": relation_plot}
     for name in report["plots"]:
         drawers[name](metrics, paths.plot(name))
-    paths.json.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    paths.markdown.write_text(render_markdown(run, metrics, report), encoding="utf-8")
+    write_atomically(paths.json, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    write_atomically(paths.markdown, render_markdown(run, metrics, report))
     return report
 
 
