@@ -11,6 +11,7 @@ the agent's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,8 +19,9 @@ from typing import Any, Literal
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent import prompts
+from agent.context import record_llm_call
 from agent.evidence import closest_in_meaning
-from agent.llm.backend import ChatBackend, LLMCall
+from agent.llm.backend import ChatBackend
 from agent.llm.settings import LLMSettings
 from agent.traces.recorder import TraceRecorder
 from agent.traces.store import TraceStore
@@ -118,16 +120,7 @@ class ClosedBook:
             letter, similarities = closest_in_meaning(question, options)
             return letter, _similarity_reasoning(letter, options, similarities), "closest_in_meaning"
 
-        def record(call: LLMCall) -> None:
-            recorder.llm(
-                call.step,
-                model=call.model,
-                prompt_tokens=call.prompt_tokens,
-                completion_tokens=call.completion_tokens,
-                duration_ms=call.duration_ms,
-                error=call.error,
-            )
-
+        record = functools.partial(record_llm_call, recorder)
         reply = self.llm.text(KIND, closed_book_messages(question, options), on_call=record)
         return read_answer_letter(reply, options), reply, "llm"
 

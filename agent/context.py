@@ -32,11 +32,16 @@ class AgentContext:
 
     def record_llm_call(self, call: LLMCall) -> None:
         """Pass one LLM call's tokens and duration to the trace (the backends' `on_call` sink)."""
-        self.recorder.llm(
-            call.step,
-            model=call.model,
-            prompt_tokens=call.prompt_tokens,
-            completion_tokens=call.completion_tokens,
-            duration_ms=call.duration_ms,
-            error=call.error,
-        )
+        record_llm_call(self.recorder, call)
+
+
+def record_llm_call(recorder: TraceRecorder, call: LLMCall) -> None:
+    """One LLM call, as the backends report it, into a trace: its step, model, tokens, duration, error."""
+    recorder.llm(
+        call.step,
+        model=call.model,
+        prompt_tokens=call.prompt_tokens,
+        completion_tokens=call.completion_tokens,
+        duration_ms=call.duration_ms,
+        error=call.error,
+    )
