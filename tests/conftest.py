@@ -10,6 +10,7 @@ import pytest
 from kg_store import catalog
 from kg_store.build import build_store
 from kg_store.store import KGStore
+from tests.environment import clean_environment
 from tests.kg_store.toy_graph import write_toy_csv
 
 SHARED_DATA = Path(
@@ -20,11 +21,7 @@ SHARED_DATA = Path(
 @pytest.fixture(autouse=True)
 def offline_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reaches a model hub or reads a user's configuration."""
-    for name in list(os.environ):
-        if name.startswith(("MEDREASON_", "OPENAI_")) and name != "MEDREASON_SHARED_DATA":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    clean_environment(monkeypatch)
 
 
 @pytest.fixture(scope="session")

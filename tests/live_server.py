@@ -4,7 +4,8 @@
         httpx.get(f"{base_url}/healthz")
 
 `make_settings` gives a test server's settings (no model, no key, no CORS unless asked); a fixture that
-outlives one test calls `clean_environment` first, since `Settings` also reads `MEDREASON_*` variables.
+outlives one test calls `tests.environment.clean_environment` first, since `Settings` also reads
+`MEDREASON_*` variables.
 
 The socket is bound before the server starts (a free port chosen by the OS, no race), the context
 manager returns once the app's lifespan has opened the store and uvicorn listens, and leaving it shuts
@@ -13,7 +14,6 @@ the server down gracefully (the lifespan closes the store, the traces and the mo
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 from fastapi import FastAPI
 
@@ -32,15 +31,6 @@ from server.settings import Settings
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 120.0
 """Opening a store and its entity index is quick; the local LLM backend may take a while to load."""
-
-
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the autouse `offline_environment` fixture does, for fixtures that outlive one test."""
-    for name in list(os.environ):
-        if name.startswith(("MEDREASON_", "OPENAI_")) and name != "MEDREASON_SHARED_DATA":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
 def make_settings(store: Path, traces: Path, **values: Any) -> Settings:

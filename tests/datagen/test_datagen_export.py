@@ -11,19 +11,12 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from datagen.export import SYSTEM_PROMPT
+from tests.datagen.conftest import flat
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Error messages on one line, so a long path is never folded mid-word."""
-    monkeypatch.setenv("COLUMNS", "1000")
-
-
-def _flat(text: str) -> str:
-    """Printed text with the console's line wrapping undone."""
-    return " ".join(text.split())
+pytestmark = pytest.mark.usefixtures("wide_console")
 
 
 MULTIPLE_CHOICE: dict[str, Any] = {
@@ -72,7 +65,7 @@ def _export(accepted: Path, to: str) -> list[dict[str, Any]]:
         app, ["datagen", "export", "--input", str(accepted), "--to", to, "--output", str(target)]
     )
     assert result.exit_code == 0, result.output
-    assert f"wrote 3 samples to {target}" in _flat(result.stderr)
+    assert f"wrote 3 samples to {target}" in flat(result.stderr)
     return [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
 
 
@@ -125,7 +118,7 @@ def test_export_refuses_an_unknown_layout_a_missing_input_and_overwriting_its_in
         app, ["datagen", "export", "--input", str(accepted), "--to", "csv", "--output", str(tmp_path / "x")]
     )
     assert layout.exit_code == 2
-    assert "--to must be sft or messages" in _flat(layout.output)
+    assert "--to must be sft or messages" in flat(layout.output)
     missing = runner.invoke(
         app,
         [
@@ -140,10 +133,10 @@ def test_export_refuses_an_unknown_layout_a_missing_input_and_overwriting_its_in
         ],
     )
     assert missing.exit_code == 1
-    assert "Run `medreason datagen` first" in _flat(missing.stderr)
+    assert "Run `medreason datagen` first" in flat(missing.stderr)
     onto = runner.invoke(
         app, ["datagen", "export", "--input", str(accepted), "--to", "sft", "--output", str(accepted)]
     )
     assert onto.exit_code == 1
-    assert "onto itself" in _flat(onto.stderr)
+    assert "onto itself" in flat(onto.stderr)
     assert accepted.read_text().count("\n") == 3

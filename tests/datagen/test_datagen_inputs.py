@@ -14,19 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from tests.datagen.conftest import flat
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Error messages on one line, so a long path is never folded mid-word."""
-    monkeypatch.setenv("COLUMNS", "1000")
-
-
-def _flat(text: str) -> str:
-    """Printed text with the console's line wrapping undone."""
-    return " ".join(text.split())
+pytestmark = pytest.mark.usefixtures("wide_console")
 
 
 def _medqa(shared_data: Path, key: str) -> dict[str, Any]:
@@ -78,10 +71,10 @@ def test_malformed_lines_are_reported_with_file_and_line_and_the_rest_is_process
         ],
     )
     assert result.exit_code == 0, result.output
-    assert f"{questions}:2: not JSON" in _flat(result.stderr)
-    assert f"{questions}:3: missing 'question'" in _flat(result.stderr)
-    assert f"{questions}:4: answer 'E' is neither an option letter" in _flat(result.stderr)
-    assert f"{again}:1: id 'hand:q1' was already read from an earlier input" in _flat(result.stderr)
+    assert f"{questions}:2: not JSON" in flat(result.stderr)
+    assert f"{questions}:3: missing 'question'" in flat(result.stderr)
+    assert f"{questions}:4: answer 'E' is neither an option letter" in flat(result.stderr)
+    assert f"{again}:1: id 'hand:q1' was already read from an earlier input" in flat(result.stderr)
 
     written = [
         json.loads(line)["id"]
@@ -105,7 +98,7 @@ def test_a_missing_input_is_refused_before_anything_is_opened(tmp_path: Path) ->
         ],
     )
     assert result.exit_code == 1
-    assert "No input file at" in _flat(result.stderr)
+    assert "No input file at" in flat(result.stderr)
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -124,13 +117,13 @@ def test_options_that_cannot_work_are_refused_with_what_to_do(
     extra = [str(tmp_path / value) if value.endswith(".jsonl") else value for value in extra]
     result = runner.invoke(app, ["datagen", "--store", str(tmp_path), "--input", str(questions), *extra])
     assert result.exit_code == 1
-    assert message in _flat(result.stderr)
+    assert message in flat(result.stderr)
 
 
 def test_missing_options_are_named_and_no_options_at_all_show_the_help(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["datagen", "--store", str(tmp_path)])
     assert missing.exit_code == 2
-    assert "--input and --output required" in _flat(missing.output)
+    assert "--input and --output required" in flat(missing.output)
 
     bare = runner.invoke(app, ["datagen"])
     assert bare.exit_code == 0

@@ -16,19 +16,12 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from datagen.sharding import Shard
+from tests.datagen.conftest import flat
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Error messages on one line, so a long path is never folded mid-word."""
-    monkeypatch.setenv("COLUMNS", "1000")
-
-
-def _flat(text: str) -> str:
-    """Printed text with the console's line wrapping undone."""
-    return " ".join(text.split())
+pytestmark = pytest.mark.usefixtures("wide_console")
 
 
 QUESTIONS = 24
@@ -135,7 +128,7 @@ def test_merge_keeps_accepted_over_rejected_and_identical_copies_once(tmp_path: 
     assert result.exit_code == 0, result.output
     assert _ids(merged) == ["t:1", "t:2", "t:3"]
     assert _ids(tmp_path / "m.rejected.jsonl") == ["t:4"]
-    assert "1 rejections superseded" in _flat(result.stderr)
+    assert "1 rejections superseded" in flat(result.stderr)
     totals = json.loads((tmp_path / "m.summary.json").read_text())["output_file"]
     assert totals["accepted"] == 3
     assert totals["rejected"]["link"] == 1
@@ -148,9 +141,9 @@ def test_merge_refuses_conflicting_duplicates_naming_the_id_and_both_files(tmp_p
     merged = tmp_path / "m.jsonl"
     result = runner.invoke(app, ["datagen", "merge", "--output", str(merged), str(first), str(second)])
     assert result.exit_code == 1
-    assert "Conflicting duplicates: id 't:1'" in _flat(result.stderr)
-    assert str(first) in _flat(result.stderr)
-    assert str(second) in _flat(result.stderr)
+    assert "Conflicting duplicates: id 't:1'" in flat(result.stderr)
+    assert str(first) in flat(result.stderr)
+    assert str(second) in flat(result.stderr)
     assert not merged.exists()
 
 
@@ -158,5 +151,5 @@ def test_merge_refuses_to_overwrite_one_of_its_inputs(tmp_path: Path) -> None:
     first = _write(tmp_path / "a.jsonl", [_accepted("t:1")])
     result = runner.invoke(app, ["datagen", "merge", "--output", str(first), str(first)])
     assert result.exit_code == 1
-    assert "one of the files being merged" in _flat(result.stderr)
+    assert "one of the files being merged" in flat(result.stderr)
     assert _ids(first) == ["t:1"]

@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.environment import clean_environment
 from tests.fakes.openai_server import FakeOpenAI, Reply
-from tests.live_server import clean_environment, live_server, make_settings
+from tests.live_server import live_server, make_settings
 
 __all__ = [
     "API_KEY",
