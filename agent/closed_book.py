@@ -18,14 +18,14 @@ from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agent import prompts
-from agent.context import record_llm_call
-from agent.evidence import closest_in_meaning
-from agent.llm.backend import ChatBackend
-from agent.llm.settings import LLMSettings
-from agent.traces.recorder import TraceRecorder
-from agent.traces.store import TraceStore
-from agent.writing import read_answer_letter
+from medreason.agent import prompts
+from medreason.agent.context import record_llm_call
+from medreason.agent.evidence import closest_in_meaning
+from medreason.agent.llm.backend import ChatBackend
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.traces.recorder import TraceRecorder
+from medreason.agent.traces.store import TraceStore
+from medreason.agent.writing import read_answer_letter
 
 KIND = "closed_book"
 """The trace kind of a closed-book answer."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.llm.backend import ChatBackend, LLMCall
-from agent.toolbox import RecordedToolkit
-from agent.traces.recorder import TraceRecorder
+from medreason.agent.llm.backend import ChatBackend, LLMCall
+from medreason.agent.toolbox import RecordedToolkit
+from medreason.agent.traces.recorder import TraceRecorder
 
 DEFAULT_MAX_HOPS = 3
 DEFAULT_TOP_K = 3

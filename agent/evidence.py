@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.state import ScoredPath, option_side, side_letter
-from kg_store.embeddings import embed_array
+from medreason.agent.state import ScoredPath, option_side, side_letter
+from medreason.kg_store.embeddings import embed_array
 
 
 @dataclass(frozen=True, slots=True)

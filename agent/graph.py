@@ -15,17 +15,17 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from agent.chat.nodes import act, answer, plan, route_after_plan
-from agent.chat.state import ChatState
-from agent.context import AgentContext
-from agent.nodes.extract import extract
-from agent.nodes.link import link
-from agent.nodes.paths import paths
-from agent.nodes.prune import prune
-from agent.nodes.reason import reason
-from agent.nodes.verify import verify
-from agent.state import PipelineState
-from agent.steps import traced
+from medreason.agent.chat.nodes import act, answer, plan, route_after_plan
+from medreason.agent.chat.state import ChatState
+from medreason.agent.context import AgentContext
+from medreason.agent.nodes.extract import extract
+from medreason.agent.nodes.link import link
+from medreason.agent.nodes.paths import paths
+from medreason.agent.nodes.prune import prune
+from medreason.agent.nodes.reason import reason
+from medreason.agent.nodes.verify import verify
+from medreason.agent.state import PipelineState
+from medreason.agent.steps import traced
 
 PIPELINE_STEPS = ("extract", "link", "paths", "prune", "reason", "verify")
 

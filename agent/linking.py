@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from kg_store.entity_index import LinkThresholds
+from medreason.kg_store.entity_index import LinkThresholds
 
 MAX_NODES_PER_MENTION = 3
 """An exact name shared by more nodes than this keeps only the best ones, one type after another."""

@@ -11,15 +11,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, AgentContext
-from agent.graph import build_chat_agent, build_pipeline
-from agent.llm.backend import ChatBackend
-from agent.llm.settings import LLMSettings
-from agent.toolbox import RecordedToolkit
-from agent.traces.recorder import TraceRecorder
-from agent.traces.store import TraceStore
-from kg_store.store import KGStore
-from tools.toolkit import KGToolkit
+from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, AgentContext
+from medreason.agent.graph import build_chat_agent, build_pipeline
+from medreason.agent.llm.backend import ChatBackend
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.toolbox import RecordedToolkit
+from medreason.agent.traces.recorder import TraceRecorder
+from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.store import KGStore
+from medreason.tools.toolkit import KGToolkit
 
 Mode = Literal["pipeline", "chat"]
 _PATH_KEYS = ("nodes", "edges")

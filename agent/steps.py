@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from langgraph.runtime import Runtime
 
-from agent.context import AgentContext
+from medreason.agent.context import AgentContext
 
 StateT = TypeVar("StateT", bound=Mapping[str, Any])
 Node = Callable[[StateT, Runtime[AgentContext]], dict[str, Any]]

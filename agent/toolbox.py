@@ -13,10 +13,10 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from agent.traces.recorder import TraceRecorder
-from kg_store.errors import KGError
-from kg_store.paths import Path
-from tools.toolkit import KGToolkit
+from medreason.agent.traces.recorder import TraceRecorder
+from medreason.kg_store.errors import KGError
+from medreason.kg_store.paths import Path
+from medreason.tools.toolkit import KGToolkit
 
 StreamWriter = Callable[[Any], None]
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agent.state import ScoredPath
+from medreason.agent.state import ScoredPath
 
 _PHRASES: dict[str, str] = {
     "indication": "is indicated for",

@@ -21,11 +21,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from agent.llm.settings import LLMSettings
-from agent.run import Agent
 from bench.machine import machine_info
 from bench.runner import REPO
-from kg_store.store import KGStore
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.run import Agent
+from medreason.kg_store.store import KGStore
 
 MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 RESULTS = REPO / "bench" / "results"

@@ -27,12 +27,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from agent.llm.settings import LLMSettings
 from bench.machine import machine_info
 from bench.runner import REPO
-from datagen.rows import STAGES
-from datagen.run import DatagenOptions, generate
-from datagen.summary import Summary
+from medreason.agent.llm.settings import LLMSettings
+from medreason.datagen.rows import STAGES
+from medreason.datagen.run import DatagenOptions, generate
+from medreason.datagen.summary import Summary
 
 MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 RESULTS = REPO / "bench" / "results"

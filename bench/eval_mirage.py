@@ -14,10 +14,10 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.llm.settings import LLMSettings
 from bench.machine import machine_info
 from bench.runner import REPO
-from datagen.eval.run import EvalConfig, run_eval
+from medreason.agent.llm.settings import LLMSettings
+from medreason.datagen.eval.run import EvalConfig, run_eval
 
 MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 REPORT = REPO / "bench" / "results" / "eval_mirage"

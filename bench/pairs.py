@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.measure import Stopwatch, log, write_result
-from kg_store.vocab import node_iri
+from medreason.kg_store.vocab import node_iri
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kg_store.sources.primekg_csv import COLUMNS
+from medreason.kg_store.sources.primekg_csv import COLUMNS
 
 NODE_COUNTS: dict[str, int] = {
     "gene/protein": 27_671,

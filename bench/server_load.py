@@ -141,7 +141,16 @@ def _start_server(
         "TRANSFORMERS_OFFLINE": "1",
     }
     env.pop("MEDREASON_API_KEY", None)
-    command = [sys.executable, "-m", "cli.main", "serve", "--store", str(store), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "medreason.cli.main",
+        "serve",
+        "--store",
+        str(store),
+        "--port",
+        str(port),
+    ]
     command += ["--traces", str(traces), "--workers", str(workers), "--log-level", "warning"]
     return subprocess.Popen(command, cwd=REPO, env=env)
 

@@ -15,13 +15,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from agent.llm.backend import open_backend
-from agent.llm.settings import LLMSettings
-from agent.run import Agent, AgentAnswer, Mode
-from agent.traces.store import TraceStore
-from cli.output import fail_cleanly, print_json
-from kg_store.store import KGStore
+from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from medreason.agent.llm.backend import open_backend
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.run import Agent, AgentAnswer, Mode
+from medreason.agent.traces.store import TraceStore
+from medreason.cli.output import fail_cleanly, print_json
+from medreason.kg_store.store import KGStore
 
 err = Console(stderr=True, highlight=False)
 

@@ -18,16 +18,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from agent.llm.settings import LLMSettings
-from cli.output import fail_cleanly
-from datagen.adapters import FORMATS
-from datagen.export import EXPORT_FORMATS, export
-from datagen.merge import merge
-from datagen.rows import STAGES
-from datagen.run import DatagenOptions, generate
-from datagen.sharding import Shard
-from datagen.table import print_summary
+from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.output import fail_cleanly
+from medreason.datagen.adapters import FORMATS
+from medreason.datagen.export import EXPORT_FORMATS, export
+from medreason.datagen.merge import merge
+from medreason.datagen.rows import STAGES
+from medreason.datagen.run import DatagenOptions, generate
+from medreason.datagen.sharding import Shard
+from medreason.datagen.table import print_summary
 
 INTERRUPTED_EXIT = 130
 """Exit code after Ctrl-C, as shells report an interrupted command."""

@@ -15,12 +15,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from agent.llm.settings import LLMSettings
-from cli.output import fail_cleanly
-from datagen.adapters import FORMATS
-from datagen.eval.metrics import ALL
-from datagen.eval.run import EvalConfig, run_eval
+from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.output import fail_cleanly
+from medreason.datagen.adapters import FORMATS
+from medreason.datagen.eval.metrics import ALL
+from medreason.datagen.eval.run import EvalConfig, run_eval
 
 err = Console(stderr=True, highlight=False)
 

@@ -15,12 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.output import fail_cleanly, print_json
-from kg_store import catalog
-from kg_store.build import BuildReport, build_store
-from kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
-from kg_store.store import KGStore
-from kg_store.vocab import NODE_TYPES, source_of_node
+from medreason.cli.output import fail_cleanly, print_json
+from medreason.kg_store import catalog
+from medreason.kg_store.build import BuildReport, build_store
+from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import NODE_TYPES, source_of_node
 
 app = typer.Typer(help="Build the knowledge-graph store and query it: stats, entity linking, paths, SPARQL.")
 err = Console(stderr=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from cli import datagen, kg, trace
-from cli.ask import ask
-from cli.eval import evaluate
-from cli.serve import serve
+from medreason.cli import datagen, kg, trace
+from medreason.cli.ask import ask
+from medreason.cli.eval import evaluate
+from medreason.cli.serve import serve
 
 app = typer.Typer(
     name="medreason",

@@ -10,10 +10,10 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from agent.errors import AgentError
-from agent.traces.errors import TraceError
-from datagen.errors import DatagenError
-from kg_store.errors import KGError
+from medreason.agent.errors import AgentError
+from medreason.agent.traces.errors import TraceError
+from medreason.datagen.errors import DatagenError
+from medreason.kg_store.errors import KGError
 
 P = ParamSpec("P")
 R = TypeVar("R")

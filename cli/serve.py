@@ -17,11 +17,11 @@ import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 
-from cli.output import fail_cleanly
-from server.settings import ENV_PREFIX, Settings, settings_error
+from medreason.cli.output import fail_cleanly
+from medreason.server.settings import ENV_PREFIX, Settings, settings_error
 
 err = Console(stderr=True, highlight=False)
-APP_FACTORY = "server.main:create_app"
+APP_FACTORY = "medreason.server.main:create_app"
 WORKER_HEALTHCHECK_S = 120
 """How long uvicorn waits for a worker to answer its health ping before replacing it (its default, 5 s, is
 less than a worker takes to import the agent and open the store on a busy machine)."""

@@ -14,11 +14,11 @@ from typing import Annotated
 
 import typer
 
-from agent.traces.location import default_traces_path
-from agent.traces.prov import trace_to_prov
-from agent.traces.render import render_text, trace_to_json
-from agent.traces.store import TraceStore, TraceSummary
-from cli.output import fail_cleanly, print_json
+from medreason.agent.traces.location import default_traces_path
+from medreason.agent.traces.prov import trace_to_prov
+from medreason.agent.traces.render import render_text, trace_to_json
+from medreason.agent.traces.store import TraceStore, TraceSummary
+from medreason.cli.output import fail_cleanly, print_json
 
 app = typer.Typer(
     help="Look at the traces of past questions: list, show, verify the hash chain, export (PROV-O)."

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from datagen.errors import OutputError
+from medreason.datagen.errors import OutputError
 
 
 @contextmanager

@@ -38,9 +38,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from datagen.atomic import atomic_output
-from datagen.errors import InputError, OutputError
-from datagen.journal import read_rows
+from medreason.datagen.atomic import atomic_output
+from medreason.datagen.errors import InputError, OutputError
+from medreason.datagen.journal import read_rows
 
 ExportFormat = Literal["sft", "messages"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-from datagen.errors import OutputError
+from medreason.datagen.errors import OutputError
 
 
 class Journal:

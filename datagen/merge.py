@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datagen.atomic import atomic_output
-from datagen.errors import InputError, OutputError
-from datagen.journal import read_rows
-from datagen.rows import check_output_name, rejected_path, summary_path
-from datagen.summary import FileTotals, Summary
+from medreason.datagen.atomic import atomic_output
+from medreason.datagen.errors import InputError, OutputError
+from medreason.datagen.journal import read_rows
+from medreason.datagen.rows import check_output_name, rejected_path, summary_path
+from medreason.datagen.summary import FileTotals, Summary
 
 
 @dataclass(frozen=True, slots=True)

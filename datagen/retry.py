@@ -12,7 +12,7 @@ import json
 from collections.abc import Collection
 from pathlib import Path
 
-from datagen.atomic import atomic_output
+from medreason.datagen.atomic import atomic_output
 
 
 def drop_stages(path: Path, stages: Collection[str]) -> int:

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from datagen.errors import OutputError
-from datagen.records import QARecord
+from medreason.datagen.errors import OutputError
+from medreason.datagen.records import QARecord
 
 Stage = Literal["link", "paths", "verify", "llm", "error"]
 STAGES: tuple[Stage, ...] = ("link", "paths", "verify", "llm", "error")

@@ -18,25 +18,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from agent.llm.backend import open_backend
-from agent.llm.settings import LLMSettings
-from agent.run import Agent
-from agent.traces.location import TRACES_ENV
-from agent.traces.store import TraceStore
-from datagen.adapters import read_records
-from datagen.batch import run_batch
-from datagen.errors import DatagenError
-from datagen.journal import Journal
-from datagen.progress import BatchProgress
-from datagen.records import InputProblem, QARecord
-from datagen.retry import drop_stages
-from datagen.rows import STAGES, check_output_name, rejected_path, summary_path, traces_path
-from datagen.sample import Sample, SampleMaker
-from datagen.sharding import Shard
-from datagen.summary import FileTotals, RunCounts, Summary
-from datagen.writer import SampleWriter
-from kg_store.store import KGStore
+from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from medreason.agent.llm.backend import open_backend
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.run import Agent
+from medreason.agent.traces.location import TRACES_ENV
+from medreason.agent.traces.store import TraceStore
+from medreason.datagen.adapters import read_records
+from medreason.datagen.batch import run_batch
+from medreason.datagen.errors import DatagenError
+from medreason.datagen.journal import Journal
+from medreason.datagen.progress import BatchProgress
+from medreason.datagen.records import InputProblem, QARecord
+from medreason.datagen.retry import drop_stages
+from medreason.datagen.rows import STAGES, check_output_name, rejected_path, summary_path, traces_path
+from medreason.datagen.sample import Sample, SampleMaker
+from medreason.datagen.sharding import Shard
+from medreason.datagen.summary import FileTotals, RunCounts, Summary
+from medreason.datagen.writer import SampleWriter
+from medreason.kg_store.store import KGStore
 
 Notice = Callable[[str], None]
 """Where a run says what the user should know (a malformed line, a repaired file): stderr in the CLI."""
@@ -301,7 +301,7 @@ def _warm_up(agent: Agent) -> None:
     agent.kg.entity_index  # noqa: B018 - the property opens the index
     agent.kg.relations()
     if agent.llm is None:
-        from kg_store.embeddings import model
+        from medreason.kg_store.embeddings import model
 
         model()
 

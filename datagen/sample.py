@@ -23,11 +23,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.errors import LLMError
-from agent.run import Agent, AgentAnswer
-from agent.state import ANSWER, QUESTION, option_side
-from datagen.records import QARecord
-from datagen.rows import Stage, accepted_row, rejected_row
+from medreason.agent.errors import LLMError
+from medreason.agent.run import Agent, AgentAnswer
+from medreason.agent.state import ANSWER, QUESTION, option_side
+from medreason.datagen.records import QARecord
+from medreason.datagen.rows import Stage, accepted_row, rejected_row
 
 _NAMES_SHOWN = 4
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from datagen.errors import DatagenError
+from medreason.datagen.errors import DatagenError
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datagen.atomic import write_atomically
-from datagen.journal import read_rows
-from datagen.rows import STAGES
+from medreason.datagen.atomic import write_atomically
+from medreason.datagen.journal import read_rows
+from medreason.datagen.rows import STAGES
 
 TOP_RELATIONS = 10
 

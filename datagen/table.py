@@ -6,8 +6,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from datagen.rows import STAGES
-from datagen.summary import Summary
+from medreason.datagen.rows import STAGES
+from medreason.datagen.summary import Summary
 
 RELATIONS_SHOWN = 8
 

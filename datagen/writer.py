@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from datagen.journal import Journal
-from datagen.sample import Sample
+from medreason.datagen.journal import Journal
+from medreason.datagen.sample import Sample
 
 
 class SampleWriter:

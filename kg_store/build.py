@@ -21,15 +21,15 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from kg_store.catalog import Source
-from kg_store.entity_index import EntityEntry, EntityIndex
-from kg_store.errors import StoreExistsError
-from kg_store.layout import StoreLayout
-from kg_store.records import Edge, Node, Skipped, SourceReport
-from kg_store.registry import NodeRegistry
-from kg_store.sources.files import sha256
-from kg_store.sparql import edge_graphs, select, text
-from kg_store.vocab import (
+from medreason.kg_store.catalog import Source
+from medreason.kg_store.entity_index import EntityEntry, EntityIndex
+from medreason.kg_store.errors import StoreExistsError
+from medreason.kg_store.layout import StoreLayout
+from medreason.kg_store.records import Edge, Node, Skipped, SourceReport
+from medreason.kg_store.registry import NodeRegistry
+from medreason.kg_store.sources.files import sha256
+from medreason.kg_store.sparql import edge_graphs, select, text
+from medreason.kg_store.vocab import (
     DEGREE,
     EDGE_PREDICATE,
     META_GRAPH,

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg_store.records import Record
-from kg_store.sources.files import require_file
-from kg_store.sources.hetionet import read_hetionet_edges, read_hetionet_nodes
-from kg_store.sources.hpo import hpo_files, hpo_version, read_hpo
-from kg_store.sources.primekg_csv import read_primekg_csv
-from kg_store.sources.primekg_names import KnownNode, read_primekg_names
+from medreason.kg_store.records import Record
+from medreason.kg_store.sources.files import require_file
+from medreason.kg_store.sources.hetionet import read_hetionet_edges, read_hetionet_nodes
+from medreason.kg_store.sources.hpo import hpo_files, hpo_version, read_hpo
+from medreason.kg_store.sources.primekg_csv import read_primekg_csv
+from medreason.kg_store.sources.primekg_names import KnownNode, read_primekg_names
 
 
 @dataclass(frozen=True, slots=True)

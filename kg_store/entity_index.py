@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from rapidfuzz import fuzz, process
 
-from kg_store.errors import EntityIndexError
-from kg_store.vocab import normalize_label
+from medreason.kg_store.errors import EntityIndexError
+from medreason.kg_store.vocab import normalize_label
 
 if TYPE_CHECKING:
     from chromadb.api.client import Client
@@ -323,7 +323,7 @@ class EntityIndex:
     def _embedding(self, text: str, node_type: str | None, limit: int, cutoff: float) -> Iterator[Link]:
         from chromadb.errors import ChromaError
 
-        from kg_store.embeddings import embed_array
+        from medreason.kg_store.embeddings import embed_array
 
         collection = self._chroma()
         try:
@@ -497,7 +497,7 @@ def _write_vectors(path: Path, nodes: Sequence[EntityEntry], progress: Callable[
     """
     from chromadb.errors import ChromaError
 
-    from kg_store.embeddings import MiniLMEmbeddingFunction, embed_array
+    from medreason.kg_store.embeddings import MiniLMEmbeddingFunction, embed_array
 
     ordered = sorted(nodes, key=lambda node: (len(node.name), node.name, node.iri))
     try:
@@ -527,7 +527,7 @@ def _metadata(node: EntityEntry) -> dict[str, str | int | float | bool | None]:
 def _open_collection(path: Path) -> tuple[Client, Collection]:
     from chromadb.errors import ChromaError
 
-    from kg_store.embeddings import MiniLMEmbeddingFunction
+    from medreason.kg_store.embeddings import MiniLMEmbeddingFunction
 
     client = _chroma_client(path)
     try:

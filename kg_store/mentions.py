@@ -36,11 +36,11 @@ import re
 from collections.abc import Iterator, Set
 from dataclasses import dataclass
 
-from kg_store.entity_index import EntityIndex, Link
-from kg_store.sources.hpo import IS_A
-from kg_store.sparql import text as term_text
-from kg_store.store import KGStore
-from kg_store.vocab import node_iri, normalize_label
+from medreason.kg_store.entity_index import EntityIndex, Link
+from medreason.kg_store.sources.hpo import IS_A
+from medreason.kg_store.sparql import text as term_text
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import node_iri, normalize_label
 
 DEFAULT_MAX_WORDS = 8
 MIN_CHARS = 3

@@ -21,9 +21,9 @@ from itertools import islice
 
 from pyoxigraph import NamedNode
 
-from kg_store.sparql import select, text
-from kg_store.store import KGStore, NodeInfo
-from kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
+from medreason.kg_store.sparql import select, text
+from medreason.kg_store.store import KGStore, NodeInfo
+from medreason.kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
 
 DEFAULT_MAX_HOPS = 3
 DEFAULT_HUB_DEGREE = 2_000

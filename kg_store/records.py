@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode
 
-from kg_store.vocab import Relation
+from medreason.kg_store.vocab import Relation
 
 
 @dataclass(frozen=True, slots=True)

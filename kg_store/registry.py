@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode
 
-from kg_store.records import Node
-from kg_store.vocab import normalize_label
+from medreason.kg_store.records import Node
+from medreason.kg_store.vocab import normalize_label
 
 
 @dataclass(slots=True)

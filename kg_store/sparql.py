@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store, Triple, Variable
 
-from kg_store.vocab import EDGE_GRAPH_PREFIX
+from medreason.kg_store.vocab import EDGE_GRAPH_PREFIX
 
 Term = NamedNode | BlankNode | Literal | Triple
 

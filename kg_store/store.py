@@ -24,11 +24,11 @@ from pyoxigraph import (
     Variable,
 )
 
-from kg_store.entity_index import EntityIndex, Link, LinkThresholds
-from kg_store.errors import EntityIndexError, QueryError, ReadOnlyError, StoreNotFoundError
-from kg_store.layout import StoreLayout
-from kg_store.sparql import Term, edge_graphs, select, text
-from kg_store.vocab import (
+from medreason.kg_store.entity_index import EntityIndex, Link, LinkThresholds
+from medreason.kg_store.errors import EntityIndexError, QueryError, ReadOnlyError, StoreNotFoundError
+from medreason.kg_store.layout import StoreLayout
+from medreason.kg_store.sparql import Term, edge_graphs, select, text
+from medreason.kg_store.vocab import (
     DEGREE,
     EDGE_GRAPH_PREFIX,
     META_GRAPH,

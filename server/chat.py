@@ -24,9 +24,9 @@ from typing import Any
 
 from fastapi.sse import ServerSentEvent
 
-from agent.run import Agent, AgentAnswer
-from server.errors import EXPECTED_ERRORS, api_error, internal_error
-from server.schemas import ChatRequest
+from medreason.agent.run import Agent, AgentAnswer
+from medreason.server.errors import EXPECTED_ERRORS, api_error, internal_error
+from medreason.server.schemas import ChatRequest
 
 logger = logging.getLogger("medreason.server")
 

@@ -15,13 +15,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
-from agent.run import Agent
-from agent.traces.store import TraceStore
-from kg_store.store import KGStore
-from server.errors import APIError
-from server.resources import Resources
-from server.schemas import ChatRequest
-from server.settings import Settings
+from medreason.agent.run import Agent
+from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.store import KGStore
+from medreason.server.errors import APIError
+from medreason.server.resources import Resources
+from medreason.server.schemas import ChatRequest
+from medreason.server.settings import Settings
 
 RETRY_AFTER_SECONDS = 1
 """What a 429 asks the client to wait before retrying: a chat slot frees as soon as one answer ends."""

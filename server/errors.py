@@ -23,9 +23,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.errors import AgentError, LLMConfigError, LLMError, LLMUnavailableError
-from agent.traces.errors import AmbiguousTraceIdError, TraceError, TraceNotFoundError
-from kg_store.errors import KGError, ReadOnlyError
+from medreason.agent.errors import AgentError, LLMConfigError, LLMError, LLMUnavailableError
+from medreason.agent.traces.errors import AmbiguousTraceIdError, TraceError, TraceNotFoundError
+from medreason.kg_store.errors import KGError, ReadOnlyError
 
 logger = logging.getLogger("medreason.server")
 

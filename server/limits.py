@@ -15,7 +15,7 @@ from fastapi import HTTPException
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.errors import APIError
+from medreason.server.errors import APIError
 
 BODY_TOO_LARGE = "body_too_large"
 

@@ -20,15 +20,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from server.chat import TRACE_HEADER
-from server.deps import require_api_key
-from server.errors import install_error_handlers
-from server.limits import BodyLimitMiddleware
-from server.openapi import install_openapi
-from server.resources import open_resources
-from server.routes import chat, completions, health, kg, pages, traces
-from server.routes.responses import API_ERRORS
-from server.settings import Settings
+from medreason.server.chat import TRACE_HEADER
+from medreason.server.deps import require_api_key
+from medreason.server.errors import install_error_handlers
+from medreason.server.limits import BodyLimitMiddleware
+from medreason.server.openapi import install_openapi
+from medreason.server.resources import open_resources
+from medreason.server.routes import chat, completions, health, kg, pages, traces
+from medreason.server.routes.responses import API_ERRORS
+from medreason.server.settings import Settings
 
 DESCRIPTION = """\
 Medical questions answered with **thinking paths** through a biomedical knowledge graph (PrimeKG,

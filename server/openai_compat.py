@@ -18,10 +18,10 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from agent.run import AgentAnswer
-from server.chat import answer_json
-from server.errors import APIError
-from server.schemas import CompletionMessage
+from medreason.agent.run import AgentAnswer
+from medreason.server.chat import answer_json
+from medreason.server.errors import APIError
+from medreason.server.schemas import CompletionMessage
 
 DEFAULT_MODEL = "medreason"
 """The model name answered when the request names none."""

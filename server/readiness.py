@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.errors import AgentError
-from agent.traces.errors import TraceError
-from kg_store.errors import KGError
-from server.resources import Resources
-from server.schemas import Check
+from medreason.agent.errors import AgentError
+from medreason.agent.traces.errors import TraceError
+from medreason.kg_store.errors import KGError
+from medreason.server.resources import Resources
+from medreason.server.schemas import Check
 
 LLM_PING_SECONDS = 5.0
 """How long the model endpoint may take to answer the readiness check."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
-from agent.llm.backend import ChatBackend, open_backend
-from agent.llm.settings import LLMSettings
-from agent.run import Agent
-from agent.traces.store import TraceStore
-from kg_store.store import KGStore
-from server.limits import ChatLimiter
-from server.settings import Settings
+from medreason.agent.llm.backend import ChatBackend, open_backend
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.run import Agent
+from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.store import KGStore
+from medreason.server.limits import ChatLimiter
+from medreason.server.settings import Settings
 
 
 @dataclass(slots=True, kw_only=True)

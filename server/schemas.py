@@ -21,8 +21,8 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
-from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from kg_store.vocab import NODE_TYPES
+from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from medreason.kg_store.vocab import NODE_TYPES
 
 MAX_HOPS = 5
 MAX_TOP_K = 20

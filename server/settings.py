@@ -26,9 +26,9 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from agent.errors import LLMConfigError
-from agent.llm.settings import Backend, LLMSettings
-from kg_store.layout import StoreLayout
+from medreason.agent.errors import LLMConfigError
+from medreason.agent.llm.settings import Backend, LLMSettings
+from medreason.kg_store.layout import StoreLayout
 
 ENV_PREFIX = "MEDREASON_"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024

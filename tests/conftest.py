@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kg_store import catalog
-from kg_store.build import build_store
-from kg_store.store import KGStore
+from medreason.kg_store import catalog
+from medreason.kg_store.build import build_store
+from medreason.kg_store.store import KGStore
 from tests.environment import clean_environment
 from tests.kg_store.toy_graph import write_toy_csv
 

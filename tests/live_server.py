@@ -25,8 +25,8 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from server.main import create_app
-from server.settings import Settings
+from medreason.server.main import create_app
+from medreason.server.settings import Settings
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 120.0

@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 from weakref import WeakKeyDictionary
 
-from kg_store.entity_index import Link
-from kg_store.mentions import find_mentions, qualifier_terms
-from kg_store.store import KGStore
-from kg_store.vocab import NODE_TYPES, normalize_label
-from tools.schemas import JSON, JSONObject
+from medreason.kg_store.entity_index import Link
+from medreason.kg_store.mentions import find_mentions, qualifier_terms
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import NODE_TYPES, normalize_label
+from medreason.tools.schemas import JSON, JSONObject
 
 MAX_CANDIDATES = 3
 """Candidates shown per gazetteer mention; `link_entity` gives more when asked."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kg_store.store import KGStore, Neighbour, NodeInfo
-from tools.schemas import JSON, JSONObject
+from medreason.kg_store.store import KGStore, Neighbour, NodeInfo
+from medreason.tools.schemas import JSON, JSONObject
 
 MAX_SYNONYMS = 10
 MAX_GROUPS = 8

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from kg_store.mentions import find_mentions
-from kg_store.paths import Path, PathEdge, PathNode, find_paths
-from kg_store.store import KGStore
-from tools.entities import qualifiers
-from tools.schemas import JSON, JSONObject
+from medreason.kg_store.mentions import find_mentions
+from medreason.kg_store.paths import Path, PathEdge, PathNode, find_paths
+from medreason.kg_store.store import KGStore
+from medreason.tools.entities import qualifiers
+from medreason.tools.schemas import JSON, JSONObject
 
 _PHRASES = {
     "indication": "is indicated for",
@@ -175,7 +175,7 @@ def prune_paths(
         result["note"] = " ".join(notes)
         return result
     # Imported here: the embedding module pulls in Chroma and, on first use, torch and the model.
-    from kg_store.embeddings import embed_array
+    from medreason.kg_store.embeddings import embed_array
 
     vectors = embed_array([question] + [path_sentence(path) for _, path in known])
     similarities = vectors[1:] @ vectors[0]

@@ -16,11 +16,11 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ValidationError
 
-from kg_store.paths import Path
-from kg_store.store import KGStore
-from tools import entities, nodes, paths
-from tools.paths import PathRegistry
-from tools.schemas import (
+from medreason.kg_store.paths import Path
+from medreason.kg_store.store import KGStore
+from medreason.tools import entities, nodes, paths
+from medreason.tools.paths import PathRegistry
+from medreason.tools.schemas import (
     DescribeNodeInput,
     FindEntitiesInput,
     JSONObject,

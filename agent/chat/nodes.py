@@ -8,15 +8,15 @@ from typing import Any, Literal
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent import prompts
-from agent.chat.planner import plan_next
-from agent.chat.state import ChatState
-from agent.context import AgentContext
-from agent.linking import kept_candidates
-from agent.nodes.reason import reason_from_evidence
-from agent.nodes.verify import verify_from_evidence
-from agent.state import QUESTION, Entity, ScoredPath, found_path, option_side, unique_entities
-from agent.writing import read_answer_letter
+from medreason.agent import prompts
+from medreason.agent.chat.planner import plan_next
+from medreason.agent.chat.state import ChatState
+from medreason.agent.context import AgentContext
+from medreason.agent.linking import kept_candidates
+from medreason.agent.nodes.reason import reason_from_evidence
+from medreason.agent.nodes.verify import verify_from_evidence
+from medreason.agent.state import QUESTION, Entity, ScoredPath, found_path, option_side, unique_entities
+from medreason.agent.writing import read_answer_letter
 
 MAX_TURNS = 8
 """Planner turns before the agent must answer with what it has."""

@@ -12,11 +12,11 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from agent.chat.state import ChatState
-from agent.context import AgentContext
-from agent.linking import names_an_entity
-from agent.nodes.paths import MAX_FREE_ENTITIES
-from agent.state import QUESTION, option_side
+from medreason.agent.chat.state import ChatState
+from medreason.agent.context import AgentContext
+from medreason.agent.linking import names_an_entity
+from medreason.agent.nodes.paths import MAX_FREE_ENTITIES
+from medreason.agent.state import QUESTION, option_side
 
 
 def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[str, list[str]]]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
-from agent.state import Findings
+from medreason.agent.state import Findings
 
 
 class ChatState(Findings, total=False):

@@ -7,7 +7,7 @@
 The agent imports from here; the submodules are one concern each.
 """
 
-from agent.llm.backend import ChatBackend, LLMCall, UsageSink, open_backend
-from agent.llm.settings import Backend, LLMSettings
+from medreason.agent.llm.backend import ChatBackend, LLMCall, UsageSink, open_backend
+from medreason.agent.llm.settings import Backend, LLMSettings
 
 __all__ = ["Backend", "ChatBackend", "LLMCall", "LLMSettings", "UsageSink", "open_backend"]

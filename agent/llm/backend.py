@@ -32,9 +32,9 @@ from langchain_openai import ChatOpenAI
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, SecretStr
 
-from agent.errors import LLMError, LLMOutputError, LLMRequestError, LLMUnavailableError
-from agent.llm.local_server import LocalServer, resolve_gguf
-from agent.llm.settings import (
+from medreason.agent.errors import LLMError, LLMOutputError, LLMRequestError, LLMUnavailableError
+from medreason.agent.llm.local_server import LocalServer, resolve_gguf
+from medreason.agent.llm.settings import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_GGUF,
@@ -44,8 +44,8 @@ from agent.llm.settings import (
     ENV_TIMEOUT,
     LLMSettings,
 )
-from agent.llm.structured import OutputParseError, parse_output, repair_messages, response_format
-from agent.llm.text_tool_calls import parse_tool_calls
+from medreason.agent.llm.structured import OutputParseError, parse_output, repair_messages, response_format
+from medreason.agent.llm.text_tool_calls import parse_tool_calls
 
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")

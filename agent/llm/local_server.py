@@ -17,8 +17,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from agent.errors import LLMConfigError, LLMUnavailableError
-from agent.llm.settings import DEFAULT_GGUF_NAME, ENV_GGUF
+from medreason.agent.errors import LLMConfigError, LLMUnavailableError
+from medreason.agent.llm.settings import DEFAULT_GGUF_NAME, ENV_GGUF
 
 HOST = "127.0.0.1"
 _GGUF_MAGIC = b"GGUF"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from agent.errors import LLMConfigError
+from medreason.agent.errors import LLMConfigError
 
 Backend = Literal["none", "openai", "local"]
 BACKENDS: tuple[str, ...] = get_args(Backend)

@@ -12,11 +12,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent import prompts
-from agent.context import AgentContext
-from agent.linking import names_an_entity
-from agent.nodes.sides import answer_sides
-from agent.state import ANSWER, QUESTION, Mention, PipelineState, option_side
+from medreason.agent import prompts
+from medreason.agent.context import AgentContext
+from medreason.agent.linking import names_an_entity
+from medreason.agent.nodes.sides import answer_sides
+from medreason.agent.state import ANSWER, QUESTION, Mention, PipelineState, option_side
 
 _WHOLE_OPTION_WORDS = 8
 """An option this short is also tried whole, as one mention."""

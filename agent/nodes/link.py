@@ -12,10 +12,10 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent import prompts
-from agent.context import AgentContext
-from agent.linking import exact_candidates, kept_candidates
-from agent.state import Entity, Mention, PipelineState, unique_entities
+from medreason.agent import prompts
+from medreason.agent.context import AgentContext
+from medreason.agent.linking import exact_candidates, kept_candidates
+from medreason.agent.state import Entity, Mention, PipelineState, unique_entities
 
 
 def link(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.context import AgentContext
-from agent.nodes.sides import answer_sides
-from agent.state import QUESTION, PipelineState, ScoredPath, found_path
+from medreason.agent.context import AgentContext
+from medreason.agent.nodes.sides import answer_sides
+from medreason.agent.state import QUESTION, PipelineState, ScoredPath, found_path
 
 PATHS_PER_SIDE = 10
 MAX_FREE_ENTITIES = 5

@@ -12,9 +12,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent import prompts
-from agent.context import AgentContext
-from agent.state import PipelineState, ScoredPath
+from medreason.agent import prompts
+from medreason.agent.context import AgentContext
+from medreason.agent.state import PipelineState, ScoredPath
 
 
 def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

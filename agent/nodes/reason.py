@@ -11,11 +11,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent import prompts
-from agent.context import AgentContext
-from agent.evidence import choose_option, option_paths
-from agent.state import ANSWER, QUESTION, PipelineState
-from agent.writing import path_sentences, read_answer_letter, write_reasoning
+from medreason.agent import prompts
+from medreason.agent.context import AgentContext
+from medreason.agent.evidence import choose_option, option_paths
+from medreason.agent.state import ANSWER, QUESTION, PipelineState
+from medreason.agent.writing import path_sentences, read_answer_letter, write_reasoning
 
 
 def reason(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.state import ANSWER, PipelineState, option_side
+from medreason.agent.state import ANSWER, PipelineState, option_side
 
 
 def answer_sides(state: PipelineState) -> dict[str, str]:

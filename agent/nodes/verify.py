@@ -12,12 +12,12 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent import prompts
-from agent.context import AgentContext
-from agent.evidence import choose_option, score_options
-from agent.state import ANSWER, QUESTION, PipelineState
-from agent.writing import read_answer_letter
-from kg_store.vocab import normalize_label
+from medreason.agent import prompts
+from medreason.agent.context import AgentContext
+from medreason.agent.evidence import choose_option, score_options
+from medreason.agent.state import ANSWER, QUESTION, PipelineState
+from medreason.agent.writing import read_answer_letter
+from medreason.kg_store.vocab import normalize_label
 
 
 def verify(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

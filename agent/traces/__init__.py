@@ -5,12 +5,12 @@ SQLite file and verifies it; `render` prints them for people and programs. `agen
 imports rdflib) exports a trace as W3C PROV-O and is imported on its own.
 """
 
-from agent.traces.errors import NoTraceStoreError, TraceError, TraceNotFoundError, TraceStoreError
-from agent.traces.location import default_traces_path
-from agent.traces.recorder import StepHandle, TraceRecorder
-from agent.traces.records import JSON, LLMUsage, RecordKind, Trace, TraceHeader, TraceRecord
-from agent.traces.render import render_text, trace_to_json
-from agent.traces.store import TraceStore, TraceSummary, Verification
+from medreason.agent.traces.errors import NoTraceStoreError, TraceError, TraceNotFoundError, TraceStoreError
+from medreason.agent.traces.location import default_traces_path
+from medreason.agent.traces.recorder import StepHandle, TraceRecorder
+from medreason.agent.traces.records import JSON, LLMUsage, RecordKind, Trace, TraceHeader, TraceRecord
+from medreason.agent.traces.render import render_text, trace_to_json
+from medreason.agent.traces.store import TraceStore, TraceSummary, Verification
 
 __all__ = [
     "JSON",

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from agent.traces.records import JSON, Trace, TraceRecord, end_time
+from medreason.agent.traces.records import JSON, Trace, TraceRecord, end_time
 
 ProvFormat = TypingLiteral["turtle", "json-ld"]
 

@@ -28,7 +28,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent.traces.records import JSON, LLMUsage, RecordKind, Trace, TraceHeader, TraceRecord, format_time
+from medreason.agent.traces.records import (
+    JSON,
+    LLMUsage,
+    RecordKind,
+    Trace,
+    TraceHeader,
+    TraceRecord,
+    format_time,
+)
 
 MAX_STRING = 4_000
 """Characters kept of a string; the rest is replaced by a marker."""

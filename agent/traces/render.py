@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from agent.traces.records import JSON, Trace, TraceRecord
+from medreason.agent.traces.records import JSON, Trace, TraceRecord
 
 COMPACT_CHARS = 100
 """Characters shown of a record's arguments or result on its line."""

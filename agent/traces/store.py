@@ -29,9 +29,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple
 
-from agent.traces.errors import AmbiguousTraceIdError, NoTraceStoreError, TraceNotFoundError, TraceStoreError
-from agent.traces.location import default_traces_path
-from agent.traces.records import JSON, Trace, TraceHeader, TraceRecord
+from medreason.agent.traces.errors import (
+    AmbiguousTraceIdError,
+    NoTraceStoreError,
+    TraceNotFoundError,
+    TraceStoreError,
+)
+from medreason.agent.traces.location import default_traces_path
+from medreason.agent.traces.records import JSON, Trace, TraceHeader, TraceRecord
 
 FORMAT_VERSION = 1
 """`PRAGMA user_version` of the files this code writes; a newer one is refused."""

@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
-    from kg_store.entity_index import EntityEntry, EntityIndex
+    from medreason.kg_store.entity_index import EntityEntry, EntityIndex
 
     with args.nodes.open(encoding="utf-8") as handle:
         entries = [

@@ -85,13 +85,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     nodes = read_nodes(args.nodes)
     clock = Stopwatch()
     if args.store is not None:
-        from kg_store.store import KGStore
+        from medreason.kg_store.store import KGStore
 
         kg = KGStore.open(args.store)
         index = kg.entity_index
         link: Linker = kg.link
     else:
-        from kg_store.entity_index import EntityIndex
+        from medreason.kg_store.entity_index import EntityIndex
 
         index = EntityIndex.open(args.index)
         link = index.link

@@ -28,8 +28,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     clock = Stopwatch()
-    from kg_store.build import build_store
-    from kg_store.catalog import primekg_csv
+    from medreason.kg_store.build import build_store
+    from medreason.kg_store.catalog import primekg_csv
 
     import_seconds = clock.seconds()
     last = [0.0]

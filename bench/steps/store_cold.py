@@ -24,8 +24,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     pair = json.loads(args.pairs.read_text(encoding="utf-8"))[0]
 
     clock = Stopwatch()
-    from kg_store.paths import find_paths
-    from kg_store.store import KGStore
+    from medreason.kg_store.paths import find_paths
+    from medreason.kg_store.store import KGStore
 
     import_seconds = clock.seconds()
     clock = Stopwatch()

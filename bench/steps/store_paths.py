@@ -26,9 +26,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
-    from kg_store.errors import KGError
-    from kg_store.paths import DEFAULT_HUB_DEGREE, find_paths
-    from kg_store.store import KGStore
+    from medreason.kg_store.errors import KGError
+    from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, find_paths
+    from medreason.kg_store.store import KGStore
 
     rss_start = rss_mib()
     clock = Stopwatch()

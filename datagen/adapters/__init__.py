@@ -22,18 +22,18 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from datagen.adapters.common import json_lines, load_json_document
-from datagen.adapters.medmcqa import looks_like_medmcqa, read_medmcqa
-from datagen.adapters.mirage import looks_like_mirage, read_mirage
-from datagen.adapters.plain import (
+from medreason.datagen.adapters.common import json_lines, load_json_document
+from medreason.datagen.adapters.medmcqa import looks_like_medmcqa, read_medmcqa
+from medreason.datagen.adapters.mirage import looks_like_mirage, read_mirage
+from medreason.datagen.adapters.plain import (
     looks_like_medreason,
     looks_like_medreason_document,
     read_medreason_document,
     read_plain,
 )
-from datagen.adapters.pubmedqa import looks_like_pubmedqa, read_pubmedqa
-from datagen.errors import InputError
-from datagen.records import InputProblem, QARecord
+from medreason.datagen.adapters.pubmedqa import looks_like_pubmedqa, read_pubmedqa
+from medreason.datagen.errors import InputError
+from medreason.datagen.records import InputProblem, QARecord
 
 FORMATS = ("mirage", "medreason", "medmcqa", "pubmedqa", "jsonl")
 _DOCUMENT_FORMATS = ("mirage", "pubmedqa")

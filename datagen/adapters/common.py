@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from datagen.errors import InputError
-from datagen.records import InputProblem, QARecord
+from medreason.datagen.errors import InputError
+from medreason.datagen.records import InputProblem, QARecord
 
 LETTERS = string.ascii_uppercase
 

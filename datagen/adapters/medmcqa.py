@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from datagen.adapters.common import (
+from medreason.datagen.adapters.common import (
     LETTERS,
     BadRecord,
     content_id,
@@ -20,7 +20,7 @@ from datagen.adapters.common import (
     resolve_answer,
     text_field,
 )
-from datagen.records import InputProblem, QARecord
+from medreason.datagen.records import InputProblem, QARecord
 
 OPTION_FIELDS = ("opa", "opb", "opc", "opd")
 

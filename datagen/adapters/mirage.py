@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from datagen.adapters.common import BadRecord, parse_options, resolve_answer, text_field
-from datagen.errors import InputError
-from datagen.records import InputProblem, QARecord
+from medreason.datagen.adapters.common import BadRecord, parse_options, resolve_answer, text_field
+from medreason.datagen.errors import InputError
+from medreason.datagen.records import InputProblem, QARecord
 
 
 def looks_like_mirage(document: Any) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from datagen.adapters.common import (
+from medreason.datagen.adapters.common import (
     BadRecord,
     content_id,
     parse_options,
@@ -22,7 +22,7 @@ from datagen.adapters.common import (
     resolve_answer,
     text_field,
 )
-from datagen.records import InputProblem, QARecord
+from medreason.datagen.records import InputProblem, QARecord
 
 
 def looks_like_medreason(first: Mapping[str, Any]) -> bool:

@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from datagen.adapters.common import BadRecord, resolve_answer, text_field
-from datagen.records import InputProblem, QARecord
+from medreason.datagen.adapters.common import BadRecord, resolve_answer, text_field
+from medreason.datagen.records import InputProblem, QARecord
 
 DECISIONS = {"A": "yes", "B": "no", "C": "maybe"}
 

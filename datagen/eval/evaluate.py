@@ -11,14 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.closed_book import ClosedBook
-from agent.run import Agent, AgentAnswer
-from agent.state import QUESTION, option_side
-from datagen.eval.faithfulness import ClaimChecker, check_path_edges
-from datagen.eval.results import ArmResult, Claims, Grounding, PathSummary, QuestionResult
-from datagen.eval.scoring import Score, gold_letter, score_answer
-from datagen.records import QARecord
-from kg_store.store import KGStore
+from medreason.agent.closed_book import ClosedBook
+from medreason.agent.run import Agent, AgentAnswer
+from medreason.agent.state import QUESTION, option_side
+from medreason.datagen.eval.faithfulness import ClaimChecker, check_path_edges
+from medreason.datagen.eval.results import ArmResult, Claims, Grounding, PathSummary, QuestionResult
+from medreason.datagen.eval.scoring import Score, gold_letter, score_answer
+from medreason.datagen.records import QARecord
+from medreason.kg_store.store import KGStore
 
 
 @dataclass(frozen=True, slots=True)

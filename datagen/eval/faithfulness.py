@@ -26,9 +26,9 @@ from typing import Any
 
 from pyoxigraph import NamedNode, QueryBoolean
 
-from kg_store.mentions import find_mentions
-from kg_store.store import KGStore
-from kg_store.vocab import EDGE_GRAPH_PREFIX, edge_graph
+from medreason.kg_store.mentions import find_mentions
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import EDGE_GRAPH_PREFIX, edge_graph
 
 MAX_NODES_PER_MENTION = 5
 """Nodes tried per mention when looking for an edge between two mentions."""

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from datagen.eval.results import ArmResult, QuestionResult
+from medreason.datagen.eval.results import ArmResult, QuestionResult
 
 Z_95 = 1.959963984540054
 """The standard normal quantile of a two-sided 95% interval."""

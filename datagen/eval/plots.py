@@ -12,7 +12,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from datagen.eval.metrics import ALL, ArmMetrics, SubsetMetrics
+from medreason.datagen.eval.metrics import ALL, ArmMetrics, SubsetMetrics
 
 TOP_RELATIONS = 15
 """Relations shown in the relation plot; the rest are summed into one bar."""

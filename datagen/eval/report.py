@@ -9,16 +9,22 @@ ends with how to read the numbers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datagen.atomic import write_atomically
-from datagen.eval.metrics import ALL, ArmMetrics, PairedEffect, Proportion, SubsetMetrics, metrics_by_subset
-from datagen.eval.outputs import PLOTS, ReportPaths
-from datagen.eval.plots import accuracy_plot, path_length_plot, relation_plot
-from datagen.eval.results import QuestionResult
+from medreason.datagen.atomic import write_atomically
+from medreason.datagen.eval.metrics import (
+    ALL,
+    ArmMetrics,
+    PairedEffect,
+    Proportion,
+    SubsetMetrics,
+    metrics_by_subset,
+)
+from medreason.datagen.eval.outputs import PLOTS, ReportPaths
+from medreason.datagen.eval.results import QuestionResult
 
 EXCERPT_CHARS = 200
 """Characters of a reasoning's end shown for an answer that could not be read."""
@@ -107,7 +113,7 @@ def write_report(
     metrics = metrics_by_subset(results)
     report = _report_json(run, metrics, results, failures, paths)
     paths.prefix.parent.mkdir(parents=True, exist_ok=True)
-    drawers = {"accuracy": accuracy_plot, "path_lengths": path_length_plot, "relations": relation_plot}
+    drawers = _plot_drawers() or {}
     for name in report["plots"]:
         drawers[name](metrics, paths.plot(name))
     write_atomically(paths.json, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
@@ -115,9 +121,28 @@ def write_report(
     return report
 
 
+def _plot_drawers() -> dict[str, Callable[[Mapping[str, SubsetMetrics], Path], Path]] | None:
+    """The figure writers, or None when matplotlib (the `eval` extra) is not installed.
+
+    Plotting is optional so that the server and datagen do not pull in matplotlib: without it the
+    report is complete but for its figures, and says how to get them.
+    """
+    try:
+        from medreason.datagen.eval import plots
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "matplotlib":
+            raise
+        return None
+    return {
+        "accuracy": plots.accuracy_plot,
+        "path_lengths": plots.path_length_plot,
+        "relations": plots.relation_plot,
+    }
+
+
 def _plots_for(metrics: Mapping[str, SubsetMetrics]) -> list[str]:
-    """Every plot when the KG arm ran; only accuracy under `--no-kg` (no paths to draw)."""
-    if not metrics:
+    """Every plot when the KG arm ran; only accuracy under `--no-kg`; none without matplotlib."""
+    if not metrics or _plot_drawers() is None:
         return []
     with_kg = any(subset.kg is not None for subset in metrics.values())
     return list(PLOTS) if with_kg else ["accuracy"]
@@ -387,6 +412,8 @@ def _plots_section(report: Mapping[str, Any]) -> list[str]:
         "relations": "Relations on the paths cited as evidence",
     }
     lines = ["## Plots", ""]
+    if _plot_drawers() is None:
+        lines.append("No plots: install the `eval` extra (`pip install 'medreason[eval]'`) to draw them.")
     lines += [f"![{captions[name]}]({file})" for name, file in report["plots"].items()]
     return [*lines, ""]
 

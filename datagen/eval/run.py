@@ -20,29 +20,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.closed_book import ClosedBook
-from agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from agent.errors import AgentError
-from agent.llm.backend import open_backend
-from agent.llm.settings import LLMSettings
-from agent.run import Agent
-from agent.traces.errors import TraceError
-from agent.traces.recorder import error_text
-from agent.traces.records import format_time
-from agent.traces.store import TraceStore
-from datagen.batch import BatchOutcome, run_batch
-from datagen.errors import InputError, OutputError
-from datagen.eval.evaluate import EvalQuestion, QuestionEvaluator
-from datagen.eval.faithfulness import ClaimChecker
-from datagen.eval.outputs import ReportPaths
-from datagen.eval.report import Failure, RunInfo, write_report
-from datagen.eval.results import QuestionResult
-from datagen.eval.selection import Selection, select_questions
-from datagen.journal import Journal, read_rows
-from datagen.progress import BatchProgress
-from kg_store.errors import KGError
-from kg_store.mentions import qualifier_terms
-from kg_store.store import KGStore
+from medreason.agent.closed_book import ClosedBook
+from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from medreason.agent.errors import AgentError
+from medreason.agent.llm.backend import open_backend
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.run import Agent
+from medreason.agent.traces.errors import TraceError
+from medreason.agent.traces.recorder import error_text
+from medreason.agent.traces.records import format_time
+from medreason.agent.traces.store import TraceStore
+from medreason.datagen.batch import BatchOutcome, run_batch
+from medreason.datagen.errors import InputError, OutputError
+from medreason.datagen.eval.evaluate import EvalQuestion, QuestionEvaluator
+from medreason.datagen.eval.faithfulness import ClaimChecker
+from medreason.datagen.eval.outputs import ReportPaths
+from medreason.datagen.eval.report import Failure, RunInfo, write_report
+from medreason.datagen.eval.results import QuestionResult
+from medreason.datagen.eval.selection import Selection, select_questions
+from medreason.datagen.journal import Journal, read_rows
+from medreason.datagen.progress import BatchProgress
+from medreason.kg_store.errors import KGError
+from medreason.kg_store.mentions import qualifier_terms
+from medreason.kg_store.store import KGStore
 
 ANSWER_ERRORS = (AgentError, KGError, TraceError)
 """Failures of one question a re-run may not repeat (an endpoint down, a refused request): listed in

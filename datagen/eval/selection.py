@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datagen.adapters import read_records
-from datagen.eval.evaluate import EvalQuestion, eval_question
-from datagen.records import InputProblem
+from medreason.datagen.adapters import read_records
+from medreason.datagen.eval.evaluate import EvalQuestion, eval_question
+from medreason.datagen.records import InputProblem
 
 MAX_LISTED = 50
 """Problems and skipped questions listed by name; the rest are only counted."""

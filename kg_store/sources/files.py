@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from kg_store.errors import SourceError
+from medreason.kg_store.errors import SourceError
 
 
 def require_file(path: Path, what: str) -> Path:

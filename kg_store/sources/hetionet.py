@@ -14,10 +14,10 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode
 
-from kg_store.records import Edge, Node, Record, Skipped
-from kg_store.sources.files import open_text
-from kg_store.sources.primekg_schema import HEAD_TYPE, stored_direction
-from kg_store.vocab import Relation, node_iri
+from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.sources.primekg_schema import HEAD_TYPE, stored_direction
+from medreason.kg_store.vocab import Relation, node_iri
 
 SOURCE_DATABASE = "hetionet"
 

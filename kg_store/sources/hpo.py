@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
-from kg_store.errors import SourceError
-from kg_store.records import Edge, Node, Record, Skipped
-from kg_store.sources.files import open_text
-from kg_store.vocab import Relation, node_iri
+from medreason.kg_store.errors import SourceError
+from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.vocab import Relation, node_iri
 
 SOURCE_DATABASE = "hpo"
 

@@ -10,10 +10,10 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg_store.records import Edge, Node, Record, Skipped
-from kg_store.sources.files import open_text
-from kg_store.sources.primekg_schema import stored_direction
-from kg_store.vocab import NODE_TYPES, Relation, node_iri
+from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.sources.primekg_schema import stored_direction
+from medreason.kg_store.vocab import NODE_TYPES, Relation, node_iri
 
 COLUMNS = (
     "relation",

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode
 
-from kg_store.records import Edge, Node, Record, Skipped
-from kg_store.sources.files import open_text
-from kg_store.vocab import Relation, node_iri, normalize_label
+from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.vocab import Relation, node_iri, normalize_label
 
 SOURCE_DATABASE = "primekg"
 NAME_SOURCE = "primekg-name"

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from server.chat import TRACE_HEADER, answer_json, ask, chat_events
-from server.deps import AgentDep, ChatSlot, ValidChatRequest
-from server.routes.responses import CHAT_ERRORS
-from server.schemas import ChatResponse
+from medreason.server.chat import TRACE_HEADER, answer_json, ask, chat_events
+from medreason.server.deps import AgentDep, ChatSlot, ValidChatRequest
+from medreason.server.routes.responses import CHAT_ERRORS
+from medreason.server.schemas import ChatResponse
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 

@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from server.chat import TRACE_HEADER
-from server.deps import AgentDep, ChatSlot, SettingsDep, checked_question
-from server.openai_compat import completion, completion_chunks, question_of
-from server.routes.responses import CHAT_ERRORS
-from server.schemas import ChatCompletion, CompletionRequest
+from medreason.server.chat import TRACE_HEADER
+from medreason.server.deps import AgentDep, ChatSlot, SettingsDep, checked_question
+from medreason.server.openai_compat import completion, completion_chunks, question_of
+from medreason.server.routes.responses import CHAT_ERRORS
+from medreason.server.schemas import ChatCompletion, CompletionRequest
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 

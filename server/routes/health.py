@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from server.deps import ResourcesDep
-from server.readiness import readiness_checks
-from server.schemas import Liveness, Readiness
+from medreason.server.deps import ResourcesDep
+from medreason.server.readiness import readiness_checks
+from medreason.server.schemas import Liveness, Readiness
 
 router = APIRouter(tags=["health"])
 

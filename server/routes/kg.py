@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from kg_store.paths import find_paths
-from server.deps import KGDep
-from server.routes.responses import errors
-from server.schemas import MAX_HOPS, NODE_TYPE_PATTERN, EntityLink, KGStats, PathsResponse
+from medreason.kg_store.paths import find_paths
+from medreason.server.deps import KGDep
+from medreason.server.routes.responses import errors
+from medreason.server.schemas import MAX_HOPS, NODE_TYPE_PATTERN, EntityLink, KGStats, PathsResponse
 
 router = APIRouter(prefix="/v1", tags=["knowledge graph"])
 

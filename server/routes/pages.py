@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from server.errors import APIError
+from medreason.server.errors import APIError
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 """The page files, also served under `/static/`."""

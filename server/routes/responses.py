@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.schemas import ErrorBody
+from medreason.server.schemas import ErrorBody
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

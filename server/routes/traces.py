@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from agent.traces.render import trace_to_json
-from server.deps import TracesDep
-from server.routes.responses import errors
-from server.schemas import TRACE_ID_PATTERN, Trace, TraceList, TraceVerification
+from medreason.agent.traces.render import trace_to_json
+from medreason.server.deps import TracesDep
+from medreason.server.routes.responses import errors
+from medreason.server.schemas import TRACE_ID_PATTERN, Trace, TraceList, TraceVerification
 
 router = APIRouter(prefix="/v1/traces", tags=["traces"])
 

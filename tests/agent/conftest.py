@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from agent.llm.settings import LLMSettings
-from agent.run import Agent
-from agent.traces.store import TraceStore
-from kg_store.store import KGStore
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.run import Agent
+from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.store import KGStore
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.evidence import choose_option, score_options
-from agent.state import ScoredPath
+from medreason.agent.evidence import choose_option, score_options
+from medreason.agent.state import ScoredPath
 
 
 def _path(path_id: str, side: str, hops: int, score: float) -> ScoredPath:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.linking import MAX_NODES_PER_MENTION, exact_candidates, kept_candidates, names_an_entity
+from medreason.agent.linking import MAX_NODES_PER_MENTION, exact_candidates, kept_candidates, names_an_entity
 
 
 def candidate(iri: str, node_type: str, *, method: str = "exact", score: float = 1.0) -> dict[str, Any]:

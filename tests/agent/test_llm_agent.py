@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from agent.errors import LLMUnavailableError
-from agent.llm import ChatBackend, LLMSettings, open_backend
-from agent.run import Agent
-from agent.traces.store import TraceStore
-from kg_store.store import KGStore
+from medreason.agent.errors import LLMUnavailableError
+from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
+from medreason.agent.run import Agent
+from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.store import KGStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 QUESTION = "Which drug is indicated for hypertension?"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from agent.graph import PIPELINE_STEPS
-from agent.run import Agent
-from agent.traces.store import TraceStore
+from medreason.agent.graph import PIPELINE_STEPS
+from medreason.agent.run import Agent
+from medreason.agent.traces.store import TraceStore
 
 NSAID_QUESTION = "0002"
 """A 61-year-old on naproxen, clopidogrel and metoprolol after catheterization; gold B."""

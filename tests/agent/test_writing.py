@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.state import ScoredPath
-from agent.writing import edge_sentence, read_answer_letter, write_reasoning
+from medreason.agent.state import ScoredPath
+from medreason.agent.writing import edge_sentence, read_answer_letter, write_reasoning
 
 MARFAN = ScoredPath(
     id="p1",

@@ -6,8 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from bench.synthetic_primekg import GeneratorOptions, generate
-from kg_store.records import Edge, Node, Skipped
-from kg_store.sources.primekg_csv import read_primekg_csv
+from medreason.kg_store.records import Edge, Node, Skipped
+from medreason.kg_store.sources.primekg_csv import read_primekg_csv
 
 
 def test_small_synthetic_graph_has_primekg_shape_and_loads_cleanly(tmp_path: Path) -> None:

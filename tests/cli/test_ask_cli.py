@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
+from medreason.cli.main import app
 
 runner = CliRunner()
 ASK_KEYS = {"answer", "answer_idx", "reasoning", "paths", "entities", "trace_id", "llm"}

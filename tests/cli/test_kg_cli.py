@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
+from medreason.cli.main import app
 from tests.kg_store.toy_graph import write_toy_csv
 
 runner = CliRunner()

@@ -12,9 +12,9 @@ from rdflib import Graph
 from rdflib.namespace import PROV, RDF
 from typer.testing import CliRunner
 
-from agent.traces.records import Trace
-from agent.traces.store import TraceStore
-from cli.trace import app
+from medreason.agent.traces.records import Trace
+from medreason.agent.traces.store import TraceStore
+from medreason.cli.trace import app
 from tests.agent.traces.sample import record_sample
 
 runner = CliRunner(env={"COLUMNS": "1000"})  # rich wraps error lines at the terminal width

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from datagen.adapters import FORMATS, detect_format, read_records
-from datagen.errors import InputError
-from datagen.records import InputProblem, QARecord
+from medreason.datagen.adapters import FORMATS, detect_format, read_records
+from medreason.datagen.errors import InputError
+from medreason.datagen.records import InputProblem, QARecord
 
 pytestmark = pytest.mark.shared_data
 

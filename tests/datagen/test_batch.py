@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from datagen.batch import run_batch
+from medreason.datagen.batch import run_batch
 
 
 def test_every_item_is_settled_once_with_at_most_n_running() -> None:

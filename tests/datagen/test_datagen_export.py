@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from datagen.export import SYSTEM_PROMPT
+from medreason.cli.main import app
+from medreason.datagen.export import SYSTEM_PROMPT
 from tests.datagen.conftest import flat
 
 runner = CliRunner()

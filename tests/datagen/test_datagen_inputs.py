@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
+from medreason.cli.main import app
 from tests.datagen.conftest import flat
 
 runner = CliRunner()

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from agent.llm.settings import LLMSettings
-from agent.traces.store import TraceStore
-from cli.main import app
-from datagen.run import DatagenOptions, generate
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.traces.store import TraceStore
+from medreason.cli.main import app
+from medreason.datagen.run import DatagenOptions, generate
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 pytestmark = pytest.mark.shared_data

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.traces.store import TraceStore
-from cli.main import app
+from medreason.agent.traces.store import TraceStore
+from medreason.cli.main import app
 
 pytestmark = pytest.mark.shared_data
 
@@ -58,7 +58,7 @@ def _written_ids(output: Path) -> list[str]:
 def _start(arguments: list[str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as handle:
         return subprocess.Popen(  # noqa: S603 - our own CLI, arguments built here
-            [sys.executable, "-m", "cli.main", *arguments],
+            [sys.executable, "-m", "medreason.cli.main", *arguments],
             cwd=REPO,
             stdout=handle,
             stderr=handle,

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from datagen.errors import OutputError
-from datagen.journal import Journal, read_rows
-from datagen.records import QARecord
-from datagen.retry import drop_stages
-from datagen.rows import check_output_name, kg_edges, rejected_path, summary_path, traces_path
-from datagen.sample import Sample
-from datagen.writer import SampleWriter
+from medreason.datagen.errors import OutputError
+from medreason.datagen.journal import Journal, read_rows
+from medreason.datagen.records import QARecord
+from medreason.datagen.retry import drop_stages
+from medreason.datagen.rows import check_output_name, kg_edges, rejected_path, summary_path, traces_path
+from medreason.datagen.sample import Sample
+from medreason.datagen.writer import SampleWriter
 
 RECORD = QARecord(dataset="t", id_in_dataset="1", question="Q?", answer="Lisinopril", answer_idx="A")
 PREDICATE = "https://w3id.org/medreason/kg/relation/indication"

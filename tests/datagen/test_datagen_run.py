@@ -17,11 +17,11 @@ import pytest
 from pyoxigraph import NamedNode, QueryBoolean
 from typer.testing import CliRunner
 
-from agent.traces.store import TraceStore
-from cli.main import app
-from datagen.rows import STAGES
-from datagen.summary import relation_label
-from kg_store.store import KGStore
+from medreason.agent.traces.store import TraceStore
+from medreason.cli.main import app
+from medreason.datagen.rows import STAGES
+from medreason.datagen.summary import relation_label
+from medreason.kg_store.store import KGStore
 
 pytestmark = pytest.mark.shared_data
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from datagen.sharding import Shard
+from medreason.cli.main import app
+from medreason.datagen.sharding import Shard
 from tests.datagen.conftest import flat
 
 runner = CliRunner()

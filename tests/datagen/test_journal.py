@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from datagen.errors import OutputError
-from datagen.journal import Journal, read_rows, repair_torn_tail
+from medreason.datagen.errors import OutputError
+from medreason.datagen.journal import Journal, read_rows, repair_torn_tail
 
 
 def test_rows_append_as_whole_lines_and_their_keys_are_remembered(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from datagen.errors import DatagenError
-from datagen.sharding import Shard
+from medreason.datagen.errors import DatagenError
+from medreason.datagen.sharding import Shard
 
 
 def test_shards_partition_the_ids_evenly() -> None:

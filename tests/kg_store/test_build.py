@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import QuerySolutions
 
-from kg_store import catalog
-from kg_store.build import build_store
-from kg_store.store import KGStore
-from kg_store.vocab import node_iri
+from medreason.kg_store import catalog
+from medreason.kg_store.build import build_store
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import node_iri
 
 pytestmark = pytest.mark.shared_data
 

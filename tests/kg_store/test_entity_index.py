@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg_store.embeddings import DIMENSIONS, MiniLMEmbeddingFunction, embed
-from kg_store.entity_index import EntityEntry, EntityIndex, Link, LinkThresholds
-from kg_store.errors import EntityIndexError
-from kg_store.vocab import node_iri
+from medreason.kg_store.embeddings import DIMENSIONS, MiniLMEmbeddingFunction, embed
+from medreason.kg_store.entity_index import EntityEntry, EntityIndex, Link, LinkThresholds
+from medreason.kg_store.errors import EntityIndexError
+from medreason.kg_store.vocab import node_iri
 
 
 def _entry(source: str, local_id: str, name: str, node_type: str, *synonyms: str) -> EntityEntry:

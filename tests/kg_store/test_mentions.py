@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kg_store.entity_index import EntityEntry, EntityIndex
-from kg_store.mentions import STOP_WORDS, Mention, find_mentions, qualifier_terms
-from kg_store.store import KGStore
-from kg_store.vocab import node_iri
+from medreason.kg_store.entity_index import EntityEntry, EntityIndex
+from medreason.kg_store.mentions import STOP_WORDS, Mention, find_mentions, qualifier_terms
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import node_iri
 
 
 def _entry(source: str, local_id: str, name: str, node_type: str, *synonyms: str) -> EntityEntry:

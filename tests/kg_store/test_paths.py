@@ -6,11 +6,11 @@ import pathlib
 
 import pytest
 
-from kg_store import catalog
-from kg_store.build import build_store
-from kg_store.paths import Path, find_paths
-from kg_store.store import KGStore
-from kg_store.vocab import node_iri
+from medreason.kg_store import catalog
+from medreason.kg_store.build import build_store
+from medreason.kg_store.paths import Path, find_paths
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import node_iri
 from tests.kg_store.toy_graph import Node, write_csv
 
 METFORMIN = node_iri("DrugBank", "DB00331").value

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from kg_store.errors import SourceError
-from kg_store.records import Edge, Node, Record, Skipped
-from kg_store.sources.hetionet import read_hetionet_edges, read_hetionet_nodes
-from kg_store.sources.hpo import IS_A, read_hpo
-from kg_store.sources.primekg_csv import COLUMNS, read_primekg_csv
-from kg_store.sources.primekg_names import looks_like_gene_symbol, read_primekg_names
-from kg_store.vocab import node_iri
+from medreason.kg_store.errors import SourceError
+from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.sources.hetionet import read_hetionet_edges, read_hetionet_nodes
+from medreason.kg_store.sources.hpo import IS_A, read_hpo
+from medreason.kg_store.sources.primekg_csv import COLUMNS, read_primekg_csv
+from medreason.kg_store.sources.primekg_names import looks_like_gene_symbol, read_primekg_names
+from medreason.kg_store.vocab import node_iri
 
 HEADER = ",".join(COLUMNS)
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, QuerySolutions
 
-from kg_store import catalog
-from kg_store.build import build_store
-from kg_store.errors import QueryError, ReadOnlyError, StoreExistsError, StoreNotFoundError
-from kg_store.store import KGStore
-from kg_store.vocab import node_iri
+from medreason.kg_store import catalog
+from medreason.kg_store.build import build_store
+from medreason.kg_store.errors import QueryError, ReadOnlyError, StoreExistsError, StoreNotFoundError
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import node_iri
 
 METFORMIN = node_iri("DrugBank", "DB00331").value
 

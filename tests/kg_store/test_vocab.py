@@ -1,4 +1,11 @@
-from kg_store.vocab import Relation, node_iri, normalize_label, source_of_node, type_class, type_of_class
+from medreason.kg_store.vocab import (
+    Relation,
+    node_iri,
+    normalize_label,
+    source_of_node,
+    type_class,
+    type_of_class,
+)
 
 
 def test_iri_is_minted_from_source_and_id_with_obo_padding() -> None:

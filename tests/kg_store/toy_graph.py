@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg_store.sources.primekg_csv import COLUMNS
+from medreason.kg_store.sources.primekg_csv import COLUMNS
 
 NODES = {
     "metformin": ("1", "DB00331", "drug", "Metformin", "DrugBank"),

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from agent.errors import AgentError, LLMConfigError, LLMOutputError, LLMRequestError, LLMUnavailableError
-from agent.traces.errors import AmbiguousTraceIdError, NoTraceStoreError, TraceNotFoundError, TraceStoreError
-from kg_store.errors import EntityIndexError, QueryError, ReadOnlyError, StoreNotFoundError
-from server.errors import api_error
+from medreason.agent.errors import (
+    AgentError,
+    LLMConfigError,
+    LLMOutputError,
+    LLMRequestError,
+    LLMUnavailableError,
+)
+from medreason.agent.traces.errors import (
+    AmbiguousTraceIdError,
+    NoTraceStoreError,
+    TraceNotFoundError,
+    TraceStoreError,
+)
+from medreason.kg_store.errors import EntityIndexError, QueryError, ReadOnlyError, StoreNotFoundError
+from medreason.server.errors import api_error
 
 
 @pytest.mark.parametrize(

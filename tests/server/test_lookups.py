@@ -9,11 +9,11 @@ import httpx
 import pytest
 from pyoxigraph import NamedNode, Quad
 
-from agent.traces.recorder import TraceRecorder
-from agent.traces.records import Trace
-from agent.traces.store import TraceStore
-from server.main import create_app
-from server.routes.pages import STATIC_DIR
+from medreason.agent.traces.recorder import TraceRecorder
+from medreason.agent.traces.records import Trace
+from medreason.agent.traces.store import TraceStore
+from medreason.server.main import create_app
+from medreason.server.routes.pages import STATIC_DIR
 from tests.live_server import live_server, make_settings
 from tests.server.conftest import OPTIONS, QUESTION, error_of
 

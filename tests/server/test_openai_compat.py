@@ -8,7 +8,7 @@ import httpx
 import openai
 import pytest
 
-from server.openai_compat import split_options
+from medreason.server.openai_compat import split_options
 from tests.server.conftest import OPTIONS, QUESTION, error_of
 
 pytestmark = pytest.mark.shared_data

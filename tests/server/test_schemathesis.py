@@ -20,8 +20,8 @@ import pytest
 import schemathesis
 from schemathesis.generation.case import Case
 
-from server.main import create_app
-from server.settings import Settings
+from medreason.server.main import create_app
+from medreason.server.settings import Settings
 
 pytestmark = pytest.mark.shared_data
 

@@ -19,7 +19,7 @@ STARTUP_LIMIT_S = 120.0
 
 
 def _serve(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "cli.main", "serve", *arguments]
+    return [sys.executable, "-m", "medreason.cli.main", "serve", *arguments]
 
 
 def _free_port() -> int:

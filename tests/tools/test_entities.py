@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from kg_store import catalog
-from kg_store.build import build_store
-from kg_store.store import KGStore
-from kg_store.vocab import NODE_TYPES, node_iri
+from medreason.kg_store import catalog
+from medreason.kg_store.build import build_store
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import NODE_TYPES, node_iri
+from medreason.tools.toolkit import KGToolkit
 from tests.kg_store.toy_graph import write_csv
-from tools.toolkit import KGToolkit
 
 METFORMIN = node_iri("DrugBank", "DB00331").value
 T2D = node_iri("MONDO", "5148").value

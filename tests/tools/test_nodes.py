@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from kg_store.store import KGStore
-from kg_store.vocab import node_iri
-from tools import nodes
-from tools.toolkit import KGToolkit
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import node_iri
+from medreason.tools import nodes
+from medreason.tools.toolkit import KGToolkit
 
 HUB1 = node_iri("NCBI", "9001").value
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from kg_store.paths import Path
-from kg_store.store import KGStore
-from kg_store.vocab import node_iri
-from tools.paths import PathRegistry, path_sentence
-from tools.toolkit import KGToolkit
+from medreason.kg_store.paths import Path
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import node_iri
+from medreason.tools.paths import PathRegistry, path_sentence
+from medreason.tools.toolkit import KGToolkit
 
 ASPIRIN = node_iri("DrugBank", "DB00945").value
 ASTHMA = node_iri("MONDO", "4979").value

@@ -9,10 +9,10 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
-from kg_store.store import KGStore
-from kg_store.vocab import NODE_TYPES
-from tools.schemas import NodeType
-from tools.toolkit import KGToolkit
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import NODE_TYPES
+from medreason.tools.schemas import NodeType
+from medreason.tools.toolkit import KGToolkit
 
 NAMES = ["find_entities", "link_entity", "search_paths", "prune_paths", "describe_node"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agent.llm import ChatBackend, LLMCall, LLMSettings, open_backend
+from medreason.agent.llm import ChatBackend, LLMCall, LLMSettings, open_backend
 from tests.fakes.openai_server import FakeOpenAI
 
 FAST_RETRY = {"retry-after-ms": "10"}

@@ -12,9 +12,9 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
-from agent.llm import ChatBackend, LLMCall, LLMSettings, open_backend
-from agent.llm.local_server import default_gguf
-from agent.llm.settings import DEFAULT_GGUF_NAME
+from medreason.agent.llm import ChatBackend, LLMCall, LLMSettings, open_backend
+from medreason.agent.llm.local_server import default_gguf
+from medreason.agent.llm.settings import DEFAULT_GGUF_NAME
 
 pytestmark = [
     pytest.mark.skipif(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import LLMConfigError
-from agent.llm import LLMSettings, local_server, open_backend
-from agent.llm.local_server import LocalServer, resolve_gguf
-from agent.llm.settings import DEFAULT_GGUF_NAME
+from medreason.agent.errors import LLMConfigError
+from medreason.agent.llm import LLMSettings, local_server, open_backend
+from medreason.agent.llm.local_server import LocalServer, resolve_gguf
+from medreason.agent.llm.settings import DEFAULT_GGUF_NAME
 
 
 def write_gguf(path: Path) -> Path:

@@ -10,8 +10,8 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
-from agent.errors import LLMOutputError, LLMRequestError, LLMUnavailableError
-from agent.llm import ChatBackend, LLMCall, LLMSettings, open_backend
+from medreason.agent.errors import LLMOutputError, LLMRequestError, LLMUnavailableError
+from medreason.agent.llm import ChatBackend, LLMCall, LLMSettings, open_backend
 from tests.agent.llm.conftest import FAST_RETRY
 from tests.fakes.openai_server import FakeOpenAI, Reply
 

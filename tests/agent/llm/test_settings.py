@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import LLMConfigError
-from agent.llm import LLMSettings
-from agent.llm.settings import DEFAULT_GGUF_NAME
+from medreason.agent.errors import LLMConfigError
+from medreason.agent.llm import LLMSettings
+from medreason.agent.llm.settings import DEFAULT_GGUF_NAME
 
 
 def test_defaults_run_without_a_model() -> None:

@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from pydantic import BaseModel
 
-from agent.llm.structured import OutputParseError, parse_output, repair_messages, response_format
+from medreason.agent.llm.structured import OutputParseError, parse_output, repair_messages, response_format
 
 
 class Pick(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.llm.text_tool_calls import parse_tool_calls
+from medreason.agent.llm.text_tool_calls import parse_tool_calls
 
 TOOLS = {"find_node", "find_paths"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.traces.recorder import TraceRecorder
-from agent.traces.records import Trace
+from medreason.agent.traces.recorder import TraceRecorder
+from medreason.agent.traces.records import Trace
 
 START = 1_795_000_000.0
 """2026-11-18T11:06:40Z: the sample's clock starts here."""

@@ -9,8 +9,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from agent.traces.prov import MEDREASON_AGENT, MR, record_iri, trace_iri, trace_to_prov
-from agent.traces.recorder import TraceRecorder
+from medreason.agent.traces.prov import MEDREASON_AGENT, MR, record_iri, trace_iri, trace_to_prov
+from medreason.agent.traces.recorder import TraceRecorder
 from tests.agent.traces.sample import ASPIRIN, ASTHMA, KG, PTGS1, record_sample
 
 # rdflib's own JSON-LD parser still builds a ConjunctiveGraph inside, which it has deprecated.

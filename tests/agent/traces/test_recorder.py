@@ -12,8 +12,8 @@ import pytest
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel
 
-from agent.traces.recorder import MAX_ITEMS, MAX_STRING, TraceRecorder, json_safe
-from agent.traces.records import Trace, format_time
+from medreason.agent.traces.recorder import MAX_ITEMS, MAX_STRING, TraceRecorder, json_safe
+from medreason.agent.traces.records import Trace, format_time
 from tests.agent.traces.sample import START, Clock, record_sample
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from agent.traces.records import Trace
-from agent.traces.render import render_text, trace_to_json
+from medreason.agent.traces.records import Trace
+from medreason.agent.traces.render import render_text, trace_to_json
 from tests.agent.traces.sample import record_sample
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.traces.errors import NoTraceStoreError, TraceNotFoundError, TraceStoreError
-from agent.traces.location import default_traces_path
-from agent.traces.records import Trace
-from agent.traces.store import GENESIS_HASH, TraceStore, canonical_json, chain_hash
+from medreason.agent.traces.errors import NoTraceStoreError, TraceNotFoundError, TraceStoreError
+from medreason.agent.traces.location import default_traces_path
+from medreason.agent.traces.records import Trace
+from medreason.agent.traces.store import GENESIS_HASH, TraceStore, canonical_json, chain_hash
 from tests.agent.traces.sample import record_sample
 
 

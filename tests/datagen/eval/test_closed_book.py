@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.closed_book import KIND, ClosedBook
-from agent.errors import LLMRequestError
-from agent.evidence import closest_in_meaning
-from agent.llm import LLMSettings, open_backend
-from agent.traces.store import TraceStore
+from medreason.agent.closed_book import KIND, ClosedBook
+from medreason.agent.errors import LLMRequestError
+from medreason.agent.evidence import closest_in_meaning
+from medreason.agent.llm import LLMSettings, open_backend
+from medreason.agent.traces.store import TraceStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 QUESTION = "Which drug lowers blood glucose in type 2 diabetes?"

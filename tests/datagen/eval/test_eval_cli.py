@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
+from medreason.cli.main import app
 
 pytestmark = pytest.mark.shared_data
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from pyoxigraph import NamedNode
 
-from datagen.eval.faithfulness import ClaimChecker, check_path_edges, sentences
-from kg_store.mentions import qualifier_terms
-from kg_store.store import KGStore
-from kg_store.vocab import source_of_graph
+from medreason.datagen.eval.faithfulness import ClaimChecker, check_path_edges, sentences
+from medreason.kg_store.mentions import qualifier_terms
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import source_of_graph
 
 pytestmark = pytest.mark.shared_data
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from agent.llm.settings import LLMSettings
-from agent.traces.store import TraceStore
-from datagen.eval.run import EvalConfig, run_eval
-from datagen.journal import read_rows
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.traces.store import TraceStore
+from medreason.datagen.eval.run import EvalConfig, run_eval
+from medreason.datagen.journal import read_rows
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 pytestmark = pytest.mark.shared_data

@@ -6,14 +6,14 @@ import math
 
 import pytest
 
-from datagen.eval.metrics import (
+from medreason.datagen.eval.metrics import (
     ALL,
     mcnemar_exact,
     metrics_by_subset,
     paired_difference,
     wilson_interval,
 )
-from datagen.eval.results import ArmResult, Claims, Grounding, PathSummary, QuestionResult
+from medreason.datagen.eval.results import ArmResult, Claims, Grounding, PathSummary, QuestionResult
 
 OPTIONS = {"A": "one", "B": "two", "C": "three", "D": "four"}
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
-from agent.llm.settings import LLMSettings
-from agent.traces.store import TraceStore
-from datagen.errors import OutputError
-from datagen.eval.metrics import ALL
-from datagen.eval.run import EvalConfig, EvalOutcome, run_eval
-from datagen.journal import read_rows
+from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.traces.store import TraceStore
+from medreason.datagen.errors import OutputError
+from medreason.datagen.eval.metrics import ALL
+from medreason.datagen.eval.run import EvalConfig, EvalOutcome, run_eval
+from medreason.datagen.journal import read_rows
 
 pytestmark = pytest.mark.shared_data
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from datagen.eval.scoring import gold_letter, read_letter, score_answer
+from medreason.datagen.eval.scoring import gold_letter, read_letter, score_answer
 
 OPTIONS = {"A": "Lisinopril", "B": "Alendronate", "C": "Metformin", "D": "Warfarin"}
 
