@@ -19,43 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from medreason.agent.state import ScoredPath
-
-_PHRASES: dict[str, str] = {
-    "indication": "is indicated for",
-    "contraindication": "is contraindicated in",
-    "off-label use": "has an off-label use for",
-    "target": "targets",
-    "enzyme": "is metabolized by",
-    "transporter": "is transported by",
-    "carrier": "is carried by",
-    "side effect": "has the side effect",
-    "phenotype present": "presents with",
-    "phenotype absent": "does not present with",
-    "associated with": "is associated with",
-    "parent-child": "is a kind of",
-    "linked to": "is linked to",
-    "interacts with": "interacts with",
-    "synergistic interaction": "interacts synergistically with",
-    "ppi": "interacts (protein-protein) with",
-    "expression present": "is expressed in",
-    "expression absent": "is not expressed in",
-    "binds": "binds",
-    "includes": "includes",
-    "is a": "is a",
-    "palliates": "palliates",
-    "resembles": "resembles",
-    "localizes": "localizes to",
-    "covaries": "covaries with",
-    "regulates": "regulates",
-    "upregulates": "upregulates",
-    "downregulates": "downregulates",
-    "phenotype of": "is a phenotype of",
-    "mode of inheritance": "has the mode of inheritance",
-    "clinical course": "has the clinical course",
-    "clinical modifier": "has the clinical modifier",
-    "drug effect": "has the effect",
-}
-"""How a display relation reads between its head and its tail; others read as `head [relation] tail`."""
+from medreason.kg_store.relations import edge_sentence as kg_edge_sentence
 
 _CONCLUSION = re.compile(r"Conclusion:\s*(.+)", re.DOTALL)
 _ANSWER_LETTER = re.compile(r"\banswer is:?\s*\(?([A-J])\b[).:]?", re.IGNORECASE)
@@ -66,9 +30,7 @@ def edge_sentence(path: ScoredPath, index: int) -> str:
     edge = path["edges"][index]
     left, right = path["nodes"][index]["name"], path["nodes"][index + 1]["name"]
     head, tail = (left, right) if edge["forward"] else (right, left)
-    display = str(edge["display_relation"] or edge["relation"]).replace("_", " ")
-    phrase = _PHRASES.get(display, f"[{display}]")
-    return f"{head} {phrase} {tail}"
+    return kg_edge_sentence(head, str(edge["relation"]), str(edge["display_relation"] or ""), tail)
 
 
 def path_sentences(path: ScoredPath) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from medreason.kg_store.relations import HEAD_TAIL_TYPES
 from medreason.kg_store.sources.primekg_csv import COLUMNS
 
 NODE_COUNTS: dict[str, int] = {
@@ -48,16 +49,24 @@ GROUPED_DISEASE_SHARE = 0.03
 
 @dataclass(frozen=True, slots=True)
 class RelationShape:
-    """One PrimeKG relation: its end types (in the direction its name reads), rows, and display labels.
+    """One PrimeKG relation: its rows and display labels; its end types are the vocabulary's.
 
     `displays` holds (label, share) pairs; only `drug_protein` has more than one label.
     """
 
     name: str
-    x_type: str
-    y_type: str
     rows: int
     displays: tuple[tuple[str, float], ...]
+
+    @property
+    def x_type(self) -> str:
+        """The head type, in the direction the relation's name reads (`kg_store.relations`)."""
+        return HEAD_TAIL_TYPES[self.name][0]
+
+    @property
+    def y_type(self) -> str:
+        """The tail type."""
+        return HEAD_TAIL_TYPES[self.name][1]
 
     @property
     def edges(self) -> int:
@@ -75,58 +84,40 @@ def _one(label: str) -> tuple[tuple[str, float], ...]:
 
 
 RELATIONS: tuple[RelationShape, ...] = (
-    RelationShape(
-        "anatomy_protein_present", "anatomy", "gene/protein", 3_036_406, _one("expression present")
-    ),
-    RelationShape("drug_drug", "drug", "drug", 2_672_628, _one("synergistic interaction")),
-    RelationShape("protein_protein", "gene/protein", "gene/protein", 642_150, _one("ppi")),
-    RelationShape(
-        "disease_phenotype_positive", "disease", "effect/phenotype", 300_634, _one("phenotype present")
-    ),
-    RelationShape(
-        "bioprocess_protein", "biological_process", "gene/protein", 289_610, _one("interacts with")
-    ),
-    RelationShape("cellcomp_protein", "cellular_component", "gene/protein", 166_804, _one("interacts with")),
-    RelationShape("disease_protein", "disease", "gene/protein", 160_822, _one("associated with")),
-    RelationShape("molfunc_protein", "molecular_function", "gene/protein", 139_060, _one("interacts with")),
-    RelationShape("drug_effect", "drug", "effect/phenotype", 129_568, _one("side effect")),
-    RelationShape(
-        "bioprocess_bioprocess", "biological_process", "biological_process", 105_772, _one("parent-child")
-    ),
-    RelationShape("pathway_protein", "pathway", "gene/protein", 85_292, _one("interacts with")),
-    RelationShape("disease_disease", "disease", "disease", 64_388, _one("parent-child")),
-    RelationShape("contraindication", "drug", "disease", 61_350, _one("contraindication")),
+    RelationShape("anatomy_protein_present", 3_036_406, _one("expression present")),
+    RelationShape("drug_drug", 2_672_628, _one("synergistic interaction")),
+    RelationShape("protein_protein", 642_150, _one("ppi")),
+    RelationShape("disease_phenotype_positive", 300_634, _one("phenotype present")),
+    RelationShape("bioprocess_protein", 289_610, _one("interacts with")),
+    RelationShape("cellcomp_protein", 166_804, _one("interacts with")),
+    RelationShape("disease_protein", 160_822, _one("associated with")),
+    RelationShape("molfunc_protein", 139_060, _one("interacts with")),
+    RelationShape("drug_effect", 129_568, _one("side effect")),
+    RelationShape("bioprocess_bioprocess", 105_772, _one("parent-child")),
+    RelationShape("pathway_protein", 85_292, _one("interacts with")),
+    RelationShape("disease_disease", 64_388, _one("parent-child")),
+    RelationShape("contraindication", 61_350, _one("contraindication")),
     RelationShape(
         "drug_protein",
-        "drug",
-        "gene/protein",
         51_306,
         (("target", 0.64), ("enzyme", 0.21), ("transporter", 0.11), ("carrier", 0.04)),
     ),
-    RelationShape("anatomy_protein_absent", "anatomy", "gene/protein", 39_774, _one("expression absent")),
-    RelationShape(
-        "phenotype_phenotype", "effect/phenotype", "effect/phenotype", 37_472, _one("parent-child")
-    ),
-    RelationShape("anatomy_anatomy", "anatomy", "anatomy", 28_064, _one("parent-child")),
-    RelationShape(
-        "molfunc_molfunc", "molecular_function", "molecular_function", 27_148, _one("parent-child")
-    ),
-    RelationShape("indication", "drug", "disease", 18_776, _one("indication")),
-    RelationShape(
-        "cellcomp_cellcomp", "cellular_component", "cellular_component", 9_690, _one("parent-child")
-    ),
-    RelationShape("phenotype_protein", "effect/phenotype", "gene/protein", 6_660, _one("associated with")),
-    RelationShape("off-label use", "drug", "disease", 5_136, _one("off-label use")),
-    RelationShape("pathway_pathway", "pathway", "pathway", 5_070, _one("parent-child")),
-    RelationShape("exposure_disease", "exposure", "disease", 4_608, _one("linked to")),
-    RelationShape("exposure_exposure", "exposure", "exposure", 4_140, _one("parent-child")),
-    RelationShape("exposure_bioprocess", "exposure", "biological_process", 3_250, _one("interacts with")),
-    RelationShape("exposure_protein", "exposure", "gene/protein", 2_424, _one("interacts with")),
-    RelationShape(
-        "disease_phenotype_negative", "disease", "effect/phenotype", 2_386, _one("phenotype absent")
-    ),
-    RelationShape("exposure_molfunc", "exposure", "molecular_function", 90, _one("interacts with")),
-    RelationShape("exposure_cellcomp", "exposure", "cellular_component", 20, _one("interacts with")),
+    RelationShape("anatomy_protein_absent", 39_774, _one("expression absent")),
+    RelationShape("phenotype_phenotype", 37_472, _one("parent-child")),
+    RelationShape("anatomy_anatomy", 28_064, _one("parent-child")),
+    RelationShape("molfunc_molfunc", 27_148, _one("parent-child")),
+    RelationShape("indication", 18_776, _one("indication")),
+    RelationShape("cellcomp_cellcomp", 9_690, _one("parent-child")),
+    RelationShape("phenotype_protein", 6_660, _one("associated with")),
+    RelationShape("off-label use", 5_136, _one("off-label use")),
+    RelationShape("pathway_pathway", 5_070, _one("parent-child")),
+    RelationShape("exposure_disease", 4_608, _one("linked to")),
+    RelationShape("exposure_exposure", 4_140, _one("parent-child")),
+    RelationShape("exposure_bioprocess", 3_250, _one("interacts with")),
+    RelationShape("exposure_protein", 2_424, _one("interacts with")),
+    RelationShape("disease_phenotype_negative", 2_386, _one("phenotype absent")),
+    RelationShape("exposure_molfunc", 90, _one("interacts with")),
+    RelationShape("exposure_cellcomp", 20, _one("interacts with")),
 )
 """PrimeKG's 30 relations by row count, largest first (8,100,498 rows in all, rounded to whole edges)."""
 

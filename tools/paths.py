@@ -16,40 +16,10 @@ from typing import cast
 
 from medreason.kg_store.mentions import find_mentions
 from medreason.kg_store.paths import Path, PathEdge, PathNode, find_paths
+from medreason.kg_store.relations import edge_sentence as kg_edge_sentence
 from medreason.kg_store.store import KGStore
 from medreason.tools.entities import qualifiers
 from medreason.tools.schemas import JSON, JSONObject
-
-_PHRASES = {
-    "indication": "is indicated for",
-    "contraindication": "is contraindicated in",
-    "off-label use": "is used off-label for",
-    "target": "targets",
-    "enzyme": "is processed by the enzyme",
-    "carrier": "is carried by",
-    "transporter": "is transported by",
-    "binds": "binds",
-    "side effect": "has side effect",
-    "palliates": "palliates",
-    "phenotype present": "has phenotype",
-    "phenotype of": "has phenotype",
-    "phenotype absent": "does not have phenotype",
-    "mode of inheritance": "has inheritance",
-    "clinical course": "has clinical course",
-    "clinical modifier": "has clinical modifier",
-    "past medical history": "has past medical history",
-    "associated with": "is associated with",
-    "is a": "is a",
-    "parent-child": "is related to",
-    "ppi": "interacts with",
-    "covaries": "covaries with",
-    "localizes": "localizes to",
-    "expression present": "expresses",
-    "expression absent": "does not express",
-    "linked to": "is linked to",
-    "synergistic interaction": "interacts with",
-}
-"""How a sentence says each display relation, read from the stored head to the stored tail."""
 
 
 class PathRegistry:
@@ -89,8 +59,7 @@ class PathRegistry:
 def edge_sentence(earlier: PathNode, edge: PathEdge, later: PathNode) -> str:
     """One edge as a clause, subject first in the edge's stored direction ("Metformin targets PRKAB1")."""
     head, tail = (earlier, later) if edge.forward else (later, earlier)
-    phrase = _PHRASES.get(edge.display_relation, edge.display_relation.replace("_", " "))
-    return f"{head.name} {phrase} {tail.name}"
+    return kg_edge_sentence(head.name, edge.relation, edge.display_relation, tail.name)
 
 
 def path_sentence(path: Path) -> str:

@@ -16,7 +16,7 @@ from pyoxigraph import NamedNode
 
 from medreason.kg_store.records import Edge, Node, Record, Skipped
 from medreason.kg_store.sources.files import open_text
-from medreason.kg_store.sources.primekg_schema import HEAD_TYPE, stored_direction
+from medreason.kg_store.sources.primekg_schema import stored_direction
 from medreason.kg_store.vocab import Relation, node_iri
 
 SOURCE_DATABASE = "hetionet"
@@ -129,8 +129,7 @@ def read_hetionet_edges(path: Path) -> Iterator[Record]:
             if source is None or target is None:
                 yield Skipped(path.name, line_number, f"malformed node id in {line.strip()!r}")
                 continue
-            if relation.name in HEAD_TYPE:
-                source_type = KIND_TYPES[source_id.partition("::")[0]]
-                target_type = KIND_TYPES[target_id.partition("::")[0]]
-                source, target = stored_direction(relation.name, source, source_type, target, target_type)
+            source_type = KIND_TYPES[source_id.partition("::")[0]]
+            target_type = KIND_TYPES[target_id.partition("::")[0]]
+            source, target = stored_direction(relation, source, source_type, target, target_type)
             yield Edge(source, relation, target, SOURCE_DATABASE)

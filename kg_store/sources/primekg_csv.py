@@ -59,8 +59,9 @@ def read_primekg_csv(path: Path) -> Iterator[Record]:
                 if iri.value not in seen:
                     seen.add(iri.value)
                     yield Node(iri, name.strip(), node_type, source, source_id.strip())
-            head, tail = stored_direction(relation, x, x_type, y, y_type)
-            yield Edge(head, Relation(relation, display or relation), tail, SOURCE_DATABASE)
+            edge_relation = Relation(relation, display or relation)
+            head, tail = stored_direction(edge_relation, x, x_type, y, y_type)
+            yield Edge(head, edge_relation, tail, SOURCE_DATABASE)
 
 
 def _row_problem(row: list[str]) -> str | None:

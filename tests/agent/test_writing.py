@@ -39,21 +39,28 @@ def test_an_edge_reads_in_its_stored_direction() -> None:
     assert edge_sentence(backwards, 0) == "Marfan syndrome presents with Arachnodactyly"
 
 
-def test_every_relation_label_of_the_shared_kg_reads_as_a_phrase() -> None:
-    # Hetionet's labels and HPO's, as the shared store's schema graph lists them.
-    for label, sentence in {
-        "binds": "Marfan syndrome binds Arachnodactyly",
-        "palliates": "Marfan syndrome palliates Arachnodactyly",
-        "mode of inheritance": "Marfan syndrome has the mode of inheritance Arachnodactyly",
-        "drug_effect": "Marfan syndrome has the effect Arachnodactyly",
-    }.items():
-        edge = {**MARFAN["edges"][0], "display_relation": label}
+def test_a_relation_reads_by_its_name_and_label_from_the_one_vocabulary() -> None:
+    for relation, label, sentence in [
+        ("compound_palliates_disease", "palliates", "Marfan syndrome palliates Arachnodactyly"),
+        (
+            "disease_phenotype_positive",
+            "mode of inheritance",
+            "Marfan syndrome has the mode of inheritance Arachnodactyly",
+        ),
+        (
+            "disease_phenotype_positive",
+            "past medical history",
+            "Marfan syndrome has in its past medical history Arachnodactyly",
+        ),
+        ("drug_effect", "drug_effect", "Marfan syndrome has the effect Arachnodactyly"),
+    ]:
+        edge = {**MARFAN["edges"][0], "relation": relation, "display_relation": label}
         assert edge_sentence(ScoredPath(**{**MARFAN, "edges": [edge]}), 0) == sentence
 
 
-def test_an_unknown_relation_keeps_its_label() -> None:
+def test_an_unknown_relation_reads_as_its_label() -> None:
     odd = ScoredPath(**{**MARFAN, "edges": [{**MARFAN["edges"][0], "display_relation": "binds_to"}]})
-    assert edge_sentence(odd, 0) == "Marfan syndrome [binds to] Arachnodactyly"
+    assert edge_sentence(odd, 0) == "Marfan syndrome binds to Arachnodactyly"
 
 
 def test_reasoning_has_medreasons_three_parts_and_names_the_path_nodes() -> None:
