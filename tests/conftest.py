@@ -1,12 +1,14 @@
-"""Fixtures shared by every test: a clean offline environment, the shared data, and real stores built once."""
+"""Fixtures shared by every test: a clean offline environment, the shared data, real stores, a trace file."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from medreason.agent.traces.store import TraceStore
 from medreason.kg_store import catalog
 from medreason.kg_store.build import build_store
 from medreason.kg_store.store import KGStore
@@ -68,3 +70,10 @@ def shared_store_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 def shared_store(shared_store_dir: Path) -> KGStore:
     """The shared store, opened read-only as the server opens it."""
     return KGStore.open(shared_store_dir)
+
+
+@pytest.fixture
+def trace_store(tmp_path: Path) -> Iterator[TraceStore]:
+    """An empty trace file, in a folder the store creates."""
+    with TraceStore.open(tmp_path / "traces" / "traces.sqlite") as store:
+        yield store

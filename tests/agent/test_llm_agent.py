@@ -74,12 +74,6 @@ def _with_failures(failures: dict[str, list[Reply]]) -> Callable[[dict[str, Any]
     return respond
 
 
-@pytest.fixture
-def traces(tmp_path: Any) -> Iterator[TraceStore]:
-    with TraceStore.open(tmp_path / "traces.sqlite") as store:
-        yield store
-
-
 _opened: list[ChatBackend] = []
 
 
@@ -106,10 +100,10 @@ def _agent(kg: KGStore, fake: FakeOpenAI, traces: TraceStore, **settings: Any) -
 
 
 def test_the_pipeline_makes_four_structured_calls_and_counts_their_tokens(
-    shared_store: KGStore, traces: TraceStore
+    shared_store: KGStore, trace_store: TraceStore
 ) -> None:
     with FakeOpenAI(responder=_step_replies) as fake:
-        agent = _agent(shared_store, fake, traces)
+        agent = _agent(shared_store, fake, trace_store)
         answer = agent.ask(QUESTION, OPTIONS, mode="pipeline")
     assert answer.answer_idx == "A"
     assert answer.verified
@@ -121,14 +115,14 @@ def test_the_pipeline_makes_four_structured_calls_and_counts_their_tokens(
     sent = fake.requests[0]
     assert sent["model"] == "fake-model"
     assert sent["response_format"]["type"] == "json_schema"
-    trace = traces.get(answer.trace_id)
+    trace = trace_store.get(answer.trace_id)
     llm_records = [record.name for record in trace.records if record.kind == "llm"]
     assert llm_records == ["extract", "prune", "reason", "verify"]
-    assert traces.verify(answer.trace_id).ok
+    assert trace_store.verify(answer.trace_id).ok
 
 
 def test_a_500_a_timeout_and_malformed_json_are_retried_or_repaired(
-    shared_store: KGStore, traces: TraceStore
+    shared_store: KGStore, trace_store: TraceStore
 ) -> None:
     failures = {
         "List the medical entities": [Reply.status(500, headers=SLOW)],
@@ -136,10 +130,10 @@ def test_a_500_a_timeout_and_malformed_json_are_retried_or_repaired(
         "Answer the question by reasoning": [Reply.content('{"reasoning": "unfinished')],
     }
     with FakeOpenAI(responder=_with_failures(failures)) as fake:
-        agent = _agent(shared_store, fake, traces, timeout_s=0.5)
+        agent = _agent(shared_store, fake, trace_store, timeout_s=0.5)
         answer = agent.ask(QUESTION, OPTIONS, mode="pipeline")
     assert answer.answer_idx == "A"
-    trace = traces.get(answer.trace_id)
+    trace = trace_store.get(answer.trace_id)
     llm = [(record.name, record.error) for record in trace.records if record.kind == "llm"]
     assert any(name.startswith("reason") and error for name, error in llm), (
         "the unparseable answer is recorded"
@@ -149,26 +143,28 @@ def test_a_500_a_timeout_and_malformed_json_are_retried_or_repaired(
 
 
 def test_a_step_that_keeps_failing_is_recorded_in_the_trace(
-    shared_store: KGStore, traces: TraceStore
+    shared_store: KGStore, trace_store: TraceStore
 ) -> None:
     failures = {"Answer the question by reasoning": [Reply.status(503, headers=SLOW) for _ in range(5)]}
     with FakeOpenAI(responder=_with_failures(failures)) as fake:
-        agent = _agent(shared_store, fake, traces)
+        agent = _agent(shared_store, fake, trace_store)
         with pytest.raises(LLMUnavailableError) as failure:
             agent.ask(QUESTION, OPTIONS, mode="pipeline")
     assert failure.value.step == "reason"
-    [summary] = traces.list(limit=1)
-    trace = traces.get(summary.trace_id)
+    [summary] = trace_store.list(limit=1)
+    trace = trace_store.get(summary.trace_id)
     reason_step = next(
         record for record in trace.records if record.kind == "step" and record.name == "reason"
     )
     assert reason_step.error is not None
     assert "LLMUnavailableError" in reason_step.error
     assert trace.error is not None
-    assert traces.verify(summary.trace_id).ok
+    assert trace_store.verify(summary.trace_id).ok
 
 
-def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore, traces: TraceStore) -> None:
+def test_the_chat_agent_runs_a_scripted_models_tool_calls(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
     script = [
         Reply.tool_calls([{"name": "find_entities", "arguments": {"text": QUESTION}, "id": "c1"}]),
         Reply.tool_calls(
@@ -184,7 +180,7 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore,
         Reply.content("Lisinopril —indication→ hypertension, so lisinopril treats it. The answer is A."),
     ]
     with FakeOpenAI(*script) as fake:
-        agent = _agent(shared_store, fake, traces)
+        agent = _agent(shared_store, fake, trace_store)
         answer = agent.ask(QUESTION, OPTIONS, mode="chat")
     assert answer.answer_idx == "A"
     assert answer.answer == "Lisinopril"
@@ -201,7 +197,7 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore,
     assert replies
     assert replies[0]["tool_call_id"] == "c1"
     assert "candidates" in json.loads(replies[0]["content"])["entities"][0]
-    trace = traces.get(answer.trace_id)
+    trace = trace_store.get(answer.trace_id)
     assert [record.name for record in trace.records if record.kind == "tool"] == [
         "find_entities",
         "search_paths",
@@ -210,12 +206,13 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore,
     assert answer.llm["calls"] == 4
 
 
-def test_tool_calls_a_model_writes_as_text_are_run(shared_store: KGStore, traces: TraceStore) -> None:
+def test_tool_calls_a_model_writes_as_text_are_run(shared_store: KGStore, trace_store: TraceStore) -> None:
     call = {"name": "find_entities", "arguments": {"text": "hypertension and lisinopril"}}
     written = f"<tool_call>{json.dumps(call)}</tool_call>"
     with FakeOpenAI(Reply.content(written), Reply.content("The answer is A.")) as fake:
-        agent = _agent(shared_store, fake, traces)
+        agent = _agent(shared_store, fake, trace_store)
         answer = agent.ask(QUESTION, OPTIONS, mode="chat")
-    trace = traces.get(answer.trace_id)
+    trace = trace_store.get(answer.trace_id)
     assert [record.name for record in trace.records if record.kind == "tool"] == ["find_entities"]
     assert answer.answer_idx == "A"
+
