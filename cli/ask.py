@@ -15,13 +15,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 from medreason.agent.llm.backend import open_backend
 from medreason.agent.llm.settings import LLMSettings
 from medreason.agent.run import Agent, AgentAnswer, Mode
 from medreason.agent.traces.store import TraceStore
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store.store import KGStore
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
 err = Console(stderr=True, highlight=False)
 
@@ -41,8 +42,8 @@ def ask(
         str,
         typer.Option("--mode", help="chat (the tool-calling agent) or pipeline (MedReason's fixed steps)."),
     ] = "chat",
-    max_hops: Annotated[int, typer.Option(min=1, max=5, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
-    top_k: Annotated[int, typer.Option(min=1, max=20, help="Paths kept per option.")] = DEFAULT_TOP_K,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
+    top_k: TopKOption = DEFAULT_TOP_K,
     traces: Annotated[
         Path | None,
         typer.Option("--traces", help="Trace file (default: $MEDREASON_TRACES, else the user data dir)."),

@@ -18,8 +18,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.export import EXPORT_FORMATS, export
@@ -28,6 +28,7 @@ from medreason.datagen.rows import STAGES
 from medreason.datagen.run import DatagenOptions, generate
 from medreason.datagen.sharding import Shard
 from medreason.datagen.table import print_summary
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
 INTERRUPTED_EXIT = 130
 """Exit code after Ctrl-C, as shells report an interrupted command."""
@@ -78,8 +79,8 @@ def datagen(
     llm: Annotated[
         str | None, typer.Option("--llm", help="none, openai or local (default: $MEDREASON_LLM, else none).")
     ] = None,
-    max_hops: Annotated[int, typer.Option(min=1, max=5, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
-    top_k: Annotated[int, typer.Option(min=1, max=20, help="Paths kept per option.")] = DEFAULT_TOP_K,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
+    top_k: TopKOption = DEFAULT_TOP_K,
     shard: Annotated[
         str | None,
         typer.Option("--shard", help="Run only shard i of N (e.g. 0/4); join with `datagen merge`."),

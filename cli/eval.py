@@ -15,12 +15,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.eval.metrics import ALL
 from medreason.datagen.eval.run import EvalConfig, run_eval
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
 err = Console(stderr=True, highlight=False)
 
@@ -57,8 +58,8 @@ def evaluate(
         bool, typer.Option("--no-kg", help="Run only the closed-book arm (the backend without the KG).")
     ] = False,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Questions answered at once.")] = 1,
-    max_hops: Annotated[int, typer.Option(min=1, max=5, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
-    top_k: Annotated[int, typer.Option(min=1, max=20, help="Paths kept per option.")] = DEFAULT_TOP_K,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
+    top_k: TopKOption = DEFAULT_TOP_K,
     traces: Annotated[
         Path | None, typer.Option("--traces", help="Trace file (default: OUT.traces.sqlite).")
     ] = None,

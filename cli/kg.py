@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from medreason.cli.options import MaxHopsOption
 from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import BuildReport, build_store
@@ -175,7 +176,7 @@ def paths(
     source: Annotated[str, typer.Argument(help="A node name or IRI.")],
     target: Annotated[str, typer.Argument(help="A node name or IRI.")],
     store: StoreOption,
-    max_hops: Annotated[int, typer.Option(min=1, max=6, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many paths.")] = 10,
     hub_degree: Annotated[
         int, typer.Option(min=1, help="Nodes with more edges are never expanded through.")

@@ -78,7 +78,7 @@ def search_paths(
     targets: Sequence[str],
     *,
     max_hops: int,
-    limit: int = 10,
+    limit: int,
 ) -> JSONObject:
     """Paths between the nodes `sources` and `targets` name, each registered and reported with its id.
 

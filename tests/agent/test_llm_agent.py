@@ -18,6 +18,7 @@ from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
 from medreason.agent.run import Agent
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
+from tests.fakes import careless_model
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 QUESTION = "Which drug is indicated for hypertension?"
@@ -216,3 +217,31 @@ def test_tool_calls_a_model_writes_as_text_are_run(shared_store: KGStore, trace_
     assert [record.name for record in trace.records if record.kind == "tool"] == ["find_entities"]
     assert answer.answer_idx == "A"
 
+
+def test_a_model_sending_bad_tool_arguments_reads_what_is_wrong_and_still_answers(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    with FakeOpenAI(*careless_model.SCRIPT) as fake:
+        agent = _agent(shared_store, fake, trace_store)
+        answer = agent.ask(careless_model.QUESTION, careless_model.OPTIONS, mode="chat")
+
+    assert (answer.answer_idx, answer.verified) == ("A", True)
+    assert answer.paths, "the careful search after the careless turn found the evidence"
+    replies = {
+        message["tool_call_id"]: json.loads(message["content"])
+        for message in fake.requests[1]["messages"]
+        if message["role"] == "tool"
+    }
+    tool_records = [record for record in trace_store.get(answer.trace_id).records if record.kind == "tool"]
+    assert [record.name for record in tool_records] == [
+        *(call["name"] for call, _ in careless_model.CARELESS_CALLS.values()),
+        "search_paths",
+    ]
+    for record, (call_id, (_, problem)) in zip(
+        tool_records, careless_model.CARELESS_CALLS.items(), strict=False
+    ):
+        assert problem in replies[call_id]["error"], "the model reads what is wrong"
+        assert replies[call_id]["hint"].startswith("Call ")
+        assert record.error is not None
+        assert problem in record.error, "the trace records it as the call's error"
+    assert tool_records[-1].error is None
