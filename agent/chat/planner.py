@@ -14,15 +14,15 @@ from langchain_core.messages import AIMessage
 
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
+from medreason.agent.findings import answer_sides, path_searches
 from medreason.agent.linking import names_an_entity
-from medreason.agent.nodes.paths import MAX_FREE_ENTITIES
-from medreason.agent.state import QUESTION, option_side
+from medreason.agent.state import QUESTION
 
 
 def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[str, list[str]]]:
     """The next message: tool calls for the first unfinished stage, or a final message with none."""
     done = {(tool, side) for tool, side in state.get("call_sides", {}).values()}
-    sides = {option_side(letter): text for letter, text in sorted((state.get("options") or {}).items())}
+    sides = answer_sides(state)
     entities = state.get("entities", [])
     with_entities = {entity["side"] for entity in entities}
     calls: list[tuple[str, str, dict[str, Any]]] = []
@@ -37,7 +37,7 @@ def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[
             if side not in with_entities and ("link_entity", side) not in done and names_an_entity(text)
         ]
     if not calls:
-        calls += _searches(state, context, done, sides)
+        calls += _searches(state, context, done)
     if not calls:
         paths_by_side: dict[str, list[str]] = {}
         for path in state.get("paths", []):
@@ -58,31 +58,14 @@ def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[
 
 
 def _searches(
-    state: ChatState, context: AgentContext, done: set[tuple[str, str]], sides: dict[str, str]
+    state: ChatState, context: AgentContext, done: set[tuple[str, str]]
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    entities = state.get("entities", [])
-    question = list(dict.fromkeys(entity["iri"] for entity in entities if entity["side"] == QUESTION))
-    calls: list[tuple[str, str, dict[str, Any]]] = []
-    if not question:
-        return calls
-    if sides:
-        for side in sides:
-            targets = [e["iri"] for e in entities if e["side"] == side and e["iri"] not in question]
-            if targets and ("search_paths", side) not in done:
-                arguments = {
-                    "sources": question,
-                    "targets": list(dict.fromkeys(targets)),
-                    "max_hops": context.max_hops,
-                }
-                calls.append(("search_paths", side, arguments))
-    elif ("search_paths", QUESTION) not in done:
-        firsts = question[:MAX_FREE_ENTITIES]
-        calls += [
-            (
-                "search_paths",
-                QUESTION,
-                {"sources": [iri], "targets": firsts[index + 1 :], "max_hops": context.max_hops},
-            )
-            for index, iri in enumerate(firsts[:-1])
-        ]
-    return calls
+    return [
+        (
+            "search_paths",
+            search.side,
+            {"sources": search.sources, "targets": search.targets, "max_hops": context.max_hops},
+        )
+        for search in path_searches(state)
+        if ("search_paths", search.side) not in done
+    ]
