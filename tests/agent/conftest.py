@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from medreason.agent.llm.settings import LLMSettings
 from medreason.agent.run import Agent
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
@@ -25,7 +24,7 @@ def trace_store(tmp_path: Path) -> Iterator[TraceStore]:
 @pytest.fixture
 def kg_agent(shared_store: KGStore, trace_store: TraceStore) -> Agent:
     """The agent in `none` mode over all the shared KG data plus HPO."""
-    return Agent(shared_store, llm=None, settings=LLMSettings(), traces=trace_store)
+    return Agent(shared_store, llm=None, traces=trace_store)
 
 
 @pytest.fixture(scope="session")
