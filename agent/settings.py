@@ -22,7 +22,7 @@ from typing import Any, Literal, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from medreason.agent.errors import AgentError
+from medreason.agent.errors import SettingsError
 from medreason.agent.llm.settings import (
     ENV_API_KEY,
     ENV_BACKEND,
@@ -42,12 +42,8 @@ ENV_PREFIX = "MEDREASON_"
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
 
-class SettingsError(AgentError):
-    """A setting is invalid or missing; the message names each variable and what to set it to."""
-
-
 class Settings(BaseSettings):
-    """The model, the trace file and the log level; invalid values raise `SettingsError` on creation.
+    """The model, the trace file and the log level; `load` and `with_flags` raise `SettingsError`.
 
     Attributes:
         llm: The LLM backend.

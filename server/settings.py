@@ -30,8 +30,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from medreason.agent.errors import LLMConfigError
-from medreason.agent.settings import ENV_PREFIX, Settings, SettingsError
+from medreason.agent.errors import LLMConfigError, SettingsError
+from medreason.agent.settings import ENV_PREFIX, Settings
 from medreason.kg_store.layout import StoreLayout
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from medreason.agent.settings import SettingsError
+from medreason.agent.errors import SettingsError
 from medreason.server.main import create_app
 from medreason.server.settings import HANDOVER_ENV, ServerSettings, hand_over, handed_over
 

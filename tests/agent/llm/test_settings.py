@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from medreason.agent.errors import LLMConfigError
+from medreason.agent.errors import LLMConfigError, SettingsError
 from medreason.agent.llm import LLMSettings
-from medreason.agent.settings import Settings, SettingsError
+from medreason.agent.settings import Settings
 
 
 def _llm(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], **flags: object) -> LLMSettings:
