@@ -29,7 +29,7 @@ from rich.table import Table
 
 from bench.machine import machine_info
 from bench.runner import REPO
-from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.settings import Settings
 from medreason.datagen.rows import STAGES
 from medreason.datagen.run import DatagenOptions, generate
 from medreason.datagen.summary import Summary
@@ -90,7 +90,8 @@ def _run(args: argparse.Namespace, folder: Path, *, concurrency: int, limit: int
         concurrency=concurrency,
         quiet=True,
     )
-    return generate(options, store=args.store, settings=LLMSettings(), traces=folder / "traces.sqlite")
+    settings = Settings.load(llm="none", traces=folder / "traces.sqlite")
+    return generate(options, store=args.store, settings=settings)
 
 
 def _level(args: argparse.Namespace, folder: Path, concurrency: int) -> dict[str, Any]:

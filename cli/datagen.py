@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.context import command_settings
 from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
@@ -100,7 +100,9 @@ def datagen(
     """Generate: run each QA pair through extract → link → paths → prune → reason → verify.
 
     Accepted samples go to --output, rejected ones (with the stage and the reason) to OUT.rejected.jsonl.
-    Re-running the same command resumes: ids already written are skipped.
+    Re-running the same command resumes: ids already written are skipped. The exit code is 1 when a
+    sample failed with an error (a bug or the environment, logged with its traceback) or the run stopped
+    after too many failures in a row.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -128,14 +130,16 @@ def datagen(
         retry=tuple(retry or ()),
         quiet=quiet,
     )
-    settings = LLMSettings.from_env(backend=llm)
-    summary = generate(options, store=store, settings=settings, traces=traces, notify=_tell)
+    settings = command_settings(ctx, llm=llm, traces=traces)
+    summary = generate(options, store=store, settings=settings, notify=_tell)
     if not quiet:
         print_summary(summary, Console(highlight=False))
     run = summary.run
+    if run is not None and run.failures:
+        _tell(run.failures)
     if run is not None and run.interrupted:
         raise typer.Exit(code=INTERRUPTED_EXIT)
-    if run is not None and run.stopped:
+    if run is not None and (run.stopped or run.errors):
         raise typer.Exit(code=1)
 
 

@@ -55,7 +55,7 @@ MAX_PATH_ENDS = 50
 """Nodes on either side of one `search_paths` call. Over 60 MedQA questions on the shared data the pipeline
 passed a median of 8 question nodes and at most 25 (up to three per mention); the search expands them in
 `VALUES` batches of 200, so fifty cost one query a layer. The agent searches longer lists a batch at a
-time (`agent.nodes.paths.path_end_batches`)."""
+time (`agent.findings.path_searches`)."""
 
 
 def _whole_number(value: object) -> object:

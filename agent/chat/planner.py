@@ -16,9 +16,9 @@ from pydantic import BaseModel
 
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
+from medreason.agent.findings import answer_sides, path_searches
 from medreason.agent.linking import names_an_entity
-from medreason.agent.nodes.paths import MAX_FREE_ENTITIES, path_end_batches
-from medreason.agent.state import QUESTION, option_side
+from medreason.agent.state import QUESTION
 from medreason.tools.registry import planned_call
 from medreason.tools.schemas import FindEntitiesInput, LinkEntityInput, PrunePathsInput, SearchPathsInput
 
@@ -29,7 +29,7 @@ Planned = tuple[str, BaseModel]
 def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[str, list[str]]]:
     """The next message: tool calls for the first unfinished stage, or a final message with none."""
     done = {(tool, side) for tool, side in state.get("call_sides", {}).values()}
-    sides = {option_side(letter): text for letter, text in sorted((state.get("options") or {}).items())}
+    sides = answer_sides(state)
     entities = state.get("entities", [])
     with_entities = {entity["side"] for entity in entities}
     calls: list[Planned] = []
@@ -44,7 +44,7 @@ def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[
             if side not in with_entities and ("link_entity", side) not in done and names_an_entity(text)
         ]
     if not calls:
-        calls += _searches(state, context, done, sides)
+        calls += _searches(state, context, done)
     if not calls:
         paths_by_side: dict[str, list[str]] = {}
         for path in state.get("paths", []):
@@ -66,29 +66,12 @@ def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[
     return AIMessage(content=content, tool_calls=tool_calls), sides_of_calls
 
 
-def _searches(
-    state: ChatState, context: AgentContext, done: set[tuple[str, str]], sides: dict[str, str]
-) -> list[Planned]:
-    entities = state.get("entities", [])
-    question = list(dict.fromkeys(entity["iri"] for entity in entities if entity["side"] == QUESTION))
-    calls: list[Planned] = []
-    if not question:
-        return calls
-    if sides:
-        for side in sides:
-            targets = [e["iri"] for e in entities if e["side"] == side and e["iri"] not in question]
-            if targets and ("search_paths", side) not in done:
-                calls += [
-                    (side, SearchPathsInput(sources=sources, targets=ends, max_hops=context.max_hops))
-                    for sources, ends in path_end_batches(question, list(dict.fromkeys(targets)))
-                ]
-    elif ("search_paths", QUESTION) not in done:
-        firsts = question[:MAX_FREE_ENTITIES]
-        calls += [
-            (
-                QUESTION,
-                SearchPathsInput(sources=[iri], targets=firsts[index + 1 :], max_hops=context.max_hops),
-            )
-            for index, iri in enumerate(firsts[:-1])
-        ]
-    return calls
+def _searches(state: ChatState, context: AgentContext, done: set[tuple[str, str]]) -> list[Planned]:
+    return [
+        (
+            search.side,
+            SearchPathsInput(sources=search.sources, targets=search.targets, max_hops=context.max_hops),
+        )
+        for search in path_searches(state)
+        if ("search_paths", search.side) not in done
+    ]

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from medreason.agent.llm.settings import LLMSettings
 from medreason.agent.run import Agent
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
@@ -17,7 +16,7 @@ from medreason.kg_store.store import KGStore
 @pytest.fixture
 def kg_agent(shared_store: KGStore, trace_store: TraceStore) -> Agent:
     """The agent in `none` mode over all the shared KG data plus HPO."""
-    return Agent(shared_store, llm=None, settings=LLMSettings(), traces=trace_store)
+    return Agent(shared_store, llm=None, traces=trace_store)
 
 
 @pytest.fixture(scope="session")

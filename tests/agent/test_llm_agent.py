@@ -97,7 +97,7 @@ def _agent(kg: KGStore, fake: FakeOpenAI, traces: TraceStore, **settings: Any) -
     backend = open_backend(llm_settings)
     assert backend is not None
     _opened.append(backend)
-    return Agent(kg, llm=backend, settings=llm_settings, traces=traces)
+    return Agent(kg, llm=backend, traces=traces)
 
 
 def test_the_pipeline_makes_four_structured_calls_and_counts_their_tokens(

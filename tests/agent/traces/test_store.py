@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from medreason.agent.settings import Settings
 from medreason.agent.traces.errors import NoTraceStoreError, TraceNotFoundError, TraceStoreError
 from medreason.agent.traces.location import default_traces_path
 from medreason.agent.traces.records import Trace
@@ -279,10 +280,14 @@ def test_a_corrupt_or_foreign_file_is_refused(tmp_path: Path) -> None:
         TraceStore.open(foreign, create=False)
 
 
-def test_the_default_path_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_default_path_is_the_users_and_the_settings_move_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert default_traces_path().name == "traces.sqlite"
     assert "medreason" in default_traces_path().parts
+    assert Settings.load().traces_file() == default_traces_path()
+    assert Settings.load().traces_file(tmp_path / "command.sqlite") == tmp_path / "command.sqlite"
     monkeypatch.setenv("MEDREASON_TRACES", str(tmp_path / "mine.sqlite"))
-    assert default_traces_path() == tmp_path / "mine.sqlite"
-    with TraceStore.open() as opened:
+    assert Settings.load().traces_file(tmp_path / "command.sqlite") == tmp_path / "mine.sqlite"
+    with TraceStore.open(Settings.load().traces_file()) as opened:
         assert opened.path == tmp_path / "mine.sqlite"

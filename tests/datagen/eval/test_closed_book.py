@@ -16,7 +16,7 @@ OPTIONS = {"A": "Lisinopril", "B": "Alendronate", "C": "Metformin", "D": "Warfar
 
 
 def test_without_a_model_the_answer_is_the_option_closest_in_meaning(trace_store: TraceStore) -> None:
-    book = ClosedBook(llm=None, settings=LLMSettings(), traces=trace_store)
+    book = ClosedBook(llm=None, traces=trace_store)
     first, second = book.ask(QUESTION, OPTIONS), book.ask(QUESTION, OPTIONS)
     letter, similarities = closest_in_meaning(QUESTION, OPTIONS)
     assert first.answer_idx == second.answer_idx == letter
@@ -37,7 +37,7 @@ def test_with_a_model_it_is_one_call_without_tools_and_the_trace_counts_tokens(
     with FakeOpenAI(Reply.content(reply, prompt_tokens=80, completion_tokens=12)) as fake:
         settings = LLMSettings(backend="openai", base_url=fake.base_url, model="fake-model", max_retries=0)
         with open_backend(settings) as llm:
-            answer = ClosedBook(llm=llm, settings=settings, traces=trace_store).ask(QUESTION, OPTIONS)
+            answer = ClosedBook(llm=llm, traces=trace_store).ask(QUESTION, OPTIONS)
     assert (answer.answer_idx, answer.answer, answer.method) == ("C", "Metformin", "llm")
     assert answer.reasoning == reply
     assert len(fake.requests) == 1
@@ -54,7 +54,7 @@ def test_a_refused_request_raises_after_storing_the_trace(trace_store: TraceStor
     with FakeOpenAI(Reply.status(400, "bad request")) as fake:
         settings = LLMSettings(backend="openai", base_url=fake.base_url, model="fake-model", max_retries=0)
         with open_backend(settings) as llm, pytest.raises(LLMRequestError):
-            ClosedBook(llm=llm, settings=settings, traces=trace_store).ask(QUESTION, OPTIONS)
+            ClosedBook(llm=llm, traces=trace_store).ask(QUESTION, OPTIONS)
     [summary] = trace_store.list(limit=1)
     assert summary.kind == KIND
     assert summary.error is not None
@@ -62,4 +62,4 @@ def test_a_refused_request_raises_after_storing_the_trace(trace_store: TraceStor
 
 def test_a_question_without_options_is_refused() -> None:
     with pytest.raises(ValueError, match="options"):
-        ClosedBook(llm=None, settings=LLMSettings(), traces=None).ask(QUESTION, {})
+        ClosedBook(llm=None, traces=None).ask(QUESTION, {})
