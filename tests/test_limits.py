@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from medreason.cli.main import app
 from medreason.server.main import create_app
-from medreason.server.settings import Settings
+from medreason.server.settings import ServerSettings
 from medreason.tools.limits import DEFAULT_MAX_HOPS, MAX_HOPS, MAX_TOP_K
 from medreason.tools.registry import TOOLS
 
-OPENAPI = create_app(Settings.model_construct(store=Path("unused"))).openapi()
+OPENAPI = create_app(ServerSettings.model_construct(store=Path("unused"))).openapi()
 MISSING = "no-store"
 """A store (and input files) that do not exist: a command that accepts its options stops there, exit 1."""
 COMMANDS = {
