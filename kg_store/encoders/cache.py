@@ -96,6 +96,11 @@ class CachedEncoder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         return np.stack([known[text] for text in texts])
 
+    def forget(self) -> None:
+        """Drop every remembered vector (the counts stay): memory back, or a known start for a count."""
+        with self._lock:
+            self._vectors.clear()
+
     def stats(self) -> EncoderStats:
         """Counts since this encoder was made."""
         with self._lock:
