@@ -15,9 +15,9 @@ embedding stage (perturbed HPO names and HPO synonyms, each the nearest of `--li
 is the node it came from first, or in the first ten); and pruning agreement on the real paths: per
 option with more than three paths, how much of torch's top three by sentence the encoder keeps, and
 whether the `none` backend's evidence (Σ relevance / hops over each option's kept paths) still picks
-the same option. Pruning is also measured with a path's vector composed from cached parts instead of
-its sentence: the mean of its clauses' vectors (one clause per edge), or of its node names' and
-relation phrases' vectors.
+the same option. Each is measured three ways: with a path's vector from its sentence encoded whole (as
+`prune_paths` does), from the mean of its clauses' vectors (one clause per edge), or from the mean of
+its node names' and relation phrases' vectors.
 
 Writes every number, with the machine and its load, to `bench/results/encoders.json`.
 """
@@ -52,7 +52,7 @@ from medreason.kg_store.entity_index import EMBED_BATCH
 from medreason.kg_store.paths import Path as KGPath
 from medreason.kg_store.relations import relation_phrase
 from medreason.kg_store.store import KGStore
-from medreason.tools.paths import edge_sentence, path_sentence
+from medreason.tools.paths import path_clauses, relevance
 
 RESULTS = REPO / "bench" / "results"
 TOP_K = 3
@@ -266,34 +266,32 @@ def _rankings(encoder: Encoder, questions: list[QuestionTexts], how: str) -> Ran
     for number, item in enumerate(questions):
         if not item.paths:
             continue
-        question = encoder.encode([item.question])[0]
         every = [path for found in item.paths.values() for path in found]
-        vectors = iter(_path_vectors(encoder, every, how) @ question)
+        similarities = iter(_similarities(encoder, item.question, every, how))
         for letter, found in item.paths.items():
             scored = [
-                (round(max(0.0, float(next(vectors))), 4), order, path) for order, path in enumerate(found)
+                (round(max(0.0, float(next(similarities))), 4), order, path)
+                for order, path in enumerate(found)
             ]
             scored.sort(key=lambda entry: (-entry[0], entry[2].hops, entry[1]))
             rankings[(number, letter)] = [(score, path) for score, _, path in scored]
     return rankings
 
 
-def _path_vectors(encoder: Encoder, paths: list[KGPath], how: str) -> Vectors:
-    """Each path's vector: its sentence encoded, or the normalized mean of its parts' vectors."""
+def _similarities(encoder: Encoder, question: str, paths: list[KGPath], how: str) -> Vectors:
+    """Each path's cosine with the question, its vector made `how`.
+
+    `sentence` is what `prune_paths` does (`tools.paths.relevance`); `clauses` averages the vectors of
+    its edges' clauses; `parts` averages its node names' and relation phrases'.
+    """
     if how == "sentence":
-        return encoder.encode([path_sentence(path) for path in paths])
-    parts = [_clauses(path) if how == "clauses" else _parts(path) for path in paths]
+        return relevance(question, paths, encoder.encode)
+    question_vector = encoder.encode([question])[0]
+    parts = [path_clauses(path) if how == "clauses" else _parts(path) for path in paths]
     distinct = list(dict.fromkeys(text for texts in parts for text in texts))
     by_text = dict(zip(distinct, encoder.encode(distinct), strict=True))
     composed = np.stack([np.mean([by_text[text] for text in texts], axis=0) for texts in parts])
-    return np.asarray(composed / np.linalg.norm(composed, axis=1, keepdims=True), dtype=np.float32)
-
-
-def _clauses(path: KGPath) -> list[str]:
-    return [
-        edge_sentence(earlier, edge, later)
-        for earlier, edge, later in zip(path.nodes[:-1], path.edges, path.nodes[1:], strict=True)
-    ]
+    return np.asarray(composed / np.linalg.norm(composed, axis=1, keepdims=True) @ question_vector)
 
 
 def _parts(path: KGPath) -> list[str]:

@@ -13,8 +13,9 @@ An index is a directory it owns:
     └── chroma/         one vector per node name (all-MiniLM-L6-v2), with iri, type and name as metadata
 
 Mentions are encoded by an encoder of the same space as the names (`kg_store.encoders`): the one
-`MEDREASON_INDEX_ENCODER` names when its vectors compare with the index's, else the recorded one; an
-index from before encoders were recorded was embedded by torch MiniLM.
+`MEDREASON_INDEX_ENCODER` names when its vectors compare with the index's, else the recorded one (an
+fp32 index's mentions by ONNX Runtime, which gives torch's vectors without torch); an index from
+before encoders were recorded was embedded by torch MiniLM.
 
 Fuzzy matching scores `fuzz.ratio` (normalized Indel similarity) between token-sorted labels, so word
 order does not matter ("diabetes mellitus type 2") while a short word inside a long name earns nothing
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from rapidfuzz import fuzz, process
 
-from medreason.kg_store.encoders.base import ENCODERS, TORCH, same_space
+from medreason.kg_store.encoders.base import ENCODERS, ONNX, TORCH, same_space
 from medreason.kg_store.encoders.settings import ENV_INDEX_ENCODER, EncoderSettings
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.vocab import normalize_label
@@ -467,7 +468,7 @@ def _mention_encoder(directory: Path, manifest: dict[str, object]) -> str | None
             f"with {recorded}, or rebuild the store with `{ENV_INDEX_ENCODER}={settings.index} medreason "
             "kg build`."
         )
-    return recorded
+    return ONNX if same_space(recorded, ONNX) else recorded  # torch's vectors without importing torch
 
 
 def _claim(directory: Path) -> None:
