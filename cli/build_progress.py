@@ -8,8 +8,6 @@ runs, and one when it ends, so a stalled build and a slow one can be told apart.
 from __future__ import annotations
 
 import time
-from types import TracebackType
-from typing import Self
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -57,11 +55,7 @@ class BuildProgress:
         state = "done" if finished else "started" if done == 0 else "running"
         self._console.print(f"build: {stage}: {count} {state} after {now - started:.0f} s", highlight=False)
 
-    def __enter__(self) -> Self:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._progress.stop()
+    @property
+    def bars(self) -> Progress:
+        """The bars, to hold open around the build (`with progress.bars:`); they draw nothing in a log."""
+        return self._progress

@@ -62,7 +62,8 @@ def build(
     if not sources:
         raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
 
-    with BuildProgress(err, quiet=as_json) as progress:
+    progress = BuildProgress(err, quiet=as_json)
+    with progress.bars:
         report = build_store(store, sources, embeddings=embeddings, force=force, progress=progress)
 
     if as_json:
