@@ -22,11 +22,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.machine import machine_info
-from bench.runner import REPO
+from bench.runner import MIRAGE, REPO
 from medreason.agent.run import Agent
 from medreason.kg_store.store import KGStore
 
-MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 RESULTS = REPO / "bench" / "results"
 
 

@@ -28,13 +28,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.machine import machine_info
-from bench.runner import REPO
+from bench.runner import MIRAGE, REPO
 from medreason.agent.settings import Settings
 from medreason.datagen.rows import STAGES
 from medreason.datagen.run import DatagenOptions, generate
 from medreason.datagen.summary import Summary
 
-MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 RESULTS = REPO / "bench" / "results"
 
 

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.machine import machine_info
-from bench.runner import REPO
+from bench.runner import MIRAGE, REPO
 from medreason.agent.settings import Settings
 from medreason.datagen.eval.run import EvalConfig, run_eval
 
-MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 REPORT = REPO / "bench" / "results" / "eval_mirage"
 
 

@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from medreason.cli.build_progress import BuildProgress
 from medreason.cli.options import MaxHopsOption
 from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store import catalog
@@ -63,23 +63,9 @@ def build(
     if not sources:
         raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as progress:
-        tasks: dict[str, TaskID] = {}
-
-        def on_progress(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(f"{stage:<28}", total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
-        report = build_store(store, sources, embeddings=embeddings, force=force, progress=on_progress)
+    progress = BuildProgress(err, quiet=as_json)
+    with progress.bars:
+        report = build_store(store, sources, embeddings=embeddings, force=force, progress=progress)
 
     if as_json:
         print_json(report.to_json())
@@ -105,11 +91,13 @@ def _print_build_summary(store: Path, report: BuildReport) -> None:
     table.add_row("stored", "", f"{report.nodes:,}", f"{report.edges:,} distinct", "", total_seconds)
     console = Console()
     console.print(table)
+    names = f"with name embeddings by {report.encoder}" if report.embeddings else "without name embeddings"
     console.print(
         f"{report.triples:,} triples; {report.dangling_edges:,} edges to undescribed nodes dropped; "
-        f"entity index {'with' if report.embeddings else 'without'} embeddings "
-        f"({report.seconds.get('index', 0)} s)."
+        f"entity index {names}."
     )
+    stages = " · ".join(f"{stage} {seconds:.1f}" for stage, seconds in report.seconds.items())
+    console.print(f"seconds per stage: {stages} · total {sum(report.seconds.values()):.1f}", highlight=False)
     for source in report.sources:
         for example in source.skipped_examples[:5]:
             err.print(f"[yellow]skipped[/yellow] {example}")
