@@ -1,6 +1,7 @@
 """The one configuration of every medreason process: read from the environment once, at start-up, and checked.
 
     MEDREASON_LLM, OPENAI_BASE_URL, ...   the model (see `agent.llm.settings` for every LLM variable)
+    MEDREASON_STORE                       the knowledge-graph store of every command taking --store
     MEDREASON_TRACES                      the trace file (default: each command's own, see `traces_file`)
     MEDREASON_LOG_LEVEL                   debug | info | warning (default) | error | critical
 
@@ -55,6 +56,8 @@ class Settings(BaseSettings):
         llm_retries: Retries of a failed model request; None is `LLMSettings`' default.
         llm_max_tokens: Most tokens one answer may have; None leaves it to the server.
         llm_context: The local server's context window; None is `LLMSettings`' default.
+        store: The store's directory (built by `medreason kg build`); None when neither `--store` nor
+            MEDREASON_STORE names one.
         traces: The trace file; None is the running command's default.
         log_level: How much the `medreason` loggers say on standard error.
     """
@@ -72,6 +75,7 @@ class Settings(BaseSettings):
     llm_retries: int | None = Field(default=None, validation_alias=ENV_RETRIES)
     llm_max_tokens: int | None = Field(default=None, validation_alias=ENV_MAX_TOKENS)
     llm_context: int | None = Field(default=None, validation_alias=ENV_CONTEXT)
+    store: Path | None = None
     traces: Path | None = None
     log_level: LogLevel = "warning"
 
@@ -80,7 +84,7 @@ class Settings(BaseSettings):
     def _any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("gguf", "traces")
+    @field_validator("gguf", "store", "traces")
     @classmethod
     def _home(cls, path: Path | None) -> Path | None:
         return path.expanduser() if path is not None else None

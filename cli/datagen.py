@@ -18,9 +18,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medreason.cli.context import command_settings
-from medreason.cli.options import MaxHopsOption, TopKOption
-from medreason.cli.output import fail_cleanly
+from medreason.cli.context import command_settings, required_store
+from medreason.cli.options import MaxHopsOption, StoreOption, TopKOption
+from medreason.cli.output import CommandMisuse, fail_cleanly, new_typer
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.export import EXPORT_FORMATS, export
 from medreason.datagen.merge import merge
@@ -33,7 +33,7 @@ from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 INTERRUPTED_EXIT = 130
 """Exit code after Ctrl-C, as shells report an interrupted command."""
 
-app = typer.Typer(
+app = new_typer(
     help=(
         "Turn QA pairs into KG-grounded chain-of-thought training data (the MedReason method). "
         "Without a subcommand it generates: medreason datagen --store DIR --input FILE --output OUT.jsonl. "
@@ -49,9 +49,7 @@ err = Console(stderr=True, highlight=False)
 @fail_cleanly
 def datagen(
     ctx: typer.Context,
-    store: Annotated[
-        Path | None, typer.Option("--store", help="Directory of the store (built by `kg build`).")
-    ] = None,
+    store: StoreOption = None,
     inputs: Annotated[
         list[Path] | None,
         typer.Option(
@@ -109,13 +107,12 @@ def datagen(
     if store is None and not inputs and output is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(code=0)
-    missing = [
-        name for name, value in (("--store", store), ("--input", inputs), ("--output", output)) if not value
-    ]
+    missing = [name for name, value in (("--input", inputs), ("--output", output)) if not value]
     if missing:
-        raise typer.BadParameter(f"{' and '.join(missing)} required: see `medreason datagen --help`.")
-    assert store is not None  # noqa: S101 - checked just above
-    assert inputs  # noqa: S101
+        raise CommandMisuse(f"{' and '.join(missing)} required")
+    settings = command_settings(ctx, llm=llm, traces=traces, store=store)
+    store_dir = required_store(settings)
+    assert inputs  # noqa: S101 - checked just above
     assert output is not None  # noqa: S101
     options = DatagenOptions(
         inputs=tuple(inputs),
@@ -130,8 +127,7 @@ def datagen(
         retry=tuple(retry or ()),
         quiet=quiet,
     )
-    settings = command_settings(ctx, llm=llm, traces=traces)
-    summary = generate(options, store=store, settings=settings, notify=_tell)
+    summary = generate(options, store=store_dir, settings=settings, notify=_tell)
     if not quiet:
         print_summary(summary, Console(highlight=False))
     run = summary.run

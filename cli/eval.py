@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from medreason.cli.context import command_settings
-from medreason.cli.options import MaxHopsOption, TopKOption
+from medreason.cli.context import command_settings, required_store
+from medreason.cli.options import MaxHopsOption, StoreOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.eval.metrics import ALL
@@ -30,7 +30,6 @@ err = Console(stderr=True, highlight=False)
 @fail_cleanly
 def evaluate(
     ctx: typer.Context,
-    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
     input_file: Annotated[
         Path,
         typer.Option(
@@ -43,6 +42,7 @@ def evaluate(
             "--report", help="Output prefix OUT: writes OUT.json, OUT.md, OUT.*.png, OUT.records.jsonl."
         ),
     ],
+    store: StoreOption = None,
     subset: Annotated[
         list[str] | None,
         typer.Option("--subset", help="MIRAGE subset to evaluate (repeatable; default all)."),
@@ -71,9 +71,9 @@ def evaluate(
     """Measure accuracy with and without the KG, and how faithful the reasoning is, on a QA benchmark."""
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}.")
-    settings = command_settings(ctx, llm=llm, traces=traces)
+    settings = command_settings(ctx, llm=llm, traces=traces, store=store)
     config = EvalConfig(
-        store=store,
+        store=required_store(settings),
         input=input_file,
         report=report,
         format=input_format,

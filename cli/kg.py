@@ -15,25 +15,26 @@ from rich.console import Console
 from rich.table import Table
 
 from medreason.cli.build_progress import BuildProgress
-from medreason.cli.options import MaxHopsOption
-from medreason.cli.output import fail_cleanly, print_json
+from medreason.cli.context import command_settings, required_store
+from medreason.cli.options import MaxHopsOption, StoreOption
+from medreason.cli.output import fail_cleanly, new_typer, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import BuildReport, build_store
 from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import NODE_TYPES, source_of_node
 
-app = typer.Typer(help="Build the knowledge-graph store and query it: stats, entity linking, paths, SPARQL.")
+app = new_typer(help="Build the knowledge-graph store and query it: stats, entity linking, paths, SPARQL.")
 err = Console(stderr=True)
 
-StoreOption = Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
 @app.command()
 @fail_cleanly
 def build(
-    store: StoreOption,
+    ctx: typer.Context,
+    store: StoreOption = None,
     primekg: Annotated[
         list[Path] | None, typer.Option("--primekg", help="PrimeKG kg.csv (or rows of it); repeatable.")
     ] = None,
@@ -63,6 +64,7 @@ def build(
     if not sources:
         raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
 
+    store = required_store(command_settings(ctx, store=store))
     progress = BuildProgress(err, quiet=as_json)
     with progress.bars:
         report = build_store(store, sources, embeddings=embeddings, force=force, progress=progress)
@@ -107,9 +109,9 @@ def _print_build_summary(store: Path, report: BuildReport) -> None:
 
 @app.command()
 @fail_cleanly
-def stats(store: StoreOption, as_json: JsonOption = False) -> None:
+def stats(ctx: typer.Context, store: StoreOption = None, as_json: JsonOption = False) -> None:
     """Sizes, node types, relations and the sources a store was built from."""
-    result = KGStore.open(store).stats()
+    result = _open(ctx, store).stats()
     if as_json:
         print_json(result.to_json())
         return
@@ -129,8 +131,9 @@ def stats(store: StoreOption, as_json: JsonOption = False) -> None:
 @app.command()
 @fail_cleanly
 def link(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="A mention to link, e.g. 'type 2 diabetes'.")],
-    store: StoreOption,
+    store: StoreOption = None,
     node_type: Annotated[
         str | None, typer.Option("--type", help=f"Only nodes of this type: {', '.join(NODE_TYPES)}.")
     ] = None,
@@ -142,7 +145,7 @@ def link(
         raise typer.BadParameter(
             f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type"
         )
-    links = KGStore.open(store).link(text, node_type=node_type, limit=limit)
+    links = _open(ctx, store).link(text, node_type=node_type, limit=limit)
     if as_json:
         print_json([item.to_json() for item in links])
         return
@@ -161,9 +164,10 @@ def link(
 @app.command()
 @fail_cleanly
 def paths(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A node name or IRI.")],
     target: Annotated[str, typer.Argument(help="A node name or IRI.")],
-    store: StoreOption,
+    store: StoreOption = None,
     max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many paths.")] = 10,
     hub_degree: Annotated[
@@ -172,11 +176,12 @@ def paths(
     as_json: JsonOption = False,
 ) -> None:
     """Shortest paths between two entities, each edge with its relation, direction and source."""
-    kg = KGStore.open(store)
+    store_dir = required_store(command_settings(ctx, store=store))
+    kg = KGStore.open(store_dir)
     sources, targets = kg.resolve(source), kg.resolve(target)
     for text, found in ((source, sources), (target, targets)):
         if not found and not as_json:
-            err.print(f"No node matches {text!r}; try `medreason kg link --store {store} {text!r}`.")
+            err.print(f"No node matches {text!r}; try `medreason kg link --store {store_dir} {text!r}`.")
     found_paths = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit, hub_degree=hub_degree)
     if as_json:
         print_json([path.to_json() for path in found_paths])
@@ -191,6 +196,11 @@ def paths(
         console.print(f"{path}  [dim]({hops}; {sources_used}; {ends})[/dim]")
 
 
+def _open(ctx: typer.Context, store: Path | None) -> KGStore:
+    """The store `--store` or MEDREASON_STORE names, opened read-only."""
+    return KGStore.open(required_store(command_settings(ctx, store=store)))
+
+
 def _curie(iri: str) -> str:
     """`omim:154700` for a node IRI: two nodes with one name (OMIM and Orphanet) stay told apart."""
     minted = source_of_node(iri)
@@ -200,12 +210,13 @@ def _curie(iri: str) -> str:
 @app.command()
 @fail_cleanly
 def sparql(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")],
-    store: StoreOption,
+    store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a read-only SPARQL query (updates are refused); all graphs form the default graph."""
-    result = KGStore.open(store).query(query)
+    result = _open(ctx, store).query(query)
     if isinstance(result, QuerySolutions):
         if as_json:
             typer.echo(_serialized(result.serialize(format=QueryResultsFormat.JSON)))

@@ -17,7 +17,8 @@ import uvicorn
 from rich.console import Console
 
 from medreason.agent.settings import ENV_PREFIX
-from medreason.cli.context import command_settings
+from medreason.cli.context import command_settings, required_store
+from medreason.cli.options import StoreOption
 from medreason.cli.output import fail_cleanly
 from medreason.server.settings import ServerSettings, hand_over
 
@@ -31,7 +32,7 @@ less than a worker takes to import the agent and open the store on a busy machin
 @fail_cleanly
 def serve(
     ctx: typer.Context,
-    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
+    store: StoreOption = None,
     host: Annotated[
         str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")
     ] = "127.0.0.1",
@@ -54,7 +55,7 @@ def serve(
 ) -> None:
     """Serve the chat API (JSON, SSE, OpenAI-compatible), the traces and the web page."""
     flags = {
-        "store": store.resolve(),
+        "store": required_store(command_settings(ctx, store=store)).resolve(),
         "traces": traces.resolve() if traces else None,
         "llm": llm,
         "log_level": command_settings(ctx).log_level,  # `medreason --log-level`, for every worker

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
+from medreason import __version__
 from medreason.agent.logs import configure_logging
 from medreason.server.chat import TRACE_HEADER
 from medreason.server.deps import require_api_key
@@ -39,13 +40,10 @@ Hetionet, HPO), every step recorded in an auditable trace.
 Errors always have the body `{"error": {"type", "message"}}` (validation errors add `details`).
 When the server has `MEDREASON_API_KEY`, every `/v1` route needs `Authorization: Bearer <key>`.
 """
-
-
-def _version() -> str:
-    try:
-        return version("medreason")
-    except PackageNotFoundError:
-        return "0+unknown"
+DOCS_ASSETS_URL = "/docs-assets"
+"""Where Swagger UI's script and styles are served from: files of the `fastapi-offline` package, so /docs
+renders on a machine without internet (FastAPI's own page loads a CDN). ReDoc is not offered: its page
+still fetches its logo from its maker's CDN."""
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -66,11 +64,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         finally:
             await run_in_threadpool(resources.close)
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="medreason",
-        version=_version(),
+        version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        static_url=DOCS_ASSETS_URL,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)

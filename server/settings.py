@@ -63,13 +63,19 @@ class ServerSettings(Settings):
     @field_validator("store")
     @classmethod
     def _store_is_built(cls, store: Path) -> Path:
-        store = store.expanduser()
+        store = store.expanduser().resolve()
         if not StoreLayout(store).exists():
             raise ValueError(
                 f"no knowledge-graph store at {store}: build one with `medreason kg build --store {store}` "
                 f"or point --store / {ENV_PREFIX}STORE at a built store"
             )
         return store
+
+    @field_validator("traces")
+    @classmethod
+    def _traces_resolved(cls, traces: Path | None) -> Path | None:
+        """Absolute, as every path the server names is, so an error can hide it (`errors.hide_paths`)."""
+        return traces.resolve() if traces is not None else None
 
     @field_validator("api_key", mode="before")
     @classmethod

@@ -83,6 +83,15 @@ def test_an_unknown_trace_is_a_404(client: httpx.Client, path: str) -> None:
     assert "medreason trace list" in error["message"]
 
 
+def test_errors_and_readiness_never_show_the_servers_paths(client: httpx.Client, traces_file: Path) -> None:
+    unknown = client.get("/v1/traces/0123456789abcdef0123456789abcdef").json()["error"]["message"]
+    ready = client.get("/readyz").text
+    for text in (unknown, ready):
+        assert str(traces_file.parent) not in text
+        assert f"/{traces_file.parts[1]}/" not in text, "nor any folder of this machine"
+    assert f"…/{traces_file.name}" in unknown, "the file is named, its folders are not"
+
+
 def test_an_unknown_before_is_a_404(client: httpx.Client) -> None:
     response = client.get("/v1/traces", params={"before": "0123456789"})
     assert response.status_code == 404
