@@ -16,6 +16,7 @@ from medreason.agent.settings import Settings
 from medreason.cli import datagen, kg, trace
 from medreason.cli.ask import ask
 from medreason.cli.eval import evaluate
+from medreason.cli.mcp_stdio import mcp
 from medreason.cli.output import OneLineErrors, fail_cleanly, new_typer
 from medreason.cli.serve import serve
 
@@ -63,6 +64,7 @@ app.add_typer(datagen.app, name="datagen")
 app.command("ask")(ask)
 app.command("serve")(serve)
 app.command("eval")(evaluate)
+app.command("mcp")(mcp)
 
 if __name__ == "__main__":
     app()

@@ -24,9 +24,11 @@ from starlette.concurrency import run_in_threadpool
 from medreason import __version__
 from medreason.agent.logs import configure_logging
 from medreason.server.chat import TRACE_HEADER
-from medreason.server.deps import require_api_key
+from medreason.server.deps import require_api_key, resources_of
 from medreason.server.errors import install_error_handlers
 from medreason.server.limits import BodyLimitMiddleware
+from medreason.server.mcp_http import mount_mcp
+from medreason.server.mcp_tools import mcp_server
 from medreason.server.openapi import install_openapi
 from medreason.server.resources import open_resources
 from medreason.server.routes import chat, completions, health, kg, pages, traces
@@ -60,7 +62,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         resources = await run_in_threadpool(open_resources, settings)
         app.state.resources = resources
         try:
-            yield
+            async with mcp_sessions.run():
+                yield
         finally:
             await run_in_threadpool(resources.close)
 
@@ -78,6 +81,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     api_dependencies = [Depends(require_api_key)] if settings.api_keys() else []
     for router in (chat.router, completions.router, traces.router, kg.router):
         app.include_router(router, dependencies=api_dependencies, responses=API_ERRORS)
+    mcp = mcp_server(lambda: resources_of(app).agent, max_question_chars=settings.max_question_chars)
+    mcp_sessions = mount_mcp(app, mcp, keys=settings.api_keys())
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")

@@ -99,6 +99,7 @@ def test_every_help_shows_flags_as_flags() -> None:
 STORE_COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("ask",): ["ask", "Which drug treats asthma?"],
     ("serve",): ["serve"],
+    ("mcp",): ["mcp"],
     ("eval",): ["eval", "--input", "{qa}", "--report", "{tmp}/report"],
     ("datagen",): ["datagen", "--input", "{qa}", "--output", "{tmp}/out.jsonl"],
     ("kg", "stats"): ["kg", "stats"],
