@@ -29,6 +29,7 @@ from medreason.server.errors import install_error_handlers
 from medreason.server.limits import BodyLimitMiddleware
 from medreason.server.mcp_http import mount_mcp
 from medreason.server.mcp_tools import mcp_server
+from medreason.server.openai_compat import IGNORED_HEADER
 from medreason.server.openapi import install_openapi
 from medreason.server.resources import open_resources
 from medreason.server.routes import chat, completions, health, kg, pages, traces
@@ -93,6 +94,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
-            expose_headers=[TRACE_HEADER, "Retry-After"],
+            expose_headers=[TRACE_HEADER, IGNORED_HEADER, "Retry-After"],
         )
     return app
