@@ -41,6 +41,7 @@ app = new_typer(
         "and the reason) to OUT.rejected.jsonl."
     ),
     invoke_without_command=True,
+    no_args_is_help=False,  # the callback prints the help itself, as generating needs options
 )
 err = Console(stderr=True, highlight=False)
 
