@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,17 @@ from tests.kg_store.toy_graph import write_toy_csv
 SHARED_DATA = Path(
     os.environ.get("MEDREASON_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
+
+
+def pytest_configure() -> None:
+    """Ctrl-C reaches the code under test however pytest was started.
+
+    A shell starts a background job (`cmd &`, `nohup`) with SIGINT ignored, and Python then leaves it
+    ignored: the Ctrl-C tests, in process and in the `medreason` children they spawn (which inherit the
+    disposition), would see no interrupt at all. A Python handler here is reset to the default on exec.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
