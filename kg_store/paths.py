@@ -19,9 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from pyoxigraph import NamedNode
-
-from medreason.kg_store.sparql import select, text
+from medreason.kg_store.sparql import iri_values, text
 from medreason.kg_store.store import KGStore, NodeInfo
 from medreason.kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
 
@@ -173,9 +171,9 @@ def _learn_degrees(kg: KGStore, degrees: dict[str, int], iris: list[str]) -> Non
     """Fetch the stored degree of every node in `iris` not already known."""
     missing = [iri for iri in iris if iri not in degrees]
     for start in range(0, len(missing), DEGREE_BATCH_SIZE):
-        values = " ".join(str(NamedNode(iri)) for iri in missing[start : start + DEGREE_BATCH_SIZE])
-        sparql = f"SELECT ?n ?d WHERE {{ VALUES ?n {{ {values} }} GRAPH {NODES_GRAPH} {{ ?n {DEGREE} ?d }} }}"
-        for row in select(kg.raw, sparql):
+        values = iri_values("n", missing[start : start + DEGREE_BATCH_SIZE])
+        sparql = f"SELECT ?n ?d WHERE {{ {values} GRAPH {NODES_GRAPH} {{ ?n {DEGREE} ?d }} }}"
+        for row in kg.select(sparql):
             degrees[text(row["n"])] = int(text(row["d"]))
     for iri in missing:
         degrees.setdefault(iri, 0)
@@ -195,15 +193,15 @@ def _expand(kg: KGStore, side: _Side, expandable: list[str], *, keep: set[str] |
     new_frontier: set[str] = set()
     edge_graphs = {graph.value for graph in kg.edge_graphs}
     for start in range(0, len(expandable), BATCH_SIZE):
-        values = " ".join(str(NamedNode(iri)) for iri in expandable[start : start + BATCH_SIZE])
+        values = iri_values("n", expandable[start : start + BATCH_SIZE])
         sparql = f"""
             SELECT ?n ?p ?m ?g ?fwd WHERE {{
-              {{ VALUES ?n {{ {values} }} GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
+              {{ {values} GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
               UNION
-              {{ VALUES ?n {{ {values} }} GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?fwd) }}
+              {{ {values} GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?fwd) }}
             }}
         """
-        for row in select(kg.raw, sparql):
+        for row in kg.select(sparql):
             reached, graph = text(row["m"]), text(row["g"])
             if graph not in edge_graphs or (keep is not None and reached not in keep):
                 continue
