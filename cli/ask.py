@@ -20,6 +20,7 @@ from medreason.agent.llm.backend import open_backend
 from medreason.agent.llm.settings import LLMSettings
 from medreason.agent.run import Agent, AgentAnswer, Mode
 from medreason.agent.traces.store import TraceStore
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, kg_location
 from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store.store import KGStore
 
@@ -29,7 +30,9 @@ err = Console(stderr=True, highlight=False)
 @fail_cleanly
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
-    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     options: Annotated[
         str | None,
         typer.Option("--options", help='Multiple choice: a JSON object, e.g. \'{"A": "...", "B": "..."}\'.'),
@@ -54,7 +57,7 @@ def ask(
         raise typer.BadParameter("--mode must be chat or pipeline.")
     parsed = _parse_options(options)
     settings = LLMSettings.from_env(backend=llm)
-    kg = KGStore.open(store)
+    kg = KGStore.open(kg_location(store, sparql_endpoint, index))
     with TraceStore.open(traces) as trace_store, open_backend(settings) or nullcontext() as backend:
         agent = Agent(kg, llm=backend, settings=settings, traces=trace_store, max_hops=max_hops, top_k=top_k)
         answer = None

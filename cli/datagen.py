@@ -20,6 +20,7 @@ from rich.console import Console
 
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, kg_location
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.export import EXPORT_FORMATS, export
@@ -48,9 +49,9 @@ err = Console(stderr=True, highlight=False)
 @fail_cleanly
 def datagen(
     ctx: typer.Context,
-    store: Annotated[
-        Path | None, typer.Option("--store", help="Directory of the store (built by `kg build`).")
-    ] = None,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     inputs: Annotated[
         list[Path] | None,
         typer.Option(
@@ -103,16 +104,17 @@ def datagen(
     """
     if ctx.invoked_subcommand is not None:
         return
-    if store is None and not inputs and output is None:
+    if store is None and sparql_endpoint is None and not inputs and output is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(code=0)
     missing = [
-        name for name, value in (("--store", store), ("--input", inputs), ("--output", output)) if not value
+        name
+        for name, value in (("--store", store or sparql_endpoint), ("--input", inputs), ("--output", output))
+        if not value
     ]
     if missing:
         raise typer.BadParameter(f"{' and '.join(missing)} required: see `medreason datagen --help`.")
-    assert store is not None  # noqa: S101 - checked just above
-    assert inputs  # noqa: S101
+    assert inputs  # noqa: S101 - checked just above
     assert output is not None  # noqa: S101
     options = DatagenOptions(
         inputs=tuple(inputs),
@@ -128,7 +130,8 @@ def datagen(
         quiet=quiet,
     )
     settings = LLMSettings.from_env(backend=llm)
-    summary = generate(options, store=store, settings=settings, traces=traces, notify=_tell)
+    location = kg_location(store, sparql_endpoint, index)
+    summary = generate(options, store=location, settings=settings, traces=traces, notify=_tell)
     if not quiet:
         print_summary(summary, Console(highlight=False))
     run = summary.run

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, kg_location
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.eval.metrics import ALL
@@ -27,7 +28,6 @@ err = Console(stderr=True, highlight=False)
 
 @fail_cleanly
 def evaluate(
-    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
     input_file: Annotated[
         Path,
         typer.Option(
@@ -63,13 +63,16 @@ def evaluate(
         Path | None, typer.Option("--traces", help="Trace file (default: OUT.traces.sqlite).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
 ) -> None:
     """Measure accuracy with and without the KG, and how faithful the reasoning is, on a QA benchmark."""
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}.")
     settings = LLMSettings.from_env(backend=llm)
     config = EvalConfig(
-        store=store,
+        store=kg_location(store, sparql_endpoint, index),
         input=input_file,
         report=report,
         format=input_format,

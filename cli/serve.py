@@ -17,7 +17,9 @@ import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.output import fail_cleanly
+from medreason.kg_store.location import INDEX_ENV, SPARQL_ENDPOINT_ENV
 from medreason.server.settings import ENV_PREFIX, Settings, settings_error
 
 err = Console(stderr=True, highlight=False)
@@ -29,7 +31,9 @@ less than a worker takes to import the agent and open the store on a busy machin
 
 @fail_cleanly
 def serve(
-    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     host: Annotated[
         str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")
     ] = "127.0.0.1",
@@ -48,12 +52,14 @@ def serve(
 ) -> None:
     """Serve the chat API (JSON, SSE, OpenAI-compatible), the traces and the web page."""
     try:
-        settings = Settings.from_env(store=store, traces=traces, llm=llm)
+        settings = Settings.from_env(
+            store=store, sparql_endpoint=sparql_endpoint, index=index, traces=traces, llm=llm
+        )
     except ValidationError as exc:
         err.print(f"[red]error:[/red] {settings_error(exc)}", soft_wrap=True)
         raise typer.Exit(code=1) from exc
     _export(settings)
-    if not settings.api_keys() and not _is_loopback(host):
+    if not settings.api_keys() and not is_loopback(host):
         err.print(
             f"[yellow]warning:[/yellow] serving on {host} without {ENV_PREFIX}API_KEY: anyone who can reach "
             f"port {port} can use the API",
@@ -73,14 +79,20 @@ def serve(
 
 def _export(settings: Settings) -> None:
     """Put the checked settings in the environment, where the app factory (in every worker) reads them."""
-    os.environ[f"{ENV_PREFIX}STORE"] = str(settings.store.resolve())
+    if settings.store is not None:
+        os.environ[f"{ENV_PREFIX}STORE"] = str(settings.store.resolve())
+    if settings.sparql_endpoint is not None:
+        os.environ[SPARQL_ENDPOINT_ENV] = settings.sparql_endpoint
+    if settings.index is not None:
+        os.environ[INDEX_ENV] = str(settings.index.resolve())
     if settings.traces is not None:
         os.environ[f"{ENV_PREFIX}TRACES"] = str(settings.traces.resolve())
     if settings.llm is not None:
         os.environ[f"{ENV_PREFIX}LLM"] = settings.llm
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach: a warning is due for any other."""
     if host == "localhost":
         return True
     try:

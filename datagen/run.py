@@ -36,6 +36,7 @@ from medreason.datagen.sample import Sample, SampleMaker
 from medreason.datagen.sharding import Shard
 from medreason.datagen.summary import FileTotals, RunCounts, Summary
 from medreason.datagen.writer import SampleWriter
+from medreason.kg_store.location import KGLocation
 from medreason.kg_store.store import KGStore
 
 Notice = Callable[[str], None]
@@ -101,7 +102,7 @@ class DatagenOptions:
 def generate(
     options: DatagenOptions,
     *,
-    store: Path,
+    store: Path | KGLocation,
     settings: LLMSettings,
     traces: Path | None = None,
     notify: Notice | None = None,
@@ -110,7 +111,7 @@ def generate(
 
     Args:
         options: The run.
-        store: A store built by `medreason kg build`.
+        store: A store built by `medreason kg build`, or where a served one is read from.
         settings: The LLM backend (`none` needs nothing else).
         traces: The trace file; default `$MEDREASON_TRACES`, else `OUT.traces.sqlite` beside the output.
         notify: Receives messages for the user (default: dropped).

@@ -34,7 +34,7 @@ class Resources:
     _exit: ExitStack = field(default_factory=ExitStack, repr=False)
 
     def close(self) -> None:
-        """Stop the model server (local), close the trace file and the entity index."""
+        """Stop the model server (local), close the trace file, the graph's connections and its index."""
         self._exit.close()
 
 
@@ -47,9 +47,9 @@ def open_resources(settings: Settings) -> Resources:
         LLMError: The backend is misconfigured, or the local model server did not start.
     """
     with ExitStack() as stack:
-        kg = KGStore.open(settings.store)
-        index = kg.entity_index
-        stack.callback(index.close)
+        kg = KGStore.open(settings.kg_location())
+        stack.callback(kg.close)
+        kg.entity_index  # noqa: B018 - opened now, so a missing index stops the start-up
         traces = stack.enter_context(TraceStore.open(settings.traces))
         llm_settings = settings.llm_settings()
         llm = open_backend(llm_settings)

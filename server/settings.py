@@ -1,6 +1,11 @@
 """The server's one configuration: read from `MEDREASON_*` variables and checked before anything is served.
 
-    MEDREASON_STORE                 the built knowledge-graph store to serve (required)
+    MEDREASON_STORE                 the built knowledge-graph store to serve (this or an endpoint)
+    MEDREASON_SPARQL_ENDPOINT       read the graph from this SPARQL endpoint (`medreason kg serve`) instead;
+                                    the store is then read for its entity index only
+    MEDREASON_INDEX                 the entity index (`medreason kg index`), needed with an endpoint
+                                    and no store
+    MEDREASON_SPARQL_AUTH           the endpoint's Authorization header value, if it wants one
     MEDREASON_TRACES                the trace file (default: the one `medreason ask` uses)
     MEDREASON_LLM                   none (default) | openai | local; the backend's own variables
                                     (OPENAI_BASE_URL, MEDREASON_MODEL, ...) are read by `LLMSettings`
@@ -29,6 +34,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from medreason.agent.errors import LLMConfigError
 from medreason.agent.llm.settings import Backend, LLMSettings
 from medreason.kg_store.layout import StoreLayout
+from medreason.kg_store.location import KGLocation
 
 ENV_PREFIX = "MEDREASON_"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -41,6 +47,9 @@ class Settings(BaseSettings):
 
     Attributes:
         store: The directory of a store built by `medreason kg build`.
+        sparql_endpoint: A SPARQL 1.1 query URL serving the graph in place of the store's own.
+        index: An entity index directory, in place of the store's.
+        sparql_auth: The endpoint's `Authorization` header value.
         traces: The trace file; None is `medreason ask`'s default file.
         llm: The LLM backend; None reads MEDREASON_LLM as `medreason ask` does (default none).
         api_key: The bearer keys that open /v1; empty leaves the API open.
@@ -52,7 +61,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
-    store: Path
+    store: Path | None = None
+    sparql_endpoint: str | None = None
+    index: Path | None = None
+    sparql_auth: SecretStr | None = None
     traces: Path | None = None
     llm: Backend | None = None
     api_key: Annotated[tuple[SecretStr, ...], NoDecode] = ()
@@ -63,7 +75,9 @@ class Settings(BaseSettings):
 
     @field_validator("store")
     @classmethod
-    def _store_is_built(cls, store: Path) -> Path:
+    def _store_is_built(cls, store: Path | None) -> Path | None:
+        if store is None:
+            return None
         store = store.expanduser()
         if not StoreLayout(store).exists():
             raise ValueError(
@@ -105,6 +119,27 @@ class Settings(BaseSettings):
                     raise ValueError(f"{origin!r} is not an origin: write it as https://host[:port], or *")
             return origins
         return value
+
+    @model_validator(mode="after")
+    def _graph_is_given(self) -> Settings:
+        if self.store is None and not self.sparql_endpoint:
+            raise ValueError(
+                f"no knowledge graph: set {ENV_PREFIX}STORE (--store) to a built store, or "
+                f"{ENV_PREFIX}SPARQL_ENDPOINT (--sparql-endpoint) to a served one"
+            )
+        if self.store is None and self.index is None:
+            raise ValueError(
+                f"{ENV_PREFIX}SPARQL_ENDPOINT needs an entity index: set {ENV_PREFIX}INDEX (--index) to one "
+                "built by `medreason kg index`, or --store to a store with its index"
+            )
+        return self
+
+    def kg_location(self) -> KGLocation:
+        """Where the server reads the knowledge graph and links names."""
+        auth = self.sparql_auth.get_secret_value() if self.sparql_auth is not None else None
+        return KGLocation(
+            store=self.store, endpoint=self.sparql_endpoint, index=self.index, authorization=auth
+        )
 
     @model_validator(mode="after")
     def _llm_is_configured(self) -> Settings:

@@ -41,6 +41,7 @@ from medreason.datagen.eval.selection import Selection, select_questions
 from medreason.datagen.journal import Journal, read_rows
 from medreason.datagen.progress import BatchProgress
 from medreason.kg_store.errors import KGError
+from medreason.kg_store.location import KGLocation
 from medreason.kg_store.mentions import qualifier_terms
 from medreason.kg_store.store import KGStore
 
@@ -54,7 +55,7 @@ class EvalConfig:
     """One `medreason eval` command.
 
     Attributes:
-        store: The KG store directory.
+        store: The KG store directory, or where a served KG is read from.
         input: The QA file (any format the datagen adapters read).
         report: The output prefix `OUT` (see `datagen.eval.outputs`).
         format: The input format; detected when None.
@@ -69,7 +70,7 @@ class EvalConfig:
         command: The command line, for the report; this process's arguments when None.
     """
 
-    store: Path
+    store: Path | KGLocation
     input: Path
     report: Path
     format: str | None = None
