@@ -132,7 +132,8 @@ class _Dropped(Exception):
 def _transfer(client: httpx.Client, url: str, part: Path, notify: Progress) -> int | None:
     """Fetch the rest of `url` into `part`; return the full size when the server said it."""
     offset = part.stat().st_size if part.exists() else 0
-    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    # Byte offsets must count the file itself, so no transfer encoding that would shift them.
+    headers = {"Accept-Encoding": "identity"} | ({"Range": f"bytes={offset}-"} if offset else {})
     try:
         with client.stream("GET", url, headers=headers) as response:
             if response.status_code == 416 and offset:
@@ -147,7 +148,7 @@ def _transfer(client: httpx.Client, url: str, part: Path, notify: Progress) -> i
                 offset = 0  # the server ignored the Range header: start over
             notify(offset, total)
             with part.open("ab" if offset else "wb") as out:
-                for chunk in response.iter_bytes(CHUNK_BYTES):
+                for chunk in response.iter_bytes():  # as it arrives: a drop loses no buffered bytes
                     out.write(chunk)
                     offset += len(chunk)
                     notify(offset, total)

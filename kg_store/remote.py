@@ -18,6 +18,7 @@ only be slow again); every error names the endpoint and says what to check.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -95,6 +96,8 @@ class RemoteBackend:
             transport=transport,
             follow_redirects=True,
         )
+        # Closed with this object even when nobody calls `close` (a command that exits, a dropped store).
+        self._closer = weakref.finalize(self, self._client.close)
 
     @property
     def location(self) -> str:
@@ -115,7 +118,13 @@ class RemoteBackend:
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._client.close()
+        self._closer()
+
+    def __enter__(self) -> RemoteBackend:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def _post(self, sparql: str) -> httpx.Response:
         problem = ""

@@ -170,6 +170,12 @@ class KGStore:
                 self._index = None
         self._backend.close()
 
+    def __enter__(self) -> KGStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     # -- SPARQL ---------------------------------------------------------------------------------
 
     def query(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None) -> QueryResult:
