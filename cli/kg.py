@@ -12,13 +12,13 @@ from typing import Annotated
 import typer
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import TaskID
 from rich.table import Table
 
 from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, kg_location
 from medreason.cli.kg_fetch import app as fetch_app
 from medreason.cli.kg_serve import index, serve
-from medreason.cli.output import fail_cleanly, print_json
+from medreason.cli.output import counting_progress, fail_cleanly, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import BuildReport, build_store
 from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
@@ -67,15 +67,7 @@ def build(
     if not sources:
         raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as progress:
+    with counting_progress(err, disable=as_json) as progress:
         tasks: dict[str, TaskID] = {}
 
         def on_progress(stage: str, done: int, total: int | None) -> None:

@@ -12,10 +12,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from medreason.cli.graph_options import EndpointOption, StoreOption, kg_location
-from medreason.cli.output import fail_cleanly, print_json
+from medreason.cli.output import counting_progress, fail_cleanly, print_json
 from medreason.cli.serve import is_loopback
 from medreason.kg_store.errors import ServeError
 from medreason.kg_store.graph_index import index_graph
@@ -70,15 +69,7 @@ def index(
 ) -> None:
     """Build an entity index from the graph's own labels: a client of a served KG needs nothing else."""
     kg = KGStore.open(kg_location(store, sparql_endpoint, None))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as progress:
+    with counting_progress(err, disable=as_json) as progress:
         task = progress.add_task("embedding names", total=None)
         built = index_graph(
             kg, index_dir, embeddings=embeddings, progress=lambda done: progress.update(task, completed=done)

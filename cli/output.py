@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from medreason.agent.errors import AgentError
 from medreason.agent.traces.errors import TraceError
@@ -17,6 +18,19 @@ from medreason.kg_store.errors import KGError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def counting_progress(console: Console, *, disable: bool) -> Progress:
+    """A progress display of counted work (stage, bar, done/total, time) that vanishes when done."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=disable,
+    )
 
 
 def print_json(value: object) -> None:

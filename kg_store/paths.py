@@ -1,9 +1,10 @@
 """Shortest paths between two node sets, by batched SPARQL frontier expansion from both ends.
 
 Oxigraph's property paths (`p+`) say *that* two nodes connect, not through what, so the search walks
-the graph itself, a breadth-first layer at a time, each layer fetched with one `VALUES` query per
-batch of nodes, until the two sides meet. Both directions of every edge are walked and each step
-reports which way its edge is stored.
+the graph itself, a breadth-first layer at a time, each layer fetched with one `VALUES` query (per
+`BATCH_SIZE` nodes), until the two sides meet. A hop costs two queries, the layer's degrees and its
+edges, whether the store is opened here or read from a SPARQL endpoint. Both directions of every
+edge are walked and each step reports which way its edge is stored.
 
 Each layer grows the side whose frontier has fewer edges in all (the sum of stored degrees); the last
 layer keeps only the nodes the other side already holds, so the widest layer of a 3-hop search is
@@ -25,8 +26,11 @@ from medreason.kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
 
 DEFAULT_MAX_HOPS = 3
 DEFAULT_HUB_DEGREE = 2_000
-BATCH_SIZE = 200
-DEGREE_BATCH_SIZE = 1_000
+BATCH_SIZE = 5_000
+"""Frontier nodes per expansion query: in practice a whole layer, so one hop is one request to a remote
+endpoint (each costs a round trip); the embedded store answers one big `VALUES` query as fast as many
+small ones."""
+DEGREE_BATCH_SIZE = 5_000
 
 
 @dataclass(frozen=True, slots=True)

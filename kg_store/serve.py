@@ -127,6 +127,13 @@ class OxigraphServer:
                     )
                 time.sleep(_POLL_S)
 
+    @property
+    def pid(self) -> int:
+        """The server's process id (for measuring it)."""
+        if self._process is None:
+            raise ServeError("The Oxigraph server was never started.")
+        return self._process.pid
+
     def wait(self) -> int:
         """Block until the server exits (Ctrl-C raises `KeyboardInterrupt` here); its exit code."""
         if self._process is None:

@@ -34,15 +34,14 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture(scope="module")
-def kg_serve(toy_store_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`medreason kg serve` on the toy store, and the endpoint URL it printed."""
+def start_kg_serve(store: Path) -> tuple[subprocess.Popen[str], str]:
+    """`medreason kg serve` on `store` in its own process, and the endpoint URL it printed first."""
     try:
         oxigraph_binary()
     except ServeError as exc:
         pytest.skip(str(exc))
     process = subprocess.Popen(
-        [sys.executable, "-m", "medreason.cli.main", "kg", "serve", "--store", str(toy_store_dir)]
+        [sys.executable, "-m", "medreason.cli.main", "kg", "serve", "--store", str(store)]
         + ["--port", str(free_port())],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -50,7 +49,13 @@ def kg_serve(toy_store_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]
         env=os.environ.copy(),
     )
     assert process.stdout is not None
-    url = process.stdout.readline().strip()
+    return process, process.stdout.readline().strip()
+
+
+@pytest.fixture(scope="module")
+def kg_serve(toy_store_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`medreason kg serve` on the toy store, and the endpoint URL it printed."""
+    process, url = start_kg_serve(toy_store_dir)
     try:
         assert url.startswith("http://127.0.0.1:"), process.stderr.read() if process.stderr else url
         yield process, url
@@ -61,15 +66,7 @@ def kg_serve(toy_store_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]
 
 
 def test_kg_serve_prints_the_endpoint_and_stops_cleanly_on_ctrl_c(toy_store_dir: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "medreason.cli.main", "kg", "serve", "--store", str(toy_store_dir)]
-        + ["--port", str(free_port())],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
+    process, url = start_kg_serve(toy_store_dir)
     code, out, _ = run("kg", "stats", "--sparql-endpoint", url, "--json")
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=STOP_LIMIT_S)
