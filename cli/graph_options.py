@@ -6,7 +6,8 @@
     --index DIR              an entity index (`medreason kg index`): with an endpoint, no store needed
 
 The endpoint and the index may also come from `MEDREASON_SPARQL_ENDPOINT` and `MEDREASON_INDEX`; the
-endpoint's `Authorization` header only from `MEDREASON_SPARQL_AUTH`, so it never shows in `ps`.
+endpoint's `Authorization` header only from `MEDREASON_SPARQL_AUTH`, so it never shows in `ps`; the
+longest a query may take from `MEDREASON_SPARQL_TIMEOUT` (seconds).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from typing import Annotated
 
 import typer
 
-from medreason.kg_store.location import INDEX_ENV, SPARQL_AUTH_ENV, SPARQL_ENDPOINT_ENV, KGLocation
+from medreason.kg_store.errors import EndpointError
+from medreason.kg_store.location import (
+    INDEX_ENV,
+    SPARQL_AUTH_ENV,
+    SPARQL_ENDPOINT_ENV,
+    SPARQL_TIMEOUT_ENV,
+    KGLocation,
+)
+from medreason.kg_store.remote import DEFAULT_TIMEOUT_S
 
 StoreOption = Annotated[
     Path | None,
@@ -47,10 +56,19 @@ def kg_location(store: Path | None, endpoint: str | None, index: Path | None) ->
 
     Raises:
         StoreNotFoundError: Neither --store nor --sparql-endpoint was given.
+        EndpointError: `MEDREASON_SPARQL_TIMEOUT` is not a positive number of seconds.
     """
+    timeout = os.environ.get(SPARQL_TIMEOUT_ENV) or str(DEFAULT_TIMEOUT_S)
+    try:
+        timeout_s = float(timeout)
+    except ValueError:
+        timeout_s = 0.0
+    if not timeout_s > 0:
+        raise EndpointError(f"{SPARQL_TIMEOUT_ENV}={timeout!r}: give a positive number of seconds, e.g. 120.")
     return KGLocation(
         store=store,
         endpoint=endpoint or None,
         index=index,
         authorization=os.environ.get(SPARQL_AUTH_ENV) or None,
+        timeout_s=timeout_s,
     )

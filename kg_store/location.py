@@ -16,6 +16,7 @@ from pathlib import Path
 
 from medreason.kg_store.errors import StoreNotFoundError
 from medreason.kg_store.layout import StoreLayout
+from medreason.kg_store.remote import DEFAULT_TIMEOUT_S
 
 SPARQL_ENDPOINT_ENV = "MEDREASON_SPARQL_ENDPOINT"
 """The endpoint URL every command that takes `--store` reads when `--sparql-endpoint` is not given."""
@@ -23,6 +24,8 @@ SPARQL_AUTH_ENV = "MEDREASON_SPARQL_AUTH"
 """The `Authorization` header value sent to the endpoint (kept off command lines, where `ps` shows it)."""
 INDEX_ENV = "MEDREASON_INDEX"
 """The entity index directory used with an endpoint when `--index` is not given."""
+SPARQL_TIMEOUT_ENV = "MEDREASON_SPARQL_TIMEOUT"
+"""Seconds one query to the endpoint may take (default `kg_store.remote.DEFAULT_TIMEOUT_S`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,6 +40,8 @@ class KGLocation:
     endpoint: str | None = None
     index: Path | None = None
     authorization: str | None = field(default=None, repr=False)
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    """How long one query to the endpoint may take: raise it for heavy analytic queries."""
 
     def __post_init__(self) -> None:
         if self.store is None and not self.endpoint:

@@ -138,7 +138,9 @@ class KGStore:
         """
         location = where if isinstance(where, KGLocation) else KGLocation(store=where)
         if location.endpoint:
-            remote = RemoteBackend(location.endpoint, authorization=location.authorization)
+            remote = RemoteBackend(
+                location.endpoint, authorization=location.authorization, timeout_s=location.timeout_s
+            )
             return cls(remote, index=location.index_dir)
         assert location.store is not None  # noqa: S101 - a KGLocation has a store or an endpoint
         return cls(_open_embedded(location.store, read_only=read_only), index=location.index_dir)

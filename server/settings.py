@@ -6,6 +6,7 @@
     MEDREASON_INDEX                 the entity index (`medreason kg index`), needed with an endpoint
                                     and no store
     MEDREASON_SPARQL_AUTH           the endpoint's Authorization header value, if it wants one
+    MEDREASON_SPARQL_TIMEOUT        seconds one query to the endpoint may take (default 60)
     MEDREASON_TRACES                the trace file (default: the one `medreason ask` uses)
     MEDREASON_LLM                   none (default) | openai | local; the backend's own variables
                                     (OPENAI_BASE_URL, MEDREASON_MODEL, ...) are read by `LLMSettings`
@@ -35,6 +36,7 @@ from medreason.agent.errors import LLMConfigError
 from medreason.agent.llm.settings import Backend, LLMSettings
 from medreason.kg_store.layout import StoreLayout
 from medreason.kg_store.location import KGLocation
+from medreason.kg_store.remote import DEFAULT_TIMEOUT_S
 
 ENV_PREFIX = "MEDREASON_"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -50,6 +52,7 @@ class Settings(BaseSettings):
         sparql_endpoint: A SPARQL 1.1 query URL serving the graph in place of the store's own.
         index: An entity index directory, in place of the store's.
         sparql_auth: The endpoint's `Authorization` header value.
+        sparql_timeout: Seconds one query to the endpoint may take.
         traces: The trace file; None is `medreason ask`'s default file.
         llm: The LLM backend; None reads MEDREASON_LLM as `medreason ask` does (default none).
         api_key: The bearer keys that open /v1; empty leaves the API open.
@@ -65,6 +68,7 @@ class Settings(BaseSettings):
     sparql_endpoint: str | None = None
     index: Path | None = None
     sparql_auth: SecretStr | None = None
+    sparql_timeout: float = Field(default=DEFAULT_TIMEOUT_S, gt=0)
     traces: Path | None = None
     llm: Backend | None = None
     api_key: Annotated[tuple[SecretStr, ...], NoDecode] = ()
@@ -138,7 +142,11 @@ class Settings(BaseSettings):
         """Where the server reads the knowledge graph and links names."""
         auth = self.sparql_auth.get_secret_value() if self.sparql_auth is not None else None
         return KGLocation(
-            store=self.store, endpoint=self.sparql_endpoint, index=self.index, authorization=auth
+            store=self.store,
+            endpoint=self.sparql_endpoint,
+            index=self.index,
+            authorization=auth,
+            timeout_s=self.sparql_timeout,
         )
 
     @model_validator(mode="after")

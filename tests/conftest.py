@@ -52,6 +52,9 @@ def toy_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 BACKENDS = ["embedded", "remote"]
+REMOTE_TEST_TIMEOUT_S = 600.0
+"""Whole-graph aggregates in the tests take a minute on a busy 2-core machine: far above the default,
+still a bound (the tests of a slow endpoint set their own, short one)."""
 
 
 def served(store_dir: Path) -> Iterator[str]:
@@ -69,7 +72,7 @@ def open_backend(backend: str, store_dir: Path, request: pytest.FixtureRequest, 
     if backend == "embedded":
         return KGStore.open(store_dir)
     url: str = request.getfixturevalue(endpoint)
-    return KGStore.open(KGLocation(endpoint=url, store=store_dir))
+    return KGStore.open(KGLocation(endpoint=url, store=store_dir, timeout_s=REMOTE_TEST_TIMEOUT_S))
 
 
 @pytest.fixture(scope="session")
