@@ -99,13 +99,13 @@ def download(
 
     Raises:
         FetchError: The server cannot be reached or refuses, the connection kept dropping, or the
-            file does not match its announced size or known checksum (the partial file is kept
-            when it can resume, and removed when it is wrong).
+            file does not match its announced size or known checksum (what arrived is always
+            kept, to resume or to inspect).
     """
     notify = progress or (lambda _done, _total: None)
     part = destination.with_name(destination.name + ".part")
     if destination.exists():
-        return _verified(destination, destination, expected, size=None, resumed=0, remove_bad=False)
+        return _verified(destination, destination, expected, size=None, resumed=0)
     destination.parent.mkdir(parents=True, exist_ok=True)
     resumed = 1 if part.exists() and part.stat().st_size else 0
     drops = 0
@@ -122,7 +122,7 @@ def download(
                 ) from drop
             resumed += 1
             sleep(RESUME_WAIT_S * drops)
-    return _verified(part, destination, expected, size=total, resumed=resumed, remove_bad=True)
+    return _verified(part, destination, expected, size=total, resumed=resumed)
 
 
 class _Dropped(Exception):
@@ -181,27 +181,22 @@ def _total(response: httpx.Response, offset: int) -> int | None:
 
 
 def _verified(
-    file: Path, destination: Path, expected: Expected, *, size: int | None, resumed: int, remove_bad: bool
+    file: Path, destination: Path, expected: Expected, *, size: int | None, resumed: int
 ) -> Fetched:
     """Check `file` against every size and checksum known, then move it to `destination`.
 
-    A downloaded file that cannot be right is removed (`remove_bad`), so the next run starts afresh; a
-    file the user already had is only reported.
+    A file that does not match is left where it is and reported, never deleted: a gigabyte is not
+    thrown away on the word of a checksum that may describe another rendering of the file.
     """
     actual = file.stat().st_size
-    digest = ""
     problem = ""
     for what, wanted in (("the server announced", size), ("its source lists", expected.size)):
         if wanted is not None and actual != wanted and not problem:
             problem = f"{file} has {actual:,} bytes where {what} {wanted:,}"
-    if not problem:
-        digest = _md5(file)
-        if expected.md5 is not None and digest != expected.md5:
-            problem = f"{file} has MD5 {digest}, not the {expected.md5} its source lists"
+    digest = "" if problem else _md5(file)
+    if expected.md5 is not None and digest and digest != expected.md5:
+        problem = f"{file} has MD5 {digest}, not the {expected.md5} its source lists"
     if problem:
-        if remove_bad:
-            file.unlink()
-            raise FetchError(f"{problem}: it was removed; run the command again to download it afresh.")
         raise FetchError(f"{problem}: delete it and run the command again to download it afresh.")
     if file != destination:
         file.replace(destination)

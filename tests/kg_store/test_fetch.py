@@ -113,16 +113,18 @@ def test_a_server_that_ignores_range_gives_the_whole_file_again(fixture_file: by
     assert path.read_bytes() == fixture_file
 
 
-def test_a_file_that_does_not_match_its_checksum_is_removed(fixture_file: bytes, tmp_path: Path) -> None:
+def test_a_file_that_does_not_match_its_checksum_is_reported_and_kept(
+    fixture_file: bytes, tmp_path: Path
+) -> None:
     with (
         ScriptedServer(dataverse(fixture_file, md5="0" * 32)) as server,
         pytest.raises(FetchError) as failure,
     ):
         fetch(server, tmp_path)
     assert "not the 00000000000000000000000000000000 its source lists" in str(failure.value)
-    assert "run the command again" in str(failure.value)
+    assert "delete it and run the command again" in str(failure.value)
     assert not (tmp_path / "kg.csv").exists()
-    assert not (tmp_path / "kg.csv.part").exists()
+    assert (tmp_path / "kg.csv.part").read_bytes() == fixture_file
 
 
 def test_an_unreachable_host_says_to_check_the_network_and_keeps_the_partial_file(tmp_path: Path) -> None:
