@@ -8,6 +8,7 @@ prints `{"seconds", "answer_idx", "paths"}`. An empty line ends it.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import time
@@ -18,12 +19,21 @@ WARM_UP = ("Which drug treats hypertension?", {"A": "Lisinopril", "B": "Insulin"
 
 
 def _open_agent(store: Path) -> Any:
-    """The agent of the checkout being measured, with no model and no trace file."""
-    from medreason.agent.llm.settings import LLMSettings
+    """The agent of the checkout being measured, with no model and no trace file.
+
+    Both sides run this file, so it builds the agent as either side's API wants: a checkout from before
+    `Agent` took its backend alone also wants the LLM settings.
+    """
     from medreason.agent.run import Agent
     from medreason.kg_store.store import KGStore
 
-    return Agent(KGStore.open(store), llm=None, settings=LLMSettings(), traces=None)
+    kg = KGStore.open(store)
+    agent: Any = Agent  # typed as this checkout's; the other side's may take other arguments
+    if "settings" in inspect.signature(agent).parameters:
+        from medreason.agent.llm.settings import LLMSettings
+
+        return agent(kg, llm=None, settings=LLMSettings(), traces=None)
+    return agent(kg, llm=None, traces=None)
 
 
 def main() -> None:

@@ -5,28 +5,22 @@
                              --store is read for its entity index only
     --index DIR              an entity index (`medreason kg index`): with an endpoint, no store needed
 
-The endpoint and the index may also come from `MEDREASON_SPARQL_ENDPOINT` and `MEDREASON_INDEX`; the
-endpoint's `Authorization` header only from `MEDREASON_SPARQL_AUTH`, so it never shows in `ps`; the
-longest a query may take from `MEDREASON_SPARQL_TIMEOUT` (seconds).
+The endpoint and the index are fields of the one `Settings` (also read from `MEDREASON_SPARQL_ENDPOINT` and
+`MEDREASON_INDEX`, with the endpoint's auth header and timeout): a command folds these flags over them
+(`command_settings(ctx, sparql_endpoint=..., index=...)`) and asks `settings.kg_location(store)`, or,
+when it needs the graph and nothing else, `open_graph`.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from medreason.kg_store.errors import EndpointError
-from medreason.kg_store.location import (
-    INDEX_ENV,
-    SPARQL_AUTH_ENV,
-    SPARQL_ENDPOINT_ENV,
-    SPARQL_TIMEOUT_ENV,
-    KGLocation,
-)
-from medreason.kg_store.remote import DEFAULT_TIMEOUT_S
+from medreason.cli.context import command_settings
+from medreason.kg_store.location import INDEX_ENV, SPARQL_AUTH_ENV, SPARQL_ENDPOINT_ENV
+from medreason.kg_store.store import KGStore
 
 StoreOption = Annotated[
     Path | None,
@@ -39,36 +33,29 @@ EndpointOption = Annotated[
     str | None,
     typer.Option(
         "--sparql-endpoint",
-        envvar=SPARQL_ENDPOINT_ENV,
-        help=f"Read the KG from this SPARQL query URL (`kg serve` prints one); auth from ${SPARQL_AUTH_ENV}.",
+        help=(
+            f"Read the KG from this SPARQL query URL (`kg serve` prints one; default "
+            f"${SPARQL_ENDPOINT_ENV}); auth from ${SPARQL_AUTH_ENV}."
+        ),
     ),
 ]
 IndexOption = Annotated[
     Path | None,
     typer.Option(
-        "--index", envvar=INDEX_ENV, help="Entity index directory (built by `kg index`) to link names with."
+        "--index",
+        help=f"Entity index directory (built by `kg index`; default ${INDEX_ENV}) to link names with.",
     ),
 ]
 
 
-def kg_location(store: Path | None, endpoint: str | None, index: Path | None) -> KGLocation:
-    """Where the command reads the graph, from its options and `MEDREASON_SPARQL_AUTH`.
+def open_graph(
+    ctx: typer.Context, store: Path | None, sparql_endpoint: str | None, index: Path | None = None
+) -> KGStore:
+    """The graph a `kg` command reads: the store, or the endpoint of the flags or the settings.
 
     Raises:
-        StoreNotFoundError: Neither --store nor --sparql-endpoint was given.
-        EndpointError: `MEDREASON_SPARQL_TIMEOUT` is not a positive number of seconds.
+        StoreNotFoundError: Neither a store nor an endpoint is given, or the store is not built.
+        EndpointError: The endpoint is not an http(s) URL.
     """
-    timeout = os.environ.get(SPARQL_TIMEOUT_ENV) or str(DEFAULT_TIMEOUT_S)
-    try:
-        timeout_s = float(timeout)
-    except ValueError:
-        timeout_s = 0.0
-    if not timeout_s > 0:
-        raise EndpointError(f"{SPARQL_TIMEOUT_ENV}={timeout!r}: give a positive number of seconds, e.g. 120.")
-    return KGLocation(
-        store=store,
-        endpoint=endpoint or None,
-        index=index,
-        authorization=os.environ.get(SPARQL_AUTH_ENV) or None,
-        timeout_s=timeout_s,
-    )
+    settings = command_settings(ctx, sparql_endpoint=sparql_endpoint, index=index)
+    return KGStore.open(settings.kg_location(store))

@@ -12,17 +12,17 @@ from typing import Annotated
 import typer
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 from rich.console import Console
-from rich.progress import TaskID
 from rich.table import Table
 
-from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, kg_location
+from medreason.cli.build_progress import BuildProgress
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, open_graph
 from medreason.cli.kg_fetch import app as fetch_app
 from medreason.cli.kg_serve import index, serve
-from medreason.cli.output import counting_progress, fail_cleanly, print_json
+from medreason.cli.options import MaxHopsOption
+from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import BuildReport, build_store
 from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
-from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import NODE_TYPES, source_of_node
 
 app = typer.Typer(
@@ -67,15 +67,9 @@ def build(
     if not sources:
         raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
 
-    with counting_progress(err, disable=as_json) as progress:
-        tasks: dict[str, TaskID] = {}
-
-        def on_progress(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(f"{stage:<28}", total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
-        report = build_store(store, sources, embeddings=embeddings, force=force, progress=on_progress)
+    progress = BuildProgress(err, quiet=as_json)
+    with progress.bars:
+        report = build_store(store, sources, embeddings=embeddings, force=force, progress=progress)
 
     if as_json:
         print_json(report.to_json())
@@ -101,11 +95,13 @@ def _print_build_summary(store: Path, report: BuildReport) -> None:
     table.add_row("stored", "", f"{report.nodes:,}", f"{report.edges:,} distinct", "", total_seconds)
     console = Console()
     console.print(table)
+    names = f"with name embeddings by {report.encoder}" if report.embeddings else "without name embeddings"
     console.print(
         f"{report.triples:,} triples; {report.dangling_edges:,} edges to undescribed nodes dropped; "
-        f"entity index {'with' if report.embeddings else 'without'} embeddings "
-        f"({report.seconds.get('index', 0)} s)."
+        f"entity index {names}."
     )
+    stages = " · ".join(f"{stage} {seconds:.1f}" for stage, seconds in report.seconds.items())
+    console.print(f"seconds per stage: {stages} · total {sum(report.seconds.values()):.1f}", highlight=False)
     for source in report.sources:
         for example in source.skipped_examples[:5]:
             err.print(f"[yellow]skipped[/yellow] {example}")
@@ -116,12 +112,13 @@ def _print_build_summary(store: Path, report: BuildReport) -> None:
 @app.command()
 @fail_cleanly
 def stats(
+    ctx: typer.Context,
     store: StoreOption = None,
     sparql_endpoint: EndpointOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Sizes, node types, relations and the sources a store was built from."""
-    result = KGStore.open(kg_location(store, sparql_endpoint, None)).stats()
+    result = open_graph(ctx, store, sparql_endpoint).stats()
     if as_json:
         print_json(result.to_json())
         return
@@ -141,6 +138,7 @@ def stats(
 @app.command()
 @fail_cleanly
 def link(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="A mention to link, e.g. 'type 2 diabetes'.")],
     store: StoreOption = None,
     sparql_endpoint: EndpointOption = None,
@@ -156,9 +154,7 @@ def link(
         raise typer.BadParameter(
             f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type"
         )
-    links = KGStore.open(kg_location(store, sparql_endpoint, index)).link(
-        text, node_type=node_type, limit=limit
-    )
+    links = open_graph(ctx, store, sparql_endpoint, index).link(text, node_type=node_type, limit=limit)
     if as_json:
         print_json([item.to_json() for item in links])
         return
@@ -177,12 +173,13 @@ def link(
 @app.command()
 @fail_cleanly
 def paths(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A node name or IRI.")],
     target: Annotated[str, typer.Argument(help="A node name or IRI.")],
     store: StoreOption = None,
     sparql_endpoint: EndpointOption = None,
     index: IndexOption = None,
-    max_hops: Annotated[int, typer.Option(min=1, max=6, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many paths.")] = 10,
     hub_degree: Annotated[
         int, typer.Option(min=1, help="Nodes with more edges are never expanded through.")
@@ -190,7 +187,7 @@ def paths(
     as_json: JsonOption = False,
 ) -> None:
     """Shortest paths between two entities, each edge with its relation, direction and source."""
-    kg = KGStore.open(kg_location(store, sparql_endpoint, index))
+    kg = open_graph(ctx, store, sparql_endpoint, index)
     sources, targets = kg.resolve(source), kg.resolve(target)
     for text, found in ((source, sources), (target, targets)):
         if not found and not as_json:
@@ -218,13 +215,14 @@ def _curie(iri: str) -> str:
 @app.command()
 @fail_cleanly
 def sparql(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")],
     store: StoreOption = None,
     sparql_endpoint: EndpointOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a read-only SPARQL query (updates are refused); all graphs form the default graph."""
-    result = KGStore.open(kg_location(store, sparql_endpoint, None)).query(query)
+    result = open_graph(ctx, store, sparql_endpoint).query(query)
     if isinstance(result, QuerySolutions):
         if as_json:
             typer.echo(_serialized(result.serialize(format=QueryResultsFormat.JSON)))

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
+from medreason.cli.context import command_settings
 from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store.fetch import (
     PRIMEKG_FILE,
@@ -18,8 +19,6 @@ from medreason.kg_store.fetch import (
     Expected,
     dataverse_expectation,
     download,
-    primekg_metadata_url,
-    primekg_url,
 )
 
 app = typer.Typer(help="Download a knowledge-graph source for `kg build`.", no_args_is_help=True)
@@ -29,6 +28,7 @@ err = Console(stderr=True, highlight=False)
 @app.command("primekg")
 @fail_cleanly
 def primekg(
+    ctx: typer.Context,
     dest: Annotated[Path, typer.Option("--dest", help="Directory to put kg.csv in (created if needed).")],
     url: Annotated[
         str | None,
@@ -41,8 +41,11 @@ def primekg(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Download PrimeKG's kg.csv (about 1 GB, CC BY 4.0); an interrupted download resumes when run again."""
+    settings = command_settings(ctx, primekg_url=url)
     with httpx.Client(timeout=TIMEOUT, follow_redirects=True) as client:
-        expected = Expected(md5=md5.lower()) if md5 else dataverse_expectation(client, primekg_metadata_url())
+        expected = (
+            Expected(md5=md5.lower()) if md5 else dataverse_expectation(client, settings.primekg_metadata_url)
+        )
         if expected.note and not as_json:
             err.print(f"[yellow]warning:[/yellow] no checksum to verify: {expected.note}", soft_wrap=True)
         with Progress(
@@ -57,7 +60,7 @@ def primekg(
             task = progress.add_task(PRIMEKG_FILE, total=None)
             fetched = download(
                 client,
-                url or primekg_url(),
+                settings.primekg_url,
                 dest / PRIMEKG_FILE,
                 expected=expected,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),

@@ -13,13 +13,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medreason.cli.graph_options import EndpointOption, StoreOption, kg_location
-from medreason.cli.output import counting_progress, fail_cleanly, print_json
+from medreason.cli.build_progress import BuildProgress
+from medreason.cli.graph_options import EndpointOption, StoreOption, open_graph
+from medreason.cli.output import fail_cleanly, print_json
 from medreason.cli.serve import is_loopback
 from medreason.kg_store.errors import ServeError
 from medreason.kg_store.graph_index import index_graph
 from medreason.kg_store.serve import DEFAULT_HOST, DEFAULT_PORT, OxigraphServer
-from medreason.kg_store.store import KGStore
 
 err = Console(stderr=True, highlight=False)
 
@@ -59,6 +59,7 @@ def serve(
 
 @fail_cleanly
 def index(
+    ctx: typer.Context,
     index_dir: Annotated[Path, typer.Option("--index", help="Directory to write the entity index in.")],
     store: StoreOption = None,
     sparql_endpoint: EndpointOption = None,
@@ -68,11 +69,14 @@ def index(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Build an entity index from the graph's own labels: a client of a served KG needs nothing else."""
-    kg = KGStore.open(kg_location(store, sparql_endpoint, None))
-    with counting_progress(err, disable=as_json) as progress:
-        task = progress.add_task("embedding names", total=None)
+    kg = open_graph(ctx, store, sparql_endpoint)
+    progress = BuildProgress(err, quiet=as_json)
+    with progress.bars:
         built = index_graph(
-            kg, index_dir, embeddings=embeddings, progress=lambda done: progress.update(task, completed=done)
+            kg,
+            index_dir,
+            embeddings=embeddings,
+            progress=lambda done: progress("embedding names", done, None),
         )
     summary = {
         "index": str(index_dir),

@@ -22,6 +22,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from medreason.kg_store.catalog import Source
+from medreason.kg_store.encoders.settings import EncoderSettings
 from medreason.kg_store.entity_index import EntityEntry, EntityIndex
 from medreason.kg_store.errors import StoreExistsError
 from medreason.kg_store.layout import StoreLayout
@@ -71,7 +72,10 @@ class BuildReport:
     node_types: dict[str, int] = field(default_factory=dict)
     relations: dict[str, int] = field(default_factory=dict)
     embeddings: bool = True
+    encoder: str | None = None
+    """The encoder of the name embeddings (None without them)."""
     seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage, in the order they ran: `load SOURCE`..., degrees, finish, encoder, index."""
 
     def to_json(self) -> dict[str, object]:
         """The report as plain JSON types."""
@@ -141,6 +145,15 @@ def build_store(
     del store
     report.seconds["finish"] = round(time.perf_counter() - started, 2)
 
+    if embeddings:
+        from medreason.kg_store.embeddings import encoder  # Chroma and the encoder: only when embedding
+
+        started = time.perf_counter()
+        notify("encoder", 0, None)
+        report.encoder = EncoderSettings.from_env().index
+        encoder(report.encoder)  # loaded (built once per machine, if need be) before the names start
+        notify("encoder", 1, 1)
+        report.seconds["encoder"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     entries = (
         EntityEntry(iri, entry.name, entry.node_type, tuple(entry.synonyms))
@@ -148,7 +161,11 @@ def build_store(
     )
     total = len(registry.nodes)
     EntityIndex.build(
-        partial.index, entries, embeddings=embeddings, progress=lambda done: notify("index", done, total)
+        partial.index,
+        entries,
+        embeddings=embeddings,
+        encoder=report.encoder,
+        progress=lambda done: notify("index", done, total),
     ).close()
     report.seconds["index"] = round(time.perf_counter() - started, 2)
 

@@ -9,7 +9,8 @@
     ├── EndpointError         a SPARQL endpoint is unreachable, too slow, failing, or not SPARQL
     ├── EntityIndexError      the entity index is missing or unusable
     ├── ServeError            the Oxigraph server (`medreason kg serve`) is missing or did not start
-    └── FetchError            a download (`medreason kg fetch`) failed or does not verify
+    ├── FetchError            a download (`medreason kg fetch`) failed or does not verify
+    └── EncoderError          an encoder setting is invalid, or an encoder cannot be built or loaded
 
 Third-party errors (pyoxigraph's SyntaxError and OSError, chromadb's, httpx's) are translated at the
 boundary with `raise ... from exc`, so callers catch these and nothing else.
@@ -56,3 +57,7 @@ class ServeError(KGError):
 
 class FetchError(KGError):
     """A download could not be completed, or what arrived does not match its known size or checksum."""
+
+
+class EncoderError(KGError):
+    """An encoder setting names nothing we have, or a derived encoder cannot be built or loaded."""

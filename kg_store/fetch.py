@@ -12,7 +12,6 @@ Dataverse publishes for it (read from `MEDREASON_PRIMEKG_METADATA_URL`), and onl
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ import httpx
 from medreason.kg_store.errors import FetchError
 
 PRIMEKG_URL_ENV = "MEDREASON_PRIMEKG_URL"
+"""The setting (`Settings.primekg_url`) that points `kg fetch primekg` at a mirror."""
 PRIMEKG_URL = "https://dataverse.harvard.edu/api/access/datafile/6180620"
 PRIMEKG_METADATA_URL_ENV = "MEDREASON_PRIMEKG_METADATA_URL"
 PRIMEKG_METADATA_URL = "https://dataverse.harvard.edu/api/files/6180620"
@@ -61,16 +61,6 @@ class Fetched:
     verified_md5: bool
     resumed: int
     """How many times the transfer continued from a partial file (in this run or after an earlier one)."""
-
-
-def primekg_url() -> str:
-    """PrimeKG's `kg.csv` URL: `MEDREASON_PRIMEKG_URL`, else Dataverse's."""
-    return os.environ.get(PRIMEKG_URL_ENV) or PRIMEKG_URL
-
-
-def primekg_metadata_url() -> str:
-    """Where PrimeKG's size and checksum are published: `MEDREASON_PRIMEKG_METADATA_URL`, else Dataverse."""
-    return os.environ.get(PRIMEKG_METADATA_URL_ENV) or PRIMEKG_METADATA_URL
 
 
 def dataverse_expectation(client: httpx.Client, metadata_url: str) -> Expected:

@@ -125,6 +125,7 @@ class KGStore:
         self._edge_graphs: tuple[NamedNode, ...] | None = None
         self._lazy_lock = threading.Lock()
         """Guards the lazily read parts: threads sharing one store (datagen, the server) read them once."""
+        self._closed = False
 
     @classmethod
     def open(cls, where: Path | KGLocation, *, read_only: bool = True) -> KGStore:
@@ -165,8 +166,13 @@ class KGStore:
             return self._edge_graphs
 
     def close(self) -> None:
-        """Release the backend and the entity index; the store is unusable afterwards."""
+        """Release the backend and the entity index; safe to call twice, unusable afterwards.
+
+        The index holds an SQLite file and a Chroma client, and a remote backend its connections: none of
+        them should wait for the collector.
+        """
         with self._lazy_lock:
+            self._closed = True
             if self._index is not None:
                 self._index.close()
                 self._index = None
@@ -333,6 +339,8 @@ class KGStore:
         """
         with self._lazy_lock:
             if self._index is None:
+                if self._closed:
+                    raise EntityIndexError("This store is closed: open it again with KGStore.open.")
                 if self._index_dir is None:
                     raise EntityIndexError(
                         f"No entity index for the graph at {self.location}: give --index DIR (build "

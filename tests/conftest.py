@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: a clean offline environment, the shared data, and real stores built once.
+"""Fixtures shared by every test: a clean offline environment, the shared data, real stores, a trace file.
 
 `toy` and `shared_store` come in two backends, so every test that reads the graph through them runs
 twice: on the store opened in this process (`embedded`), and on the same store served by
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from medreason.agent.traces.store import TraceStore
 from medreason.kg_store import catalog
 from medreason.kg_store.build import build_store
 from medreason.kg_store.errors import ServeError
@@ -118,3 +119,10 @@ def shared_store(request: pytest.FixtureRequest, shared_store_dir: Path) -> Iter
     kg = open_backend(request.param, shared_store_dir, request, "shared_endpoint")
     yield kg
     kg.close()
+
+
+@pytest.fixture
+def trace_store(tmp_path: Path) -> Iterator[TraceStore]:
+    """An empty trace file, in a folder the store creates."""
+    with TraceStore.open(tmp_path / "traces" / "traces.sqlite") as store:
+        yield store

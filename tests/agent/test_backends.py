@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.errors import SettingsError
 from medreason.agent.run import Agent, Mode
-from medreason.agent.traces.store import TraceStore
-from medreason.kg_store.location import KGLocation
-from medreason.kg_store.store import KGStore
+from medreason.agent.session import open_agent
+from medreason.agent.settings import Settings
+from medreason.kg_store.errors import StoreNotFoundError
+from medreason.kg_store.layout import StoreLayout
 
 pytestmark = pytest.mark.shared_data
 
@@ -23,15 +25,25 @@ QUESTIONS = ("0002", "0005", "0011")
 def agents(
     shared_store_dir: Path, shared_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[Agent]]:
-    """Two agents in `none` mode: one reading the store in process, one reading its endpoint."""
+    """Two agents in `none` mode, opened as every command opens them: over the store, and over its endpoint.
+
+    The second has the store's entity index and no store directory at all, as a client machine has.
+    """
     traces = tmp_path_factory.mktemp("traces") / "traces.sqlite"
-    remote = KGStore.open(KGLocation(endpoint=shared_endpoint, store=shared_store_dir))
-    with TraceStore.open(traces) as trace_store:
+    embedded = Settings(traces=traces)
+    served = embedded.with_flags(sparql_endpoint=shared_endpoint, index=StoreLayout(shared_store_dir).index)
+    with ExitStack() as opened:
         yield [
-            Agent(kg, llm=None, settings=LLMSettings(), traces=trace_store)
-            for kg in (KGStore.open(shared_store_dir), remote)
+            opened.enter_context(open_agent(embedded, store=shared_store_dir)),
+            opened.enter_context(open_agent(served, store=None)),
         ]
-    remote.close()
+
+
+def test_the_served_agent_reads_the_endpoint_and_names_the_same_build(agents: list[Agent]) -> None:
+    in_process, served = agents
+    assert served.kg.location.startswith("http://127.0.0.1:")
+    assert served.kg_build is not None
+    assert served.kg_build == in_process.kg_build
 
 
 @pytest.mark.parametrize("mode", ["pipeline", "chat"])
@@ -44,3 +56,30 @@ def test_both_backends_give_the_same_answers(
         for answer in answers:
             del answer["trace_id"]
         assert answers[0] == answers[1], number
+
+
+def test_the_endpoint_settings_come_from_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDREASON_SPARQL_ENDPOINT", "http://kg-host:7878/query")
+    monkeypatch.setenv("MEDREASON_SPARQL_AUTH", "Bearer s3cret")
+    monkeypatch.setenv("MEDREASON_SPARQL_TIMEOUT", "120")
+    settings = Settings.load()
+    monkeypatch.setenv("MEDREASON_SPARQL_ENDPOINT", "http://elsewhere:7878/query")
+
+    location = settings.kg_location(None)
+
+    assert location.endpoint == "http://kg-host:7878/query", "read at start-up, never again"
+    assert location.authorization == "Bearer s3cret"
+    assert location.timeout_s == 120
+    assert "s3cret" not in repr(settings), "the auth header is a secret"
+    assert settings.with_flags(sparql_endpoint="http://flag:7878/query").kg_location(None).endpoint == (
+        "http://flag:7878/query"
+    ), "a flag wins over the environment"
+
+
+def test_a_bad_timeout_or_no_graph_at_all_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDREASON_SPARQL_TIMEOUT", "0")
+    with pytest.raises(SettingsError, match="MEDREASON_SPARQL_TIMEOUT"):
+        Settings.load()
+    monkeypatch.delenv("MEDREASON_SPARQL_TIMEOUT")
+    with pytest.raises(StoreNotFoundError, match="--sparql-endpoint URL"):
+        Settings.load().kg_location(None)
