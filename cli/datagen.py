@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
@@ -49,9 +50,9 @@ err = Console(stderr=True, highlight=False)
 @fail_cleanly
 def datagen(
     ctx: typer.Context,
-    store: Annotated[
-        Path | None, typer.Option("--store", help="Directory of the store (built by `kg build`).")
-    ] = None,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     inputs: Annotated[
         list[Path] | None,
         typer.Option(
@@ -106,16 +107,23 @@ def datagen(
     """
     if ctx.invoked_subcommand is not None:
         return
-    if store is None and not inputs and output is None:
+    if store is None and sparql_endpoint is None and not inputs and output is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(code=0)
+    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
+    graph = store or settings.sparql_endpoint
     missing = [
-        name for name, value in (("--store", store), ("--input", inputs), ("--output", output)) if not value
+        name
+        for name, value in (
+            ("--store (or --sparql-endpoint)", graph),
+            ("--input", inputs),
+            ("--output", output),
+        )
+        if not value
     ]
     if missing:
         raise typer.BadParameter(f"{' and '.join(missing)} required: see `medreason datagen --help`.")
-    assert store is not None  # noqa: S101 - checked just above
-    assert inputs  # noqa: S101
+    assert inputs  # noqa: S101 - checked just above
     assert output is not None  # noqa: S101
     options = DatagenOptions(
         inputs=tuple(inputs),
@@ -130,7 +138,6 @@ def datagen(
         retry=tuple(retry or ()),
         quiet=quiet,
     )
-    settings = command_settings(ctx, llm=llm, traces=traces)
     summary = generate(options, store=store, settings=settings, notify=_tell)
     if not quiet:
         print_summary(summary, Console(highlight=False))

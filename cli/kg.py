@@ -15,25 +15,29 @@ from rich.console import Console
 from rich.table import Table
 
 from medreason.cli.build_progress import BuildProgress
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, open_graph
+from medreason.cli.kg_fetch import app as fetch_app
+from medreason.cli.kg_serve import index, serve
 from medreason.cli.options import MaxHopsOption
 from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import BuildReport, build_store
 from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
-from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import NODE_TYPES, source_of_node
 
-app = typer.Typer(help="Build the knowledge-graph store and query it: stats, entity linking, paths, SPARQL.")
+app = typer.Typer(
+    help="Build the knowledge-graph store, serve it, and query it: stats, entity linking, paths, SPARQL."
+)
 err = Console(stderr=True)
 
-StoreOption = Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")]
+BuildStoreOption = Annotated[Path, typer.Option("--store", help="Directory to build the store in.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
 @app.command()
 @fail_cleanly
 def build(
-    store: StoreOption,
+    store: BuildStoreOption,
     primekg: Annotated[
         list[Path] | None, typer.Option("--primekg", help="PrimeKG kg.csv (or rows of it); repeatable.")
     ] = None,
@@ -107,9 +111,14 @@ def _print_build_summary(store: Path, report: BuildReport) -> None:
 
 @app.command()
 @fail_cleanly
-def stats(store: StoreOption, as_json: JsonOption = False) -> None:
+def stats(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Sizes, node types, relations and the sources a store was built from."""
-    result = KGStore.open(store).stats()
+    result = open_graph(ctx, store, sparql_endpoint).stats()
     if as_json:
         print_json(result.to_json())
         return
@@ -129,8 +138,11 @@ def stats(store: StoreOption, as_json: JsonOption = False) -> None:
 @app.command()
 @fail_cleanly
 def link(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="A mention to link, e.g. 'type 2 diabetes'.")],
-    store: StoreOption,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     node_type: Annotated[
         str | None, typer.Option("--type", help=f"Only nodes of this type: {', '.join(NODE_TYPES)}.")
     ] = None,
@@ -142,7 +154,7 @@ def link(
         raise typer.BadParameter(
             f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type"
         )
-    links = KGStore.open(store).link(text, node_type=node_type, limit=limit)
+    links = open_graph(ctx, store, sparql_endpoint, index).link(text, node_type=node_type, limit=limit)
     if as_json:
         print_json([item.to_json() for item in links])
         return
@@ -161,9 +173,12 @@ def link(
 @app.command()
 @fail_cleanly
 def paths(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A node name or IRI.")],
     target: Annotated[str, typer.Argument(help="A node name or IRI.")],
-    store: StoreOption,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many paths.")] = 10,
     hub_degree: Annotated[
@@ -172,11 +187,11 @@ def paths(
     as_json: JsonOption = False,
 ) -> None:
     """Shortest paths between two entities, each edge with its relation, direction and source."""
-    kg = KGStore.open(store)
+    kg = open_graph(ctx, store, sparql_endpoint, index)
     sources, targets = kg.resolve(source), kg.resolve(target)
     for text, found in ((source, sources), (target, targets)):
         if not found and not as_json:
-            err.print(f"No node matches {text!r}; try `medreason kg link --store {store} {text!r}`.")
+            err.print(f"No node matches {text!r}; try `medreason kg link {text!r}` with the same options.")
     found_paths = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit, hub_degree=hub_degree)
     if as_json:
         print_json([path.to_json() for path in found_paths])
@@ -200,12 +215,14 @@ def _curie(iri: str) -> str:
 @app.command()
 @fail_cleanly
 def sparql(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")],
-    store: StoreOption,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a read-only SPARQL query (updates are refused); all graphs form the default graph."""
-    result = KGStore.open(store).query(query)
+    result = open_graph(ctx, store, sparql_endpoint).query(query)
     if isinstance(result, QuerySolutions):
         if as_json:
             typer.echo(_serialized(result.serialize(format=QueryResultsFormat.JSON)))
@@ -224,3 +241,8 @@ def sparql(
 def _serialized(data: bytes | None) -> str:
     """What `serialize()` wrote when asked for bytes (it returns None only when given a file)."""
     return (data or b"").decode()
+
+
+app.command()(serve)
+app.command()(index)
+app.add_typer(fetch_app, name="fetch")
