@@ -16,8 +16,9 @@ from rich.console import Console
 
 from medreason.agent.run import AgentAnswer, Mode
 from medreason.agent.session import open_agent
-from medreason.cli.context import command_settings, required_store
-from medreason.cli.options import MaxHopsOption, StoreOption, TopKOption
+from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import CommandMisuse, fail_cleanly, print_json
 from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
@@ -29,6 +30,8 @@ def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     options: Annotated[
         str | None,
         typer.Option("--options", help='Multiple choice: a JSON object, e.g. \'{"A": "...", "B": "..."}\'.'),
@@ -56,8 +59,8 @@ def ask(
     if mode not in ("chat", "pipeline"):
         raise typer.BadParameter("--mode must be chat or pipeline.")
     parsed = _parse_options(options)
-    settings = command_settings(ctx, llm=llm, traces=traces, store=store)
-    with open_agent(settings, store=required_store(settings), max_hops=max_hops, top_k=top_k) as agent:
+    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
+    with open_agent(settings, store=store, max_hops=max_hops, top_k=top_k) as agent:
         answer = None
         for event in agent.stream(question, parsed, mode=_mode(mode)):
             if event["event"] == "answer":

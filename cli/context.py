@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
 
-from medreason.agent.settings import ENV_PREFIX, Settings
-from medreason.cli.output import CommandMisuse
+from medreason.agent.settings import Settings
 
 
 def command_settings(ctx: typer.Context, **flags: Any) -> Settings:
@@ -19,16 +17,3 @@ def command_settings(ctx: typer.Context, **flags: Any) -> Settings:
     """
     settings = ctx.find_object(Settings)
     return settings.with_flags(**flags) if settings is not None else Settings.load(**flags)
-
-
-def required_store(settings: Settings) -> Path:
-    """The store the command reads: `--store`, else MEDREASON_STORE.
-
-    Raises:
-        CommandMisuse: Neither names one (exit code 2).
-    """
-    if settings.store is None:
-        raise CommandMisuse(
-            f"no store given: pass --store DIR or set {ENV_PREFIX}STORE (`medreason kg build` makes one)"
-        )
-    return settings.store

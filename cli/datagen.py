@@ -18,8 +18,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medreason.cli.context import command_settings, required_store
-from medreason.cli.options import MaxHopsOption, StoreOption, TopKOption
+from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import CommandMisuse, fail_cleanly, new_typer
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.export import EXPORT_FORMATS, export
@@ -51,6 +52,8 @@ err = Console(stderr=True, highlight=False)
 def datagen(
     ctx: typer.Context,
     store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     inputs: Annotated[
         list[Path] | None,
         typer.Option(
@@ -105,14 +108,22 @@ def datagen(
     """
     if ctx.invoked_subcommand is not None:
         return
-    if store is None and not inputs and output is None:
+    if store is None and sparql_endpoint is None and not inputs and output is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(code=0)
-    missing = [name for name, value in (("--input", inputs), ("--output", output)) if not value]
+    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
+    graph = store or settings.store or settings.sparql_endpoint
+    missing = [
+        name
+        for name, value in (
+            ("--store (or --sparql-endpoint, or MEDREASON_STORE)", graph),
+            ("--input", inputs),
+            ("--output", output),
+        )
+        if not value
+    ]
     if missing:
         raise CommandMisuse(f"{' and '.join(missing)} required")
-    settings = command_settings(ctx, llm=llm, traces=traces, store=store)
-    store_dir = required_store(settings)
     assert inputs  # noqa: S101 - checked just above
     assert output is not None  # noqa: S101
     options = DatagenOptions(
@@ -128,7 +139,7 @@ def datagen(
         retry=tuple(retry or ()),
         quiet=quiet,
     )
-    summary = generate(options, store=store_dir, settings=settings, notify=_tell)
+    summary = generate(options, store=store, settings=settings, notify=_tell)
     if not quiet:
         print_summary(summary, Console(highlight=False))
     run = summary.run

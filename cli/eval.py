@@ -16,8 +16,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from medreason.cli.context import command_settings, required_store
-from medreason.cli.options import MaxHopsOption, StoreOption, TopKOption
+from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.eval.metrics import ALL
@@ -42,7 +43,6 @@ def evaluate(
             "--report", help="Output prefix OUT: writes OUT.json, OUT.md, OUT.*.png, OUT.records.jsonl."
         ),
     ],
-    store: StoreOption = None,
     subset: Annotated[
         list[str] | None,
         typer.Option("--subset", help="MIRAGE subset to evaluate (repeatable; default all)."),
@@ -67,13 +67,16 @@ def evaluate(
         typer.Option("--traces", help="Trace file (default: $MEDREASON_TRACES, else OUT.traces.sqlite)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
 ) -> None:
     """Measure accuracy with and without the KG, and how faithful the reasoning is, on a QA benchmark."""
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}.")
-    settings = command_settings(ctx, llm=llm, traces=traces, store=store)
+    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
     config = EvalConfig(
-        store=required_store(settings),
+        store=store,
         input=input_file,
         report=report,
         format=input_format,

@@ -15,18 +15,25 @@ from rich.console import Console
 from rich.table import Table
 
 from medreason.cli.build_progress import BuildProgress
-from medreason.cli.context import command_settings, required_store
-from medreason.cli.options import MaxHopsOption, StoreOption
-from medreason.cli.output import fail_cleanly, new_typer, print_json
+from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, open_graph
+from medreason.cli.kg_fetch import app as fetch_app
+from medreason.cli.kg_serve import index, serve
+from medreason.cli.options import MaxHopsOption
+from medreason.cli.output import CommandMisuse, fail_cleanly, new_typer, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import BuildReport, build_store
 from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
-from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import NODE_TYPES, source_of_node
 
-app = new_typer(help="Build the knowledge-graph store and query it: stats, entity linking, paths, SPARQL.")
+app = new_typer(
+    help="Build the knowledge-graph store, serve it, and query it: stats, entity linking, paths, SPARQL."
+)
 err = Console(stderr=True)
 
+BuildStoreOption = Annotated[
+    Path | None, typer.Option("--store", help="Directory to build the store in (default: $MEDREASON_STORE).")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
@@ -34,7 +41,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 @fail_cleanly
 def build(
     ctx: typer.Context,
-    store: StoreOption = None,
+    store: BuildStoreOption = None,
     primekg: Annotated[
         list[Path] | None, typer.Option("--primekg", help="PrimeKG kg.csv (or rows of it); repeatable.")
     ] = None,
@@ -64,7 +71,9 @@ def build(
     if not sources:
         raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
 
-    store = required_store(command_settings(ctx, store=store))
+    store = store or command_settings(ctx).store
+    if store is None:
+        raise CommandMisuse("no store to build: pass --store DIR or set MEDREASON_STORE")
     progress = BuildProgress(err, quiet=as_json)
     with progress.bars:
         report = build_store(store, sources, embeddings=embeddings, force=force, progress=progress)
@@ -109,9 +118,14 @@ def _print_build_summary(store: Path, report: BuildReport) -> None:
 
 @app.command()
 @fail_cleanly
-def stats(ctx: typer.Context, store: StoreOption = None, as_json: JsonOption = False) -> None:
+def stats(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Sizes, node types, relations and the sources a store was built from."""
-    result = _open(ctx, store).stats()
+    result = open_graph(ctx, store, sparql_endpoint).stats()
     if as_json:
         print_json(result.to_json())
         return
@@ -134,6 +148,8 @@ def link(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="A mention to link, e.g. 'type 2 diabetes'.")],
     store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     node_type: Annotated[
         str | None, typer.Option("--type", help=f"Only nodes of this type: {', '.join(NODE_TYPES)}.")
     ] = None,
@@ -145,7 +161,7 @@ def link(
         raise typer.BadParameter(
             f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type"
         )
-    links = _open(ctx, store).link(text, node_type=node_type, limit=limit)
+    links = open_graph(ctx, store, sparql_endpoint, index).link(text, node_type=node_type, limit=limit)
     if as_json:
         print_json([item.to_json() for item in links])
         return
@@ -168,6 +184,8 @@ def paths(
     source: Annotated[str, typer.Argument(help="A node name or IRI.")],
     target: Annotated[str, typer.Argument(help="A node name or IRI.")],
     store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many paths.")] = 10,
     hub_degree: Annotated[
@@ -176,12 +194,11 @@ def paths(
     as_json: JsonOption = False,
 ) -> None:
     """Shortest paths between two entities, each edge with its relation, direction and source."""
-    store_dir = required_store(command_settings(ctx, store=store))
-    kg = KGStore.open(store_dir)
+    kg = open_graph(ctx, store, sparql_endpoint, index)
     sources, targets = kg.resolve(source), kg.resolve(target)
     for text, found in ((source, sources), (target, targets)):
         if not found and not as_json:
-            err.print(f"No node matches {text!r}; try `medreason kg link --store {store_dir} {text!r}`.")
+            err.print(f"No node matches {text!r}; try `medreason kg link {text!r}` with the same options.")
     found_paths = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit, hub_degree=hub_degree)
     if as_json:
         print_json([path.to_json() for path in found_paths])
@@ -196,11 +213,6 @@ def paths(
         console.print(f"{path}  [dim]({hops}; {sources_used}; {ends})[/dim]")
 
 
-def _open(ctx: typer.Context, store: Path | None) -> KGStore:
-    """The store `--store` or MEDREASON_STORE names, opened read-only."""
-    return KGStore.open(required_store(command_settings(ctx, store=store)))
-
-
 def _curie(iri: str) -> str:
     """`omim:154700` for a node IRI: two nodes with one name (OMIM and Orphanet) stay told apart."""
     minted = source_of_node(iri)
@@ -213,10 +225,11 @@ def sparql(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")],
     store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a read-only SPARQL query (updates are refused); all graphs form the default graph."""
-    result = _open(ctx, store).query(query)
+    result = open_graph(ctx, store, sparql_endpoint).query(query)
     if isinstance(result, QuerySolutions):
         if as_json:
             typer.echo(_serialized(result.serialize(format=QueryResultsFormat.JSON)))
@@ -235,3 +248,8 @@ def sparql(
 def _serialized(data: bytes | None) -> str:
     """What `serialize()` wrote when asked for bytes (it returns None only when given a file)."""
     return (data or b"").decode()
+
+
+app.command()(serve)
+app.command()(index)
+app.add_typer(fetch_app, name="fetch")

@@ -16,8 +16,8 @@ from mcp.server import Server
 from mcp.server.stdio import stdio_server
 
 from medreason.agent.session import open_agent
-from medreason.cli.context import command_settings, required_store
-from medreason.cli.options import StoreOption
+from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.output import fail_cleanly
 from medreason.server.mcp_tools import mcp_server
 from medreason.server.settings import DEFAULT_MAX_QUESTION_CHARS
@@ -27,6 +27,8 @@ from medreason.server.settings import DEFAULT_MAX_QUESTION_CHARS
 def mcp(
     ctx: typer.Context,
     store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     llm: Annotated[
         str | None, typer.Option("--llm", help="none, openai or local (default: $MEDREASON_LLM, else none).")
     ] = None,
@@ -36,8 +38,8 @@ def mcp(
     ] = None,
 ) -> None:
     """Serve the knowledge-graph tools and `ask` to an MCP client on standard input and output."""
-    settings = command_settings(ctx, llm=llm, traces=traces, store=store)
-    with open_agent(settings, store=required_store(settings)) as agent:
+    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
+    with open_agent(settings, store=store) as agent:
         server = mcp_server(lambda: agent, max_question_chars=DEFAULT_MAX_QUESTION_CHARS)
         anyio.run(_serve_stdio, server)
 

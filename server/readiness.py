@@ -39,7 +39,7 @@ def _check(probe: Callable[[], str]) -> Check:
 
 def _store(resources: Resources) -> str:
     build = resources.kg.build_record().get("build_id") or "unknown"
-    return f"{resources.settings.store} (build {str(build)[:8]}), read-only"
+    return f"{resources.kg.location} (build {str(build)[:8]}), read-only"
 
 
 def _index(resources: Resources) -> str:

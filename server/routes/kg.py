@@ -44,7 +44,7 @@ def paths(
     return {"source_nodes": sources, "target_nodes": targets, "paths": [path.to_json() for path in found]}
 
 
-@router.get("/kg/stats", response_model=KGStats)
+@router.get("/kg/stats", response_model=KGStats, responses=errors(503))
 def stats(kg: KGDep) -> dict[str, object]:
     """Sizes, node types, relations and the sources the store was built from."""
     return kg.stats().to_json()

@@ -28,13 +28,12 @@ MISSING_STORE = "/no/such/medreason-store"
         (["ask", ""], "the question is empty"),
         (["ask", "   "], "the question is empty"),
         (["ask"], "Missing argument"),
-        (["ask", "Which drug treats asthma?"], "pass --store DIR or set MEDREASON_STORE"),
         (["ask", "--max-hops", "9", "q"], "--max-hops"),
         (["ask", "--mode", "quick", "q"], "--mode must be chat or pipeline"),
         (["ask", "--options", "[1]", "q"], "--options must be"),
         (["ask", "--bogus", "q"], "No such option: --bogus"),
         (["nonsense"], "No such command"),
-        (["kg", "stats"], "pass --store DIR or set MEDREASON_STORE"),
+        (["kg", "build", "--no-embeddings"], "pass --store DIR or set MEDREASON_STORE"),
         (["kg", "build", "--no-hpo", "--store", "x"], "No source to build from"),
         (["kg", "paths", "Metformin"], "Missing argument"),
         (["trace", "show"], "Missing argument"),
@@ -106,6 +105,8 @@ STORE_COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("kg", "link"): ["kg", "link", "Metformin"],
     ("kg", "paths"): ["kg", "paths", "Metformin", "asthma"],
     ("kg", "sparql"): ["kg", "sparql", "ASK {{ ?s ?p ?o }}"],
+    ("kg", "serve"): ["kg", "serve", "--port", "1"],
+    ("kg", "index"): ["kg", "index", "--index", "{tmp}/index"],
 }
 """Every command that reads a store, run without `--store`; `kg build` writes one and is tested below."""
 
@@ -117,6 +118,16 @@ def test_the_store_commands_listed_here_are_every_command_with_a_store_option() 
         if any("--store" in getattr(param, "opts", ()) for param in _command(path).params)
     }
     assert with_store == {*STORE_COMMANDS, ("kg", "build")}
+
+
+@pytest.mark.parametrize("argv", [["ask", "Which drug treats asthma?"], ["kg", "stats"]], ids=" ".join)
+def test_no_store_anywhere_is_one_line_naming_every_way_to_give_one(argv: list[str]) -> None:
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for way in ("--store DIR", "MEDREASON_STORE", "--sparql-endpoint"):
+        assert way in lines[0]
 
 
 @pytest.fixture
