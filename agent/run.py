@@ -200,7 +200,8 @@ class Agent:
                     yield chunk
                     continue
                 for step, update in chunk.items():
-                    final |= update or {}
+                    notes = final.get("notes", []) + (update or {}).get("notes", [])
+                    final |= (update or {}) | {"notes": notes}
                     yield {"event": "update", "name": step, "update": update}
         except BaseException as exc:
             self._store(recorder.fail({"question": question}, exc))

@@ -45,7 +45,7 @@ from medreason.agent.llm.settings import (
     LLMSettings,
 )
 from medreason.agent.llm.structured import OutputParseError, parse_output, repair_messages, response_format
-from medreason.agent.llm.text_tool_calls import parse_tool_calls
+from medreason.agent.llm.text_tool_calls import parse_tool_calls, without_tool_calls
 
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
@@ -126,11 +126,13 @@ class ChatBackend:
         messages: Sequence[BaseMessage],
         schema: type[T],
         *,
+        json_schema: dict[str, Any] | None = None,
         on_call: UsageSink | None = None,
     ) -> T:
         """The model's answer as a validated `schema` instance.
 
-        The request asks for JSON matching the schema; the answer is read leniently (fences and prose
+        The request asks for JSON matching the schema (or `json_schema`, a narrower one for this
+        request: see `structured.response_format`); the answer is read leniently (fences and prose
         around the JSON are dropped). If it still does not validate, one repair request shows the
         model its answer and the error (reported as step `<step>:repair`).
 
@@ -139,7 +141,7 @@ class ChatBackend:
             LLMRequestError: The endpoint refused the request.
             LLMUnavailableError: The endpoint did not answer, after the retries.
         """
-        bound = self.chat_model.bind(response_format=response_format(schema))
+        bound = self.chat_model.bind(response_format=response_format(schema, json_schema))
 
         def validate(message: AIMessage) -> T:
             try:
@@ -155,7 +157,7 @@ class ChatBackend:
         try:
             return self._exchange(step, bound, messages, on_call, validate)
         except OutputParseError as first:
-            repair = repair_messages(messages, first.answer, str(first), schema)
+            repair = repair_messages(messages, first.answer, str(first), schema, json_schema)
             try:
                 return self._exchange(step, bound, repair, on_call, validate, label=step + REPAIR_SUFFIX)
             except OutputParseError as second:
@@ -186,7 +188,8 @@ class ChatBackend:
 
         Native tool calls are kept as the server returned them. When there are none, calls the model
         wrote as text (fenced JSON, `<tool_call>` blocks, bare JSON) for tools offered become the
-        message's `tool_calls`, each with a fresh id; the text stays as the content.
+        message's `tool_calls`, each with a fresh id, and are cut out of the content: the conversation
+        then shows each call once, as a call.
 
         Raises:
             LLMRequestError: The endpoint refused the request (e.g. it does not support tools).
@@ -198,8 +201,9 @@ class ChatBackend:
         def with_text_calls(message: AIMessage) -> AIMessage:
             if message.tool_calls:
                 return message
-            calls = parse_tool_calls(_text(message), names)
-            return _with_tool_calls(message, calls) if calls else message
+            text = _text(message)
+            calls = parse_tool_calls(text, names)
+            return _with_tool_calls(message, calls, without_tool_calls(text, names)) if calls else message
 
         return self._exchange(step, bound, messages, on_call, with_text_calls)
 
@@ -470,9 +474,9 @@ def _truncated(completion: ChatCompletion) -> AIMessage:
     )
 
 
-def _with_tool_calls(message: AIMessage, calls: list[ToolCall]) -> AIMessage:
+def _with_tool_calls(message: AIMessage, calls: list[ToolCall], content: str) -> AIMessage:
     return AIMessage(
-        content=message.content,
+        content=content,
         tool_calls=calls,
         id=message.id,
         additional_kwargs=message.additional_kwargs,

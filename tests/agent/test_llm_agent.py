@@ -194,12 +194,15 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(
         "prune_paths",
         "describe_node",
     }
+    opening = fake.requests[0]["messages"][1]["content"]
+    assert "Knowledge-graph evidence" in opening, "the KG tools ran before the model's first turn"
+    assert "Lisinopril" in opening, "and the model sees what they found"
     replies = [message for message in fake.requests[1]["messages"] if message["role"] == "tool"]
     assert replies
     assert replies[0]["tool_call_id"] == "c1"
     assert "candidates" in json.loads(replies[0]["content"])["entities"][0]
     trace = trace_store.get(answer.trace_id)
-    assert [record.name for record in trace.records if record.kind == "tool"] == [
+    assert [record.name for record in _model_tool_records(trace)] == [
         "find_entities",
         "search_paths",
         "prune_paths",
@@ -214,8 +217,11 @@ def test_tool_calls_a_model_writes_as_text_are_run(shared_store: KGStore, trace_
         agent = _agent(shared_store, fake, trace_store)
         answer = agent.ask(QUESTION, OPTIONS, mode="chat")
     trace = trace_store.get(answer.trace_id)
-    assert [record.name for record in trace.records if record.kind == "tool"] == ["find_entities"]
+    assert [record.name for record in _model_tool_records(trace)] == ["find_entities"]
     assert answer.answer_idx == "A"
+    [assistant] = [message for message in fake.requests[1]["messages"] if message["role"] == "assistant"]
+    assert len(assistant["tool_calls"]) == 1
+    assert "find_entities" not in (assistant["content"] or ""), "the call is sent once, as a call"
 
 
 def test_a_model_sending_bad_tool_arguments_reads_what_is_wrong_and_still_answers(
@@ -232,7 +238,7 @@ def test_a_model_sending_bad_tool_arguments_reads_what_is_wrong_and_still_answer
         for message in fake.requests[1]["messages"]
         if message["role"] == "tool"
     }
-    tool_records = [record for record in trace_store.get(answer.trace_id).records if record.kind == "tool"]
+    tool_records = _model_tool_records(trace_store.get(answer.trace_id))
     assert [record.name for record in tool_records] == [
         *(call["name"] for call, _ in careless_model.CARELESS_CALLS.values()),
         "search_paths",
@@ -245,3 +251,9 @@ def test_a_model_sending_bad_tool_arguments_reads_what_is_wrong_and_still_answer
         assert record.error is not None
         assert problem in record.error, "the trace records it as the call's error"
     assert tool_records[-1].error is None
+
+
+def _model_tool_records(trace: Any) -> list[Any]:
+    """The tool calls made after the model's first turn (before it, the planner gathers evidence)."""
+    first_llm = min(record.seq for record in trace.records if record.kind == "llm")
+    return [record for record in trace.records if record.kind == "tool" and record.seq > first_llm]
