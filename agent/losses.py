@@ -20,6 +20,7 @@ from typing import Any
 from medreason.agent.state import ANSWER, QUESTION, Findings, ScoredPath, option_side
 
 _NAMES_SHOWN = 4
+NO_QUESTION_ENTITY = "no entity of the question was linked to a KG node"
 
 
 def has_gold(findings: Findings) -> bool:
@@ -50,7 +51,7 @@ def link_loss(findings: Findings) -> str | None:
         return None
     entities = findings.get("entities", [])
     if not side_nodes(entities, QUESTION):
-        return "no entity of the question was linked to a KG node"
+        return NO_QUESTION_ENTITY
     if not side_nodes(entities, gold_side(findings)):
         return f"the gold answer {gold_text(findings)!r} was not linked to a KG node"
     return None
