@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medreason.cli.context import command_settings
+from medreason.cli.context import concurrent_settings
 from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
@@ -130,7 +130,7 @@ def datagen(
         retry=tuple(retry or ()),
         quiet=quiet,
     )
-    settings = command_settings(ctx, llm=llm, traces=traces)
+    settings = concurrent_settings(ctx, concurrency, llm=llm, traces=traces)
     summary = generate(options, store=store, settings=settings, notify=_tell)
     if not quiet:
         print_summary(summary, Console(highlight=False))

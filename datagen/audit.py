@@ -16,7 +16,6 @@ from medreason.agent.state import Findings
 from medreason.datagen.records import QARecord
 
 AUDITED_STAGES = ("link", "paths")
-EXAMPLES_SHOWN = 5
 
 
 def audit_rejection(agent: Agent, record: QARecord, row: Mapping[str, Any]) -> str | None:

@@ -67,6 +67,8 @@ class LLMCall:
         completion_tokens: Tokens in the answer (0 when absent or failed).
         duration_ms: Wall time of the call, retries included.
         error: Why the call failed (the request, or reading its answer); None when it succeeded.
+        messages: What was sent, `{"role", "content"}` each (empty when the backend keeps no text).
+        reply: What the model answered, its tool calls included (None when no answer or no text kept).
     """
 
     step: str
@@ -75,6 +77,8 @@ class LLMCall:
     completion_tokens: int
     duration_ms: float
     error: str | None = None
+    messages: tuple[dict[str, str], ...] = ()
+    reply: str | None = None
 
 
 UsageSink = Callable[[LLMCall], None]
@@ -100,6 +104,7 @@ class ChatBackend:
         model: str,
         endpoint: str,
         server: LocalServer | None = None,
+        trace_text: bool = True,
     ) -> None:
         """Wrap `chat_model`; `open_backend` is the usual way to get one.
 
@@ -109,8 +114,10 @@ class ChatBackend:
             model: The model name for traces.
             endpoint: Where requests go, as error messages should name it.
             server: The local server to stop on `close`, if this backend started one.
+            trace_text: Whether each call's report carries its messages and reply (for the trace).
         """
         self.name = name
+        self.trace_text = trace_text
         self.model = model
         self.chat_model = chat_model
         self._endpoint = endpoint
@@ -279,13 +286,16 @@ class ChatBackend:
         """
         started = time.perf_counter()
         message: AIMessage | None = None
+        sent = _sent_text(messages) if self.trace_text else ()
         try:
             message = self._send(step, runnable, messages)
             result = read(message)
         except (LLMError, OutputParseError) as exc:
-            _report(on_call, label or step, self.model, started, message, error=str(exc))
+            _report(
+                on_call, label or step, self.model, started, message, sent, self.trace_text, error=str(exc)
+            )
             raise
-        _report(on_call, label or step, self.model, started, message)
+        _report(on_call, label or step, self.model, started, message, sent, self.trace_text)
         return result
 
     def _send(
@@ -385,16 +395,27 @@ def open_backend(settings: LLMSettings) -> ChatBackend | None:
         model = settings.model or ""  # LLMSettings rejects openai without a model
         endpoint = settings.base_url or "the OpenAI API"
         chat_model = _chat_model(settings, base_url=settings.base_url, api_key=settings.api_key, model=model)
-        return ChatBackend(chat_model, name="openai", model=model, endpoint=endpoint)
+        return ChatBackend(
+            chat_model, name="openai", model=model, endpoint=endpoint, trace_text=settings.trace_text
+        )
     gguf = resolve_gguf(settings.gguf)
-    server = LocalServer.start(gguf, context_size=settings.context_size)
+    server = LocalServer.start(
+        gguf, context_size=settings.context_size, slots=settings.slots, threads=settings.threads
+    )
     try:
         chat_model = _chat_model(settings, base_url=server.base_url, api_key=None, model=gguf.name)
     except BaseException:
         server.stop()
         raise
     endpoint = f"the local llama.cpp server for {gguf.name} at {server.base_url}"
-    return ChatBackend(chat_model, name="local", model=gguf.name, endpoint=endpoint, server=server)
+    return ChatBackend(
+        chat_model,
+        name="local",
+        model=gguf.name,
+        endpoint=endpoint,
+        server=server,
+        trace_text=settings.trace_text,
+    )
 
 
 def _chat_model(
@@ -402,15 +423,17 @@ def _chat_model(
 ) -> ChatOpenAI:
     """A ChatOpenAI on the chat-completions protocol, with our timeouts, retries and answer check."""
     http_client = openai.DefaultHttpxClient(
-        timeout=settings.timeout_s, event_hooks={"response": [_check_completion]}
+        timeout=settings.timeout, event_hooks={"response": [_check_completion]}
     )
     return ChatOpenAI(
         model=model,
         base_url=base_url,
         api_key=SecretStr(api_key or NO_KEY),
         temperature=settings.temperature,
+        top_p=settings.top_p,
+        seed=settings.seed,
         max_completion_tokens=settings.max_tokens,
-        timeout=settings.timeout_s,
+        timeout=settings.timeout,
         max_retries=settings.max_retries,
         use_responses_api=False,
         http_client=http_client,
@@ -485,12 +508,30 @@ def _with_tool_calls(message: AIMessage, calls: list[ToolCall], content: str) ->
     )
 
 
+def _sent_text(messages: Sequence[BaseMessage]) -> tuple[dict[str, str], ...]:
+    """The messages as the trace keeps them: role and text (an assistant turn's tool calls as JSON)."""
+    return tuple({"role": message.type, "content": _message_text(message)} for message in messages)
+
+
+def _message_text(message: BaseMessage) -> str:
+    text = str(message.text)
+    calls = message.tool_calls if isinstance(message, AIMessage) else []
+    if calls:
+        written = json.dumps(
+            [{"name": call["name"], "args": call["args"]} for call in calls], ensure_ascii=False
+        )
+        text = f"{text}\n[tool calls] {written}".strip()
+    return text
+
+
 def _report(
     on_call: UsageSink | None,
     step: str,
     model: str,
     started: float,
     message: AIMessage | None,
+    sent: tuple[dict[str, str], ...],
+    trace_text: bool,
     *,
     error: str | None = None,
 ) -> None:
@@ -505,5 +546,7 @@ def _report(
             completion_tokens=usage["output_tokens"] if usage else 0,
             duration_ms=(time.perf_counter() - started) * 1000,
             error=error,
+            messages=sent,
+            reply=_message_text(message) if trace_text and message is not None else None,
         )
     )

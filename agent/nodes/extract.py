@@ -7,8 +7,10 @@ an option it finds nothing in is kept whole as one mention, since options are us
 With a model, one structured call extracts typed entities for every side at once. The schema sent
 lists this question's sides, so a grammar-constrained server can only file an entity under one of
 them; the reply is still filed by rules of our own (`side_of`), since not every server enforces a
-schema: an entity whose name is an option's text belongs to that option whatever side the model gave,
-and an option the model found nothing in gets the gazetteer's mentions, as without a model.
+schema: an entity whose name is an option's text belongs to that option whatever side the model gave.
+The gazetteer's exact KG names in the question and the options are added to the model's mentions, as
+without a model: a weak model's extraction can only add to what the KG names verbatim, never lose it
+(a real one linked no question entity of a vignette whose "sensorineural hearing loss" is a KG node).
 """
 
 from __future__ import annotations
@@ -89,11 +91,16 @@ def _extract_with_llm(state: PipelineState, runtime: Runtime[AgentContext]) -> l
         for entity in extraction.entities
         if entity.name.strip()
     ]
-    with_mentions = {mention["side"] for mention in mentions}
+    found = _gazetteer(context, state["question"], QUESTION, runtime)
     for side, text in sides.items():
-        if side not in with_mentions:
-            mentions += _side_mentions(context, side, text, runtime)
-    return mentions
+        found += _side_mentions(context, side, text, runtime)
+    return _merged(mentions, found)
+
+
+def _merged(extracted: list[Mention], found: list[Mention]) -> list[Mention]:
+    """The model's mentions, then the gazetteer's that the model did not also give (same side and text)."""
+    seen = {(mention["side"], normalize_label(mention["text"])) for mention in extracted}
+    return extracted + [m for m in found if (m["side"], normalize_label(m["text"])) not in seen]
 
 
 def side_of(name: str, label: str, sides: Mapping[str, str]) -> str:

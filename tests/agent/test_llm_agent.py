@@ -16,6 +16,8 @@ import pytest
 from medreason.agent.errors import LLMUnavailableError
 from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
 from medreason.agent.run import Agent
+from medreason.agent.traces.recorder import MAX_LLM_TEXT, capped
+from medreason.agent.traces.render import render_text
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
 from tests.fakes import careless_model
@@ -257,3 +259,40 @@ def _model_tool_records(trace: Any) -> list[Any]:
     """The tool calls made after the model's first turn (before it, the planner gathers evidence)."""
     first_llm = min(record.seq for record in trace.records if record.kind == "llm")
     return [record for record in trace.records if record.kind == "tool" and record.seq > first_llm]
+
+
+def test_traces_keep_each_calls_messages_and_reply_and_trace_show_prints_them(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    with FakeOpenAI(responder=_step_replies) as fake:
+        answer = _agent(shared_store, fake, trace_store).ask(QUESTION, OPTIONS, mode="pipeline")
+    trace = trace_store.get(answer.trace_id)
+    extract = next(record for record in trace.records if record.kind == "llm" and record.name == "extract")
+    assert isinstance(extract.arguments, dict)
+    sent = extract.arguments["messages"]
+    assert [message["role"] for message in sent] == ["system", "human"]
+    assert sent[1]["content"].startswith("List the medical entities")
+    assert isinstance(extract.result, dict)
+    assert '"Lisinopril"' in extract.result["reply"]
+    shown = render_text(trace)
+    assert "» human: List the medical entities" in shown
+    assert '« reply: {"entities"' in shown
+
+
+def test_trace_text_off_keeps_tokens_and_timings_only(shared_store: KGStore, trace_store: TraceStore) -> None:
+    with FakeOpenAI(responder=_step_replies) as fake:
+        answer = _agent(shared_store, fake, trace_store, trace_text=False).ask(
+            QUESTION, OPTIONS, mode="pipeline"
+        )
+    calls = [record for record in trace_store.get(answer.trace_id).records if record.kind == "llm"]
+    assert calls
+    assert all(record.arguments == {"model": "fake-model"} and record.result is None for record in calls)
+    assert all(record.prompt_tokens > 0 for record in calls)
+
+
+def test_a_long_message_is_cut_in_the_middle_with_the_cut_counted() -> None:
+    text = "start " + "x" * (MAX_LLM_TEXT * 2) + " end"
+    kept = capped(text)
+    assert kept.startswith("start ")
+    assert kept.endswith(" end")
+    assert f"{len(text) - 2 * (MAX_LLM_TEXT // 2)} characters cut" in kept
