@@ -2,9 +2,10 @@
 
 A real model once lost every sample at `link` with reasons that were false: "the gold answer
 'C. Clopidogrel' was not linked" while Clopidogrel is a KG node by that exact name. This check links
-the question and the gold answer the model-free way (the gazetteer's exact names, the whole option
-text) and searches the paths between them; a rejection whose reason that contradicts is a silent loss:
-the KG held the sample and the run lost it. `datagen` counts them in its summary.
+the question and the gold answer the model-free way (the gazetteer's exact names; for the answer, the
+whole option text by the entity index's accept score) and searches the paths between them; a
+rejection whose reason that contradicts is a silent loss: the KG held the sample and the run lost it.
+`datagen` counts them in its summary.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def recheck_loss(
     gold_nodes = _exact_nodes(toolkit, options.get(findings.get("gold_idx") or "", gold), whole=True)
     if stage == "link":
         if reason.startswith(NO_QUESTION_ENTITY) and question_nodes:
-            return f"the question names KG nodes exactly: {_names(question_nodes)}"
+            return f"the question links to KG nodes without the model: {_names(question_nodes)}"
         if "gold answer" in reason and gold_nodes:
-            return f"the gold answer {gold_text(findings)!r} links exactly to {_names(gold_nodes)}"
+            return f"the gold answer {gold_text(findings)!r} links to {_names(gold_nodes)} without the model"
         return None
     targets = [iri for iri in gold_nodes if iri not in question_nodes][:MAX_PATH_ENDS]
     if not question_nodes or not targets:

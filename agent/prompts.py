@@ -163,8 +163,19 @@ def ranking_schema(path_ids: Sequence[str]) -> dict[str, Any]:
 
 def reasoning_schema(letters: Sequence[str]) -> dict[str, Any]:
     """The JSON schema of a reasoning whose `answer_idx` is one of the option `letters` (null if none)."""
-    answer_idx: dict[str, Any] = {"enum": [*letters]} if letters else {"type": "null"}
-    return _object({"reasoning": {"type": "string"}, "answer_idx": answer_idx, "answer": {"type": "string"}})
+    return _object(
+        {"reasoning": {"type": "string"}, "answer_idx": _letter(letters), "answer": {"type": "string"}}
+    )
+
+
+def reanswer_schema(letters: Sequence[str]) -> dict[str, Any]:
+    """The JSON schema of a re-answer whose `answer_idx` is one of the option `letters` (null if none)."""
+    return _object({"answer_idx": _letter(letters), "answer": {"type": "string"}})
+
+
+def _letter(letters: Sequence[str]) -> dict[str, Any]:
+    """An option letter of this question, or null for a question without options."""
+    return {"enum": [*letters]} if letters else {"type": "null"}
 
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:

@@ -119,15 +119,8 @@ def _json_values(text: str) -> Iterator[Any]:
 
 def _bare_objects(text: str) -> Iterator[Any]:
     """Each JSON object or array that starts at a `{` or `[` in `text` and parses, left to right."""
-    position = 0
-    while (start := _next_opening(text, position)) != -1:
-        try:
-            value, end = _decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            position = start + 1
-            continue
+    for _, _, value in _json_spans(text):
         yield value
-        position = end
 
 
 def _next_opening(text: str, position: int) -> int:

@@ -1,9 +1,10 @@
 """The silent-loss audit in a datagen run: a rejection whose stated reason the KG contradicts is counted.
 
-The scripted model extracts the gold option misspelled and then declines every link candidate, so the
-sample is rejected at `link` with "the gold answer was not linked", while "Lisinopril" is a KG node by
-that exact name: the summary must count that contradiction and show it. A rejection the KG agrees with
-(an option naming nothing) is checked and not counted.
+The gold option is misspelled ("Lisinoprill"), so only a spelling match links it, and the scripted model
+declines every link candidate: the sample is rejected at `link` with "the gold answer was not linked",
+while the entity index links it to Lisinopril above the accept score without any model. The summary
+must count that contradiction and show it. A rejection the KG agrees with (an option naming nothing) is
+checked and not counted.
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ def _prompt(request: dict[str, Any]) -> str:
 def _careless(request: dict[str, Any]) -> Reply:
     prompt = _prompt(request)
     if prompt.startswith("List the medical entities"):
-        entities = [{"name": "Hypertension", "type": "disease", "side": "question"}]
-        if "Lisinopril" in prompt:
-            entities.append({"name": "Lisinoprill", "type": "drug", "side": "A"})
-        return Reply.content(json.dumps({"entities": entities}))
+        return Reply.content(
+            json.dumps({"entities": [{"name": "Hypertension", "type": "disease", "side": "question"}]})
+        )
     if prompt.startswith("Each mention below"):
         mentions = re.findall(r"^Mention (\d+):", prompt, re.MULTILINE)
         return Reply.content(json.dumps({"choices": dict.fromkeys(mentions)}))
@@ -47,7 +47,7 @@ def test_a_rejection_the_kg_contradicts_is_counted_as_a_silent_loss(
         {
             "id": "lost",
             "question": "Which drug is indicated for hypertension?",
-            "options": {"A": "Lisinopril", "B": "Alendronate"},
+            "options": {"A": "Lisinoprill", "B": "Alendronate"},
             "answer": "A",
         },
         {
@@ -74,5 +74,5 @@ def test_a_rejection_the_kg_contradicts_is_counted_as_a_silent_loss(
     [example] = audit["examples"]
     assert example["id"].endswith(":lost")
     assert "was not linked" in example["reason"]
-    assert "links exactly to Lisinopril" in example["finding"]
+    assert "links to Lisinopril without the model" in example["finding"]
     assert summary.run.audit_line is not None
