@@ -20,7 +20,8 @@ from medreason.agent import prompts
 from medreason.agent.context import AgentContext
 from medreason.agent.linking import exact_candidates, kept_candidates
 from medreason.agent.llm.backend import ChatBackend, UsageSink
-from medreason.agent.state import Entity, Mention, PipelineState, unique_entities
+from medreason.agent.losses import gold_side, has_gold
+from medreason.agent.state import QUESTION, Entity, Mention, PipelineState, unique_entities
 from medreason.kg_store.vocab import normalize_label
 
 
@@ -38,9 +39,22 @@ def link(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]
             ambiguous.append((mention, candidates))
         else:
             entities += [_entity(mention, candidate) for candidate in kept_candidates(candidates)]
-    if llm is not None and ambiguous:
+    if llm is not None and ambiguous and not _lost_whatever_chosen(state, entities, ambiguous):
         entities += _choose_with_llm(state, llm, context.record_llm_call, ambiguous)
     return {"entities": unique_entities(entities)}
+
+
+def _lost_whatever_chosen(
+    state: PipelineState, entities: list[Entity], ambiguous: list[tuple[Mention, list[dict[str, Any]]]]
+) -> bool:
+    """Whether the sample is lost at `link` even if the model chose a candidate for every mention.
+
+    Then the choosing call is not made: no model call is spent on a sample already lost.
+    """
+    if not has_gold(state):
+        return False
+    sides = {entity["side"] for entity in entities} | {mention["side"] for mention, _ in ambiguous}
+    return QUESTION not in sides or gold_side(state) not in sides
 
 
 def _look_up(mention: Mention, runtime: Runtime[AgentContext]) -> list[dict[str, Any]]:
