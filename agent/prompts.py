@@ -109,15 +109,35 @@ def ranking_for(path_ids: Sequence[str]) -> type[PathRanking]:
 
 
 class Reasoning(BaseModel):
-    """A chain of thought and the answer it reaches."""
+    """A chain of thought and the answer it reaches.
+
+    The schema sent (`reasoning_schema`) asks for MedReason's three parts as three fields, so a
+    grammar-constrained model cannot leave one out; `text` puts them under their headings. A reply
+    with one `reasoning` string instead (an endpoint that ignores the schema) is read as it is.
+    """
 
     reasoning: str = Field(
-        description="Three parts: 'Finding reasoning paths:', 'Reasoning Process:', 'Conclusion:'."
+        default="",
+        description="Three parts: 'Finding reasoning paths:', 'Reasoning Process:', 'Conclusion:'.",
     )
+    finding_reasoning_paths: str = ""
+    reasoning_process: str = ""
+    conclusion: str = ""
     answer_idx: str | None = Field(
         default=None, description="The option letter, or null for a free question."
     )
     answer: str = Field(default="", description="The answer's text.")
+
+    @property
+    def text(self) -> str:
+        """The reasoning in MedReason's layout: the three fields under their headings, else `reasoning`."""
+        parts = (self.finding_reasoning_paths, self.reasoning_process, self.conclusion)
+        if not any(part.strip() for part in parts):
+            return self.reasoning
+        headings = ("Finding reasoning paths:", "Reasoning Process:", "Conclusion:")
+        return "\n\n".join(
+            f"{heading}\n{part.strip()}" for heading, part in zip(headings, parts, strict=True)
+        )
 
 
 class Reanswer(BaseModel):
@@ -163,8 +183,15 @@ def ranking_schema(path_ids: Sequence[str]) -> dict[str, Any]:
 
 def reasoning_schema(letters: Sequence[str]) -> dict[str, Any]:
     """The JSON schema of a reasoning whose `answer_idx` is one of the option `letters` (null if none)."""
+    text = {"type": "string"}
     return _object(
-        {"reasoning": {"type": "string"}, "answer_idx": _letter(letters), "answer": {"type": "string"}}
+        {
+            "finding_reasoning_paths": text,
+            "reasoning_process": text,
+            "conclusion": text,
+            "answer_idx": _letter(letters),
+            "answer": text,
+        }
     )
 
 
@@ -211,8 +238,8 @@ Paths:
 {paths_block}"""
 
 REASON = """Answer the question by reasoning along the knowledge-graph paths below. Write three parts:
-"Finding reasoning paths:" (the paths you use, numbered), "Reasoning Process:" (step by step, each step
-a fact from a path or well-established medicine, saying which), and "Conclusion:" ending with
+"finding_reasoning_paths" (the paths you use, numbered), "reasoning_process" (step by step, each step
+a fact from a path or well-established medicine, saying which), and "conclusion" ending with
 "The answer is X." where X is the option letter (or the answer text for a free question).
 {gold_hint}
 {question_block}
@@ -220,9 +247,9 @@ a fact from a path or well-established medicine, saying which), and "Conclusion:
 Knowledge-graph paths:
 {paths_block}"""
 
-REASON_REPAIR = """That reasoning cannot be used: {problems}. Write it again as the same JSON object, its
-"reasoning" in three parts, each on its own line and followed by text: "Finding reasoning paths:",
-"Reasoning Process:", and "Conclusion:" ending with "The answer is X." """
+REASON_REPAIR = """That reasoning cannot be used: {problems}. Write it again as the JSON object asked for,
+with text in each of its three parts ("finding_reasoning_paths", "reasoning_process", and "conclusion"
+ending with "The answer is X.")."""
 
 REANSWER = """Read the question and the reasoning, and give the answer the reasoning reaches.
 

@@ -73,11 +73,11 @@ def _read(written: prompts.Reasoning, state: PipelineState) -> tuple[dict[str, A
     options = state.get("options") or {}
     letter: str | None = written.answer_idx.strip().upper()[:1] if written.answer_idx else None
     if options and letter not in options:
-        letter = read_answer_letter(written.reasoning, options)
+        letter = read_answer_letter(written.text, options)
     answer = options[letter] if letter else written.answer
     expected_idx = state.get("gold_idx") or letter
     expected = options.get(expected_idx or "", "") if options else (state.get("gold_answer") or answer)
-    problems = layout_problems(written.reasoning, options, expected_idx, expected)
+    problems = layout_problems(written.text, options, expected_idx, expected)
     if options and expected_idx is None:
         problems.append("it names no option")
-    return {"reasoning": written.reasoning, "answer_idx": letter, "answer": answer}, problems
+    return {"reasoning": written.text, "answer_idx": letter, "answer": answer}, problems

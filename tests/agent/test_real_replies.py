@@ -339,3 +339,39 @@ def test_tool_calls_a_real_model_wrote_as_text_are_run_and_sent_back_once(
     tool_replies = [message for message in fake.requests[1]["messages"] if message["role"] == "tool"]
     assert len(tool_replies) == 5
     assert answer.answer_idx == "A"
+
+
+def test_a_reasoning_in_the_three_fields_the_schema_asks_for_is_laid_out_and_accepted(
+    shared_data: Path, shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    one_line = exchange(
+        shared_data, 71, says='"reasoning": "Finding reasoning paths: 1. osteoarthritis'
+    ).reply
+    three_parts = json.dumps(
+        {
+            "finding_reasoning_paths": "1. hypertension ←indication— Lisinopril",
+            "reasoning_process": "Lisinopril is indicated for hypertension (path 1).",
+            "conclusion": "The answer is A.",
+            "answer_idx": "A",
+            "answer": "Lisinopril",
+        }
+    )
+    extraction = json.dumps({"entities": [{"name": "Hypertension", "type": "disease", "side": "question"}]})
+    replies = {
+        "List the medical entities": [extraction],
+        "Answer the question by reasoning": [one_line, three_parts],
+    }
+    record = QARecord("medqa", "t3", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
+    with FakeOpenAI(responder=_replaying("A", replies)) as fake:
+        sample = SampleMaker(_agent(shared_store, fake, trace_store), max_hops=3, top_k=3)(record)
+    schema = next(r for r in fake.requests if _prompt(r).startswith("Answer the question"))["response_format"]
+    assert schema["json_schema"]["schema"]["required"][:3] == [
+        "finding_reasoning_paths",
+        "reasoning_process",
+        "conclusion",
+    ]
+    assert sample.accepted, sample.row.get("reason")
+    reasoning = sample.row["reasoning"]
+    assert reasoning.startswith("Finding reasoning paths:\n1. hypertension")
+    assert "\n\nReasoning Process:\nLisinopril is indicated" in reasoning
+    assert reasoning.endswith("Conclusion:\nThe answer is A.")
