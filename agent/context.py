@@ -36,7 +36,7 @@ class AgentContext:
 
 
 def record_llm_call(recorder: TraceRecorder, call: LLMCall) -> None:
-    """One LLM call, as the backends report it, into a trace: its step, model, tokens, duration, error."""
+    """One LLM call, as the backends report it, into a trace: step, model, tokens, duration, error, text."""
     recorder.llm(
         call.step,
         model=call.model,
@@ -44,4 +44,6 @@ def record_llm_call(recorder: TraceRecorder, call: LLMCall) -> None:
         completion_tokens=call.completion_tokens,
         duration_ms=call.duration_ms,
         error=call.error,
+        messages=list(call.messages),
+        reply=call.reply,
     )

@@ -4,6 +4,10 @@ The pipeline is MedReason's, straight through:
 
     extract → link → paths → prune → reason → verify
 
+With a gold answer (datagen) it stops at the first step after which the sample is lost
+(`agent.losses`): no question or gold-answer node after `link`, no kept path to the gold answer after
+`prune`, a reasoning without MedReason's layout after `reason`. No model call is spent on a lost sample.
+
 The chat agent loops between a planner (the model with tools bound, or the deterministic planner in
 `none` mode) and the tool executor until the planner stops calling tools, then answers:
 
@@ -12,12 +16,15 @@ The chat agent loops between a planner (the model with tools bound, or the deter
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from medreason.agent.chat.nodes import act, answer, plan, route_after_plan
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
+from medreason.agent.losses import link_loss, paths_lost, reason_loss
 from medreason.agent.nodes.extract import extract
 from medreason.agent.nodes.link import link
 from medreason.agent.nodes.paths import paths
@@ -37,9 +44,27 @@ def build_pipeline() -> CompiledStateGraph[PipelineState, AgentContext, Pipeline
         builder.add_node(name, traced(name, node))
     builder.add_edge(START, PIPELINE_STEPS[0])
     for before, after in zip(PIPELINE_STEPS, PIPELINE_STEPS[1:], strict=False):
-        builder.add_edge(before, after)
+        lost = _LOST_AFTER.get(before)
+        if lost is None:
+            builder.add_edge(before, after)
+        else:
+            builder.add_conditional_edges(before, _stop_if(lost, after), [after, END])
     builder.add_edge(PIPELINE_STEPS[-1], END)
     return builder.compile(name="medreason-pipeline")
+
+
+_LOST_AFTER: dict[str, Callable[[PipelineState], bool]] = {
+    "link": lambda state: link_loss(state) is not None,
+    "prune": paths_lost,
+    "reason": lambda state: reason_loss(state) is not None,
+}
+
+
+def _stop_if(lost: Callable[[PipelineState], bool], after: str) -> Callable[[PipelineState], str]:
+    def route(state: PipelineState) -> str:
+        return END if lost(state) else after
+
+    return route
 
 
 def build_chat_agent() -> CompiledStateGraph[ChatState, AgentContext, ChatState, ChatState]:

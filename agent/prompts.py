@@ -8,10 +8,10 @@ option; one writes the reasoning; one re-answers from it. Four or five calls a s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, model_validator
 
 NodeType = Literal[
     "gene/protein",
@@ -29,11 +29,18 @@ NodeType = Literal[
 
 
 class ExtractedEntity(BaseModel):
-    """One medical entity named in the text."""
+    """One medical entity named in the text.
+
+    `type` and `side` are read leniently: the JSON schema sent with the request lists the allowed values
+    (`extraction_schema`), which grammar-constrained servers enforce, and the code files a stray label
+    by its own rules (`agent.nodes.extract`) rather than failing the whole step over it.
+    """
 
     name: str = Field(description="The entity as written, or its standard medical name.")
-    type: NodeType
-    side: str = Field(description='"question", or the letter of the option that names it, or "answer".')
+    type: str | None = None
+    side: str = Field(
+        default="question", description='"question", or the letter of the option that names it.'
+    )
 
 
 class Extraction(BaseModel):
@@ -43,24 +50,36 @@ class Extraction(BaseModel):
 
 
 class LinkChoice(BaseModel):
-    """Which candidate node a mention means; null when none fits."""
+    """Which candidate a mention means, by its number; a copied candidate line or IRI is read too."""
 
-    mention: str
-    iri: str | None
+    mention: str | int
+    candidate: int | str | None = Field(
+        default=None, validation_alias=AliasChoices("candidate", "number", "choice", "iri")
+    )
 
 
 class LinkChoices(BaseModel):
-    """One choice per ambiguous mention."""
+    """One choice per ambiguous mention.
 
-    choices: list[LinkChoice]
+    `{"choices": {"1": 2, "2": null}}` (mention number → candidate number), or a list of
+    `{"mention", "candidate"}` objects.
+    """
+
+    choices: dict[str, int | str | None] | list[LinkChoice]
+
+    def by_mention(self) -> dict[str, int | str | None]:
+        """Mention (its number or its text, as the model wrote it) → the choice as written."""
+        if isinstance(self.choices, dict):
+            return {key.strip(): value for key, value in self.choices.items()}
+        return {str(choice.mention).strip(): choice.candidate for choice in self.choices}
 
 
 class RankedPath(BaseModel):
-    """A path's relevance to the question, 0 (irrelevant) to 1, with a short reason."""
+    """A path's relevance to the question, 0 (irrelevant) to 1."""
 
     id: str
     score: float = Field(ge=0.0, le=1.0)
-    reason: str
+    reason: str = ""
 
 
 class PathRanking(BaseModel):
@@ -69,21 +88,125 @@ class PathRanking(BaseModel):
     ranking: list[RankedPath]
 
 
+def ranking_for(path_ids: Sequence[str]) -> type[PathRanking]:
+    """`PathRanking` that fails validation unless every one of `path_ids` is scored.
+
+    An empty or partial ranking then earns the one repair request, naming the ids left out, instead of
+    silently pruning away every path it did not mention.
+    """
+    wanted = list(dict.fromkeys(path_ids))
+
+    class EveryPathRanking(PathRanking):
+        @model_validator(mode="after")
+        def _every_id(self) -> EveryPathRanking:
+            scored = {ranked.id.strip().strip("[]") for ranked in self.ranking}
+            missing = [path_id for path_id in wanted if path_id not in scored]
+            if missing:
+                raise ValueError(f"no score for path ids {', '.join(missing)}: score every path id")
+            return self
+
+    return EveryPathRanking
+
+
 class Reasoning(BaseModel):
-    """A chain of thought and the answer it reaches."""
+    """A chain of thought and the answer it reaches.
+
+    The schema sent (`reasoning_schema`) asks for MedReason's three parts as three fields, so a
+    grammar-constrained model cannot leave one out; `text` puts them under their headings. A reply
+    with one `reasoning` string instead (an endpoint that ignores the schema) is read as it is.
+    """
 
     reasoning: str = Field(
-        description="Three parts: 'Finding reasoning paths:', 'Reasoning Process:', 'Conclusion:'."
+        default="",
+        description="Three parts: 'Finding reasoning paths:', 'Reasoning Process:', 'Conclusion:'.",
     )
-    answer_idx: str | None = Field(description="The option letter, or null for a free question.")
-    answer: str = Field(description="The answer's text.")
+    finding_reasoning_paths: str = ""
+    reasoning_process: str = ""
+    conclusion: str = ""
+    answer_idx: str | None = Field(
+        default=None, description="The option letter, or null for a free question."
+    )
+    answer: str = Field(default="", description="The answer's text.")
+
+    @property
+    def text(self) -> str:
+        """The reasoning in MedReason's layout: the three fields under their headings, else `reasoning`."""
+        parts = (self.finding_reasoning_paths, self.reasoning_process, self.conclusion)
+        if not any(part.strip() for part in parts):
+            return self.reasoning
+        headings = ("Finding reasoning paths:", "Reasoning Process:", "Conclusion:")
+        return "\n\n".join(
+            f"{heading}\n{part.strip()}" for heading, part in zip(headings, parts, strict=True)
+        )
 
 
 class Reanswer(BaseModel):
     """The answer a reader reaches from the reasoning alone."""
 
-    answer_idx: str | None
-    answer: str
+    answer_idx: str | None = None
+    answer: str = ""
+
+
+def extraction_schema(sides: Sequence[str]) -> dict[str, Any]:
+    """The JSON schema of an extraction whose `side` can only be one of this question's `sides`.
+
+    Sides are `question` and the option letters (or `answer` for a question with only a gold answer):
+    a grammar-constrained server cannot file an option's entity under a side the question does not have.
+    """
+    entity = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "type": {"enum": list(get_args(NodeType))},
+            "side": {"enum": list(sides)},
+        },
+        "required": ["name", "type", "side"],
+    }
+    return _object({"entities": {"type": "array", "items": entity}})
+
+
+def link_schema(candidate_counts: Sequence[int]) -> dict[str, Any]:
+    """The JSON schema of link choices: for mention number i (from 1), a candidate number or null."""
+    choices = {
+        str(number): {"enum": [*range(1, count + 1), None]}
+        for number, count in enumerate(candidate_counts, start=1)
+    }
+    return _object({"choices": _object(choices)})
+
+
+def ranking_schema(path_ids: Sequence[str]) -> dict[str, Any]:
+    """The JSON schema of a ranking that scores every one of `path_ids` (and only those)."""
+    item = _object({"id": {"enum": list(path_ids)}, "score": {"type": "number", "minimum": 0, "maximum": 1}})
+    ranking = {"type": "array", "items": item, "minItems": len(path_ids), "maxItems": len(path_ids)}
+    return _object({"ranking": ranking})
+
+
+def reasoning_schema(letters: Sequence[str]) -> dict[str, Any]:
+    """The JSON schema of a reasoning whose `answer_idx` is one of the option `letters` (null if none)."""
+    text = {"type": "string"}
+    return _object(
+        {
+            "finding_reasoning_paths": text,
+            "reasoning_process": text,
+            "conclusion": text,
+            "answer_idx": _letter(letters),
+            "answer": text,
+        }
+    )
+
+
+def reanswer_schema(letters: Sequence[str]) -> dict[str, Any]:
+    """The JSON schema of a re-answer whose `answer_idx` is one of the option `letters` (null if none)."""
+    return _object({"answer_idx": _letter(letters), "answer": {"type": "string"}})
+
+
+def _letter(letters: Sequence[str]) -> dict[str, Any]:
+    """An option letter of this question, or null for a question without options."""
+    return {"enum": [*letters]} if letters else {"type": "null"}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties)}
 
 
 SYSTEM = (
@@ -94,20 +217,20 @@ SYSTEM = (
 EXTRACT = """List the medical entities named in this question and in each answer option: diseases,
 drugs, genes/proteins, phenotypes and symptoms, anatomy, pathways, exposures, biological processes.
 Use the standard medical name (e.g. "Myocardial infarction" for "heart attack"). Skip demographics,
-numbers and generic words. Give each entity the side it comes from: "question", the option letter, or
-"answer".
+numbers and generic words. Give each entity the side it comes from: {sides}. An entity named in an
+option belongs to that option's side, not to the question.
 
 {question_block}"""
 
-CHOOSE_LINKS = """Each mention below was matched to knowledge-graph candidates. For each mention pick the
-candidate it means in this question, or null if none fits.
+CHOOSE_LINKS = """Each mention below was matched to numbered knowledge-graph candidates. For each mention
+number, give the number of the candidate it means in this question, or null if none fits.
 
 Question: {question}
 
 {mentions_block}"""
 
 RANK_PATHS = """Score how much each knowledge-graph path helps answer the question (1 = directly
-relevant evidence, 0 = irrelevant), with a reason of at most 15 words. Score every path id.
+relevant evidence, 0 = irrelevant). Score every path id: {path_ids}.
 
 {question_block}
 
@@ -115,14 +238,18 @@ Paths:
 {paths_block}"""
 
 REASON = """Answer the question by reasoning along the knowledge-graph paths below. Write three parts:
-"Finding reasoning paths:" (the paths you use, numbered), "Reasoning Process:" (step by step, each step
-a fact from a path or well-established medicine, saying which), and "Conclusion:" ending with
+"finding_reasoning_paths" (the paths you use, numbered), "reasoning_process" (step by step, each step
+a fact from a path or well-established medicine, saying which), and "conclusion" ending with
 "The answer is X." where X is the option letter (or the answer text for a free question).
 {gold_hint}
 {question_block}
 
 Knowledge-graph paths:
 {paths_block}"""
+
+REASON_REPAIR = """That reasoning cannot be used: {problems}. Write it again as the JSON object asked for,
+with text in each of its three parts ("finding_reasoning_paths", "reasoning_process", and "conclusion"
+ending with "The answer is X.")."""
 
 REANSWER = """Read the question and the reasoning, and give the answer the reasoning reaches.
 
@@ -131,11 +258,15 @@ REANSWER = """Read the question and the reasoning, and give the answer the reaso
 Reasoning:
 {reasoning}"""
 
-CHAT = """Answer the user's medical question using the knowledge-graph tools: find the entities in the
-question (find_entities, link_entity), connect them to the options or to each other (search_paths),
-keep the most relevant paths (prune_paths), and look up nodes when needed (describe_node). When you have
-the evidence, reply without calling a tool: reason along the paths you kept and end with
-"The answer is X." (the option letter for a multiple-choice question)."""
+CHAT = """Answer the user's medical question from the knowledge-graph evidence given with it. If you
+need more evidence you may call the tools (link_entity, search_paths, prune_paths, describe_node);
+otherwise reply without calling a tool: reason along the paths, then end with "The answer is X."
+(the option letter for a multiple-choice question)."""
+
+CHAT_REASK = """Reply with your final answer only, as one line: "The answer is X." where X is one of
+{letters}."""
+
+CHAT_CLOSE = """Answer now from the evidence above, ending with "The answer is X." """
 
 
 def question_block(question: str, options: Mapping[str, str] | None) -> str:
@@ -158,12 +289,17 @@ def paths_block(paths: Sequence[Mapping[str, Any]]) -> str:
 
 
 def mentions_block(mentions: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]) -> str:
-    """Each ambiguous mention with its candidates' IRIs, names and types."""
+    """Each ambiguous mention, numbered, with its candidates numbered: names and types, no IRIs to copy."""
     lines = []
-    for mention, candidates in mentions:
-        lines.append(f'Mention: "{mention}"')
-        lines += [f"  - {c['iri']} {c['name']} ({c['type']})" for c in candidates]
+    for number, (mention, candidates) in enumerate(mentions, start=1):
+        lines.append(f'Mention {number}: "{mention}"')
+        lines += [f"  {index}. {c['name']} ({c['type']})" for index, c in enumerate(candidates, start=1)]
     return "\n".join(lines)
+
+
+def sides_phrase(sides: Sequence[str]) -> str:
+    """`"question", "A", "B"` as the extraction prompt lists them."""
+    return ", ".join(f'"{side}"' for side in sides)
 
 
 def messages(prompt: str) -> list[BaseMessage]:

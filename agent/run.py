@@ -11,9 +11,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from medreason.agent.audit import recheck_loss
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, AgentContext
 from medreason.agent.graph import build_chat_agent, build_pipeline
 from medreason.agent.llm.backend import ChatBackend, describe_llm
+from medreason.agent.state import Findings
 from medreason.agent.toolbox import RecordedToolkit
 from medreason.agent.traces.recorder import TraceRecorder
 from medreason.agent.traces.store import TraceStore
@@ -200,7 +202,8 @@ class Agent:
                     yield chunk
                     continue
                 for step, update in chunk.items():
-                    final |= update or {}
+                    notes = final.get("notes", []) + (update or {}).get("notes", [])
+                    final |= (update or {}) | {"notes": notes}
                     yield {"event": "update", "name": step, "update": update}
         except BaseException as exc:
             self._store(recorder.fail({"question": question}, exc))
@@ -208,6 +211,11 @@ class Agent:
         answer = self._answer(final, recorder)
         self._store(recorder.finish(answer.to_json() | {"verified": answer.verified}))
         yield {"event": "answer", "answer": answer}
+
+    def recheck_loss(self, findings: Findings, *, stage: str, reason: str) -> str | None:
+        """What the KG says against a rejection's stated reason, linking without a model (`agent.audit`)."""
+        toolkit = KGToolkit(self.kg, max_hops=self.max_hops, top_k=self.top_k)
+        return recheck_loss(toolkit, findings, stage=stage, reason=reason, max_hops=self.max_hops)
 
     def _answer(self, final: Mapping[str, Any], recorder: TraceRecorder) -> AgentAnswer:
         kept = list(final.get("kept", []))

@@ -40,7 +40,13 @@ from medreason.agent.llm.settings import (
     ENV_MAX_TOKENS,
     ENV_MODEL,
     ENV_RETRIES,
+    ENV_SEED,
+    ENV_SLOTS,
+    ENV_TEMPERATURE,
+    ENV_THREADS,
     ENV_TIMEOUT,
+    ENV_TOP_P,
+    ENV_TRACE_TEXT,
     Backend,
     LLMSettings,
 )
@@ -77,6 +83,12 @@ class Settings(BaseSettings):
         llm_retries: Retries of a failed model request; None is `LLMSettings`' default.
         llm_max_tokens: Most tokens one answer may have; None leaves it to the server.
         llm_context: The local server's context window; None is `LLMSettings`' default.
+        llm_temperature: Sampling temperature; None is `LLMSettings`' default (0).
+        llm_top_p: Nucleus sampling's top-p; None leaves it to the server.
+        llm_seed: The sampling seed; None sends none.
+        llm_slots: The local server's parallel slots; None follows the command's concurrency.
+        llm_threads: The local server's CPU threads; None lets llama.cpp choose.
+        llm_trace_text: Whether traces keep LLM messages and replies; None is `LLMSettings`' default.
         store: The store's directory (built by `medreason kg build`); None when neither `--store` nor
             MEDREASON_STORE names one.
         traces: The trace file; None is the running command's default.
@@ -103,6 +115,12 @@ class Settings(BaseSettings):
     llm_retries: int | None = Field(default=None, validation_alias=ENV_RETRIES)
     llm_max_tokens: int | None = Field(default=None, validation_alias=ENV_MAX_TOKENS)
     llm_context: int | None = Field(default=None, validation_alias=ENV_CONTEXT)
+    llm_temperature: float | None = Field(default=None, validation_alias=ENV_TEMPERATURE)
+    llm_top_p: float | None = Field(default=None, validation_alias=ENV_TOP_P)
+    llm_seed: int | None = Field(default=None, validation_alias=ENV_SEED)
+    llm_slots: int | None = Field(default=None, validation_alias=ENV_SLOTS)
+    llm_threads: int | None = Field(default=None, validation_alias=ENV_THREADS)
+    llm_trace_text: bool | None = Field(default=None, validation_alias=ENV_TRACE_TEXT)
     store: Path | None = None
     traces: Path | None = None
     log_level: LogLevel = "warning"
@@ -174,6 +192,12 @@ class Settings(BaseSettings):
             "max_retries": self.llm_retries,
             "max_tokens": self.llm_max_tokens,
             "context_size": self.llm_context,
+            "temperature": self.llm_temperature,
+            "top_p": self.llm_top_p,
+            "seed": self.llm_seed,
+            "slots": self.llm_slots,
+            "threads": self.llm_threads,
+            "trace_text": self.llm_trace_text,
         }
         return LLMSettings(**_given(values))
 

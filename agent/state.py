@@ -8,7 +8,8 @@ option it is evidence for.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+import operator
+from typing import Annotated, Any, TypedDict
 
 QUESTION = "question"
 ANSWER = "answer"
@@ -100,7 +101,11 @@ class Findings(TypedDict, total=False):
     answer_idx: str | None
     verified: bool
     confidence: float
-    notes: list[str]
+    reasoning_problem: str | None
+    """What is wrong with a model's reasoning after its repair request (missing parts, a conclusion
+    that names no answer); None when its layout is sound."""
+    notes: Annotated[list[str], operator.add]
+    """What any step had to say about its result (a fallback taken, a check failed), gathered in order."""
 
 
 class PipelineState(Findings, total=False):

@@ -23,6 +23,13 @@ from medreason.kg_store.relations import edge_sentence as kg_edge_sentence
 
 _CONCLUSION = re.compile(r"Conclusion:\s*(.+)", re.DOTALL)
 _ANSWER_LETTER = re.compile(r"\banswer is:?\s*\(?([A-J])\b[).:]?", re.IGNORECASE)
+BOXED = re.compile(r"\\boxed\{\s*(?:\\text\{\s*)?([^{}]*?)\s*\}?\s*\}")
+r"""LaTeX's `\boxed{D}` (or `\boxed{\text{D}}`), the way math-tuned models mark an answer."""
+
+
+def unboxed(text: str) -> str:
+    r"""`text` with every `\boxed{X}` replaced by `X`, so "the answer is \boxed{D}" reads as D."""
+    return BOXED.sub(lambda match: match.group(1), text)
 
 
 def edge_sentence(path: ScoredPath, index: int) -> str:
@@ -95,12 +102,60 @@ def conclusion(answer_idx: str | None, answer: str) -> str:
 
 
 def read_answer_letter(reasoning: str, options: Mapping[str, Any]) -> str | None:
-    """The option letter a reasoning concludes with, strictly: `answer is X` in its conclusion, else None."""
+    r"""The option letter a reasoning concludes with, strictly: `answer is X` in its conclusion, else None.
+
+    `\boxed{X}` reads as `X`.
+    """
+    reasoning = unboxed(reasoning)
     found = _CONCLUSION.search(reasoning)
     tail = found.group(1) if found else reasoning
     letters = [match.group(1).upper() for match in _ANSWER_LETTER.finditer(tail)]
     letters = [letter for letter in letters if letter in options]
     return letters[-1] if letters else None
+
+
+_PARTS = ("Finding reasoning paths", "Reasoning Process", "Conclusion")
+_HEADING = re.compile(
+    r"^[\s#*_]*(" + "|".join(re.escape(part) for part in _PARTS) + r")[\s*_]*:[\s*_]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def layout_problems(
+    reasoning: str, options: Mapping[str, Any], answer_idx: str | None, answer: str
+) -> list[str]:
+    """What keeps a written reasoning from MedReason's layout; empty when it has it.
+
+    The layout: the three parts `Finding reasoning paths:`, `Reasoning Process:` and `Conclusion:`, in
+    that order, each with something under it, and a conclusion that names the answer (its option letter
+    as `answer is X`, or its text).
+    """
+    found = [
+        (match.group(1).casefold(), match.start(), match.end()) for match in _HEADING.finditer(reasoning)
+    ]
+    starts: dict[str, tuple[int, int]] = {}
+    for name, start, end in found:
+        starts.setdefault(name, (start, end))
+    problems = [f'no "{part}:" part' for part in _PARTS if part.casefold() not in starts]
+    if problems:
+        return problems
+    order = [starts[part.casefold()] for part in _PARTS]
+    if [start for start, _ in order] != sorted(start for start, _ in order):
+        return ["the parts are not in the order Finding reasoning paths, Reasoning Process, Conclusion"]
+    bodies = [
+        reasoning[end:next_start].strip() for (_, end), (next_start, _) in zip(order, order[1:], strict=False)
+    ]
+    bodies.append(reasoning[order[-1][1] :].strip())
+    problems += [
+        f'the "{part}:" part is empty' for part, body in zip(_PARTS, bodies, strict=True) if not body
+    ]
+    conclusion_text = bodies[-1]
+    names_letter = answer_idx is not None and read_answer_letter(reasoning, options) == answer_idx
+    names_text = bool(answer.strip()) and answer.casefold().strip(". ") in conclusion_text.casefold()
+    if conclusion_text and not (names_letter or names_text):
+        expected = f"{answer_idx}. {answer}" if answer_idx else answer
+        problems.append(f"the conclusion does not name the answer ({expected})")
+    return problems
 
 
 def _join(names: Sequence[str]) -> str:

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medreason.cli.context import command_settings
+from medreason.cli.context import concurrent_settings
 from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import CommandMisuse, fail_cleanly, new_typer
@@ -111,7 +111,9 @@ def datagen(
     if store is None and sparql_endpoint is None and not inputs and output is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(code=0)
-    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
+    settings = concurrent_settings(
+        ctx, concurrency, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index
+    )
     graph = store or settings.store or settings.sparql_endpoint
     missing = [
         name

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from medreason.cli.context import command_settings
+from medreason.cli.context import concurrent_settings
 from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
@@ -74,7 +74,9 @@ def evaluate(
     """Measure accuracy with and without the KG, and how faithful the reasoning is, on a QA benchmark."""
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}.")
-    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
+    settings = concurrent_settings(
+        ctx, concurrency, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index
+    )
     config = EvalConfig(
         store=store,
         input=input_file,

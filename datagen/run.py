@@ -23,6 +23,7 @@ from medreason.agent.run import Agent
 from medreason.agent.session import open_agent
 from medreason.agent.settings import Settings
 from medreason.datagen.adapters import read_records
+from medreason.datagen.audit import AUDITED_STAGES, audit_rejection
 from medreason.datagen.batch import run_batch
 from medreason.datagen.errors import DatagenError
 from medreason.datagen.failures import ERRORS_IN_A_ROW, LLM_FAILURES_IN_A_ROW, FailurePolicy
@@ -174,10 +175,13 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
             redo=lambda kind: f"run the same command with --retry {kind}",
             max_in_a_row={"llm": options.max_llm_failures, "error": options.max_errors},
         )
+        audit_queue: list[Sample] = []
         with BatchProgress(pending, description="datagen", quiet=options.quiet) as progress:
 
             def settle(sample: Sample) -> None:
                 writer.add(sample)
+                if sample.stage in AUDITED_STAGES:
+                    audit_queue.append(sample)
                 if sample.stage is None:
                     counts.accepted += 1
                 else:
@@ -210,9 +214,28 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
     counts.failures = policy.summary()
     if policy.stopped:
         tell(policy.stopped)
+    _audit(agent, audit_queue, counts)
+    if counts.audit_line:
+        tell(counts.audit_line)
     summary = _summarize(options, counts, agent)
     summary.write(summary_path(output))
     return summary
+
+
+def _audit(agent: Agent, rejected: list[Sample], counts: RunCounts) -> None:
+    """Check each rejection at link or paths against the KG (`datagen.audit`), counting contradictions."""
+    for sample in rejected:
+        counts.audited += 1
+        finding = audit_rejection(agent, sample.record, sample.row)
+        if finding is not None:
+            counts.contradictions.append(
+                {
+                    "id": sample.record.id,
+                    "stage": str(sample.stage),
+                    "reason": str(sample.row.get("reason", "")),
+                    "finding": finding,
+                }
+            )
 
 
 def _summarize(options: DatagenOptions, counts: RunCounts, agent: Agent) -> Summary:

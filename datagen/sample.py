@@ -8,9 +8,14 @@ given; this module decides what the run produced, checking in pipeline order:
 2. `paths`: "no path" means no *kept* path, after pruning, runs from a question node to a gold-answer
    node within `--max-hops`. Paths that reach only other options do not count: they explain a wrong
    answer;
-3. `verify`: the pipeline's own check passed (with no model: the conclusion, read back, is the gold
+3. `reason`: a model's reasoning has MedReason's layout (three parts, a conclusion naming the gold
+   answer), after at most one repair request;
+4. `verify`: the pipeline's own check passed (with no model: the conclusion, read back, is the gold
    letter and the kept paths favour it; with a model: re-answering from the reasoning alone gives the
    gold answer, MedReason's check).
+
+The first three are `agent.losses`, the rules the pipeline itself stops by, so no model call is spent
+after a sample is lost and the row's reason is the one the pipeline stopped for.
 
 A question whose agent run raises is rejected at `llm` (an `LLMError`: the model failed for good) or
 `error` (anything else), by the policy of `datagen.failures`, so one bad sample never stops a batch
@@ -19,17 +24,15 @@ and no failure goes unseen.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from medreason.agent.losses import gold_paths, link_loss, no_path_reason, paths_lost, reason_loss
 from medreason.agent.run import Agent, AgentAnswer
-from medreason.agent.state import ANSWER, QUESTION, option_side
+from medreason.agent.state import Entity, Findings
 from medreason.datagen.failures import Failure, RunningTraces
 from medreason.datagen.records import QARecord
 from medreason.datagen.rows import Stage, accepted_row, rejected_row
-
-_NAMES_SHOWN = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class _Run:
     answer: AgentAnswer
     found: list[dict[str, Any]]
     kept: list[dict[str, Any]]
+    reasoning_problem: str | None
 
 
 class SampleMaker:
@@ -96,6 +100,7 @@ class SampleMaker:
         answer: AgentAnswer | None = None
         found: list[dict[str, Any]] = []
         kept: list[dict[str, Any]] = []
+        reasoning_problem: str | None = None
         events = self._agent.stream(
             record.question,
             record.options,
@@ -113,33 +118,35 @@ class SampleMaker:
                     found = list(update.get("paths", []))
                 elif event["name"] == "prune":
                     kept = list(update.get("kept", []))
+                elif event["name"] == "reason":
+                    reasoning_problem = update.get("reasoning_problem")
             elif event["event"] == "answer":
                 answer = event["answer"]
         if answer is None:  # pragma: no cover - the agent's stream always ends with the answer
             raise RuntimeError("the agent's stream ended without an answer")
-        return _Run(answer, found, kept)
+        return _Run(answer, found, kept, reasoning_problem)
 
     def _judge(self, record: QARecord, run: _Run) -> Sample:
         answer = run.answer
-        gold_side = option_side(record.answer_idx) if record.answer_idx else ANSWER
-        gold = f"{record.answer_idx}. {record.answer}" if record.answer_idx else record.answer
-        question_nodes = _nodes(answer.entities, QUESTION)
-        gold_nodes = _nodes(answer.entities, gold_side)
-        gold_paths = sorted(
-            (path for path in run.kept if path["side"] == gold_side),
-            key=lambda path: (-path.get("score", 0.0), path["hops"], path["id"]),
+        findings = Findings(
+            gold_idx=record.answer_idx,
+            gold_answer=record.answer,
+            entities=[Entity(**entity) for entity in answer.entities],  # type: ignore[typeddict-item]
+            paths=run.found,  # type: ignore[typeddict-item]
+            kept=run.kept,  # type: ignore[typeddict-item]
+            reasoning_problem=run.reasoning_problem,
         )
 
         def reject(stage: Stage, reason: str) -> Sample:
             row = rejected_row(record, stage=stage, reason=reason, trace_id=answer.trace_id, llm=answer.llm)
             return Sample(record, row, stage)
 
-        if not question_nodes:
-            return reject("link", "no entity of the question was linked to a KG node")
-        if not gold_nodes:
-            return reject("link", f"the gold answer {gold!r} was not linked to a KG node")
-        if not gold_paths:
-            return reject("paths", self._no_path_reason(run, gold_side, question_nodes, gold_nodes))
+        if lost := link_loss(findings):
+            return reject("link", lost)
+        if paths_lost(findings):
+            return reject("paths", no_path_reason(findings, max_hops=self.max_hops))
+        if lost := reason_loss(findings):
+            return reject("reason", lost)
         if not answer.verified:
             notes = "; ".join(answer.notes) or "the reasoning does not reach the gold answer"
             return reject("verify", f"verification failed: {notes}")
@@ -147,36 +154,9 @@ class SampleMaker:
             record,
             reasoning=answer.reasoning,
             entities=answer.entities,
-            paths=gold_paths,
+            paths=gold_paths(findings),
             verified=answer.verified,
             trace_id=answer.trace_id,
             llm=answer.llm,
         )
         return Sample(record, row, None)
-
-    def _no_path_reason(
-        self, run: _Run, gold_side: str, question_nodes: dict[str, str], gold_nodes: dict[str, str]
-    ) -> str:
-        if set(gold_nodes) <= set(question_nodes):
-            return (
-                f"the gold answer's nodes ({_names(gold_nodes)}) are the question's own, "
-                "so no path can join the two sides"
-            )
-        found = sum(1 for path in run.found if path["side"] == gold_side)
-        if found:
-            return f"{found} path(s) reach the gold answer, but pruning kept none of them"
-        return (
-            f"no path of at most {self.max_hops} hops joins the question's nodes ({_names(question_nodes)}) "
-            f"to the gold answer's ({_names(gold_nodes)})"
-        )
-
-
-def _nodes(entities: Sequence[Mapping[str, Any]], side: str) -> dict[str, str]:
-    """IRI → name of the entities linked on one side."""
-    return {entity["iri"]: entity["name"] for entity in entities if entity["side"] == side}
-
-
-def _names(nodes: dict[str, str]) -> str:
-    names = list(dict.fromkeys(nodes.values()))
-    shown = ", ".join(names[:_NAMES_SHOWN])
-    return shown + (f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else "")

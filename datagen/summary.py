@@ -26,6 +26,8 @@ from medreason.datagen.journal import read_rows
 from medreason.datagen.rows import STAGES
 
 TOP_RELATIONS = 10
+AUDIT_EXAMPLES = 5
+"""Contradicted rejections the summary shows in full (all are counted)."""
 
 
 @dataclass(slots=True)
@@ -50,6 +52,10 @@ class RunCounts:
     """Why the run stopped taking new records before the input ran out (Ctrl-C excepted), if it did."""
     failures: str | None = None
     """How many samples failed for a reason not their own (stage `error` or `llm`) and what to do."""
+    audited: int = 0
+    """Rejections at `link` and `paths` whose reason the silent-loss audit checked against the KG."""
+    contradictions: list[dict[str, str]] = field(default_factory=list)
+    """The audited rejections whose reason the KG contradicts: `{"id", "stage", "reason", "finding"}`."""
 
     @property
     def errors(self) -> int:
@@ -89,7 +95,24 @@ class RunCounts:
             "interrupted": self.interrupted,
             "stopped": self.stopped,
             "failures": self.failures,
+            "silent_loss_audit": {
+                "checked": self.audited,
+                "contradictions": len(self.contradictions),
+                "examples": self.contradictions[:AUDIT_EXAMPLES],
+            },
         }
+
+    @property
+    def audit_line(self) -> str | None:
+        """A sentence on the silent-loss audit's contradictions, for the end of a run; None without any."""
+        if not self.contradictions:
+            return None
+        first = self.contradictions[0]
+        return (
+            f"silent-loss audit: {len(self.contradictions)} of {self.audited} rejections at link/paths are "
+            f"contradicted by the KG (e.g. {first['id']}: {first['reason']!r}, but {first['finding']}); "
+            "see silent_loss_audit in the summary"
+        )
 
 
 @dataclass(frozen=True, slots=True)

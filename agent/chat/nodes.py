@@ -5,40 +5,67 @@ from __future__ import annotations
 import json
 from typing import Any, Literal, cast
 
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
 from medreason.agent.chat.planner import plan_next
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
-from medreason.agent.findings import reason_from_evidence, verify_from_evidence, with_scores
+from medreason.agent.errors import LLMRequestError
+from medreason.agent.evidence import choose_option
+from medreason.agent.findings import answer_sides, reason_from_evidence, verify_from_evidence, with_scores
 from medreason.agent.linking import kept_candidates
-from medreason.agent.state import QUESTION, Entity, ScoredPath, found_path, option_side, unique_entities
+from medreason.agent.llm.text_tool_calls import without_echoes
+from medreason.agent.state import (
+    QUESTION,
+    Entity,
+    ScoredPath,
+    found_path,
+    option_side,
+    side_letter,
+    unique_entities,
+)
 from medreason.agent.writing import read_answer_letter
 
 MAX_TURNS = 8
-"""Planner turns before the agent must answer with what it has."""
+"""Turns (the planner's and then the model's) before the agent must answer with what it has."""
 
 
 def plan(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """The next message: tool calls, or a final answer (the model's words, or the planner's stop)."""
+    """The next message: tool calls, or a final answer (the model's words, or the planner's stop).
+
+    The planner gathers the evidence first, with or without a model: the question's and the options'
+    entities, their links, the paths between them, pruned. Only then does a model take over, with that
+    evidence in its first prompt, and may call more tools or answer. A weak tool caller thus answers
+    from the same evidence a strong one would have gathered, and never from nothing.
+    """
     context = runtime.context
     turns = state.get("turns", 0) + 1
-    if context.llm is None:
+    if context.llm is None or "model_from" not in state:
         message, sides = plan_next(state, context)
-        return {"messages": [message], "call_sides": {**state.get("call_sides", {}), **sides}, "turns": turns}
-    messages = list(state.get("messages", []))
-    if not messages:
-        messages = [
-            SystemMessage(prompts.SYSTEM + "\n\n" + prompts.CHAT),
-            HumanMessage(prompts.question_block(state["question"], state.get("options"))),
-        ]
-    reply = context.llm.with_tools(
-        "plan", messages, context.tools.as_tools(), on_call=context.record_llm_call
-    )
-    new = messages[len(state.get("messages", [])) :] + [reply]
-    return {"messages": new, "turns": turns}
+        if context.llm is None or message.tool_calls:
+            return {
+                "messages": [message],
+                "call_sides": {**state.get("call_sides", {}), **sides},
+                "turns": turns,
+            }
+    opening = [] if "model_from" in state else _opening(state)
+    conversation = _conversation(state) + opening
+    update: dict[str, Any] = {"turns": turns}
+    if opening:
+        update["model_from"] = len(state.get("messages", []))
+    try:
+        reply = context.llm.with_tools(
+            "plan", conversation, context.tools.as_tools(), on_call=context.record_llm_call
+        )
+    except LLMRequestError as exc:
+        note = (
+            f"the endpoint refused a request with tools ({exc}); "
+            "the answer rests on the gathered evidence alone"
+        )
+        return update | {"messages": [*opening, AIMessage(content="")], "notes": [note]}
+    return update | {"messages": [*opening, reply]}
 
 
 def route_after_plan(state: ChatState) -> Literal["act", "answer"]:
@@ -80,37 +107,92 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 
 
 def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """The answer, its reasoning and whether it verifies, from the evidence the tools gathered."""
+    """The answer, its reasoning and whether it verifies, from the evidence the tools gathered.
+
+    With a model, its final reply must name an option: a reply that names none (it echoed tool results,
+    or trailed off) is asked once more for just the answer; if that names none either, the answer is the
+    evidence scorer's (`agent.evidence.choose_option`), said in the notes, and it does not verify.
+    """
     context = runtime.context
     if context.llm is None:
         update = reason_from_evidence(state)
         return update | verify_from_evidence(cast(ChatState, {**state, **update}))
-    last = state["messages"][-1]
-    text = last.content if isinstance(last, AIMessage) and not last.tool_calls else ""
-    if not isinstance(text, str) or not text.strip():
-        history = list(state["messages"])
-        if isinstance(last, AIMessage) and last.tool_calls:
-            history.pop()  # calls the turn limit left unanswered; the API refuses them without replies
-        closing = [
-            *history,
-            HumanMessage("Answer now from the evidence above, ending with 'The answer is X.'"),
-        ]
-        text = context.llm.text("answer", closing, on_call=context.record_llm_call)
     options = state.get("options") or {}
+    conversation = _conversation(state) or _opening(state)
+    last = conversation[-1]
+    text = ""
+    if isinstance(last, AIMessage) and not last.tool_calls and isinstance(last.content, str):
+        text = without_echoes(last.content)
     letter = read_answer_letter(text, options) if options else None
+    if not text or (options and letter is None):
+        history = list(conversation)
+        if isinstance(history[-1], AIMessage) and history[-1].tool_calls:
+            history.pop()  # calls the turn limit left unanswered; the API refuses them without replies
+        if isinstance(history[-1], AIMessage) and not text:
+            history.pop()  # an empty or echoing reply: nothing to build on
+        ask = prompts.CHAT_REASK.format(letters=", ".join(sorted(options))) if options else prompts.CHAT_CLOSE
+        reply = without_echoes(
+            context.llm.text("answer", [*history, HumanMessage(ask)], on_call=context.record_llm_call)
+        )
+        text = f"{text}\n\n{reply}".strip() if text else reply
+        letter = read_answer_letter(reply, options) if options else None
     kept = state.get("kept") or state.get("paths", [])
     grounded = bool(kept)
     notes = [] if grounded else ["the answer rests on no KG path"]
+    fallback = False
     if options and letter is None:
-        notes.append("the reply names no option letter")
+        choice = choose_option(state["question"], options, kept, state.get("paths", []))
+        letter, fallback = choice.answer_idx, True
+        notes.append(
+            f"the model named no option, even when asked again; the answer {letter} is the evidence "
+            "scorer's (fallback), not the model's"
+        )
     return {
         "reasoning": text,
         "answer_idx": letter,
         "answer": options[letter] if letter else text,
         "kept": kept,
-        "verified": grounded and (letter is not None or not options),
+        "verified": grounded and not fallback and (letter is not None or not options),
         "notes": notes,
     }
+
+
+def _opening(state: ChatState) -> list[BaseMessage]:
+    """The model's first prompt: the task, the question, and the evidence the planner gathered."""
+    question = prompts.question_block(state["question"], state.get("options"))
+    evidence = evidence_block(state)
+    return [SystemMessage(prompts.SYSTEM + "\n\n" + prompts.CHAT), HumanMessage(f"{question}\n\n{evidence}")]
+
+
+def _conversation(state: ChatState) -> list[BaseMessage]:
+    """The model's own conversation: from its opening prompt on (empty before the model took over)."""
+    start = state.get("model_from")
+    messages: list[BaseMessage] = list(state.get("messages", []))
+    return messages[start:] if start is not None else []
+
+
+def evidence_block(state: ChatState) -> str:
+    """The linked entities and kept paths of every side, as the model's first prompt shows them."""
+    entities = state.get("entities", [])
+    kept = state.get("kept") or []
+    lines = ["Knowledge-graph evidence (already looked up for you):"]
+    names = list(dict.fromkeys(entity["name"] for entity in entities if entity["side"] == QUESTION))
+    lines.append(f"Question entities: {', '.join(names) if names else 'none linked'}")
+    for side, text in answer_sides(state).items():
+        label = side_letter(side) or side
+        linked = list(dict.fromkeys(entity["name"] for entity in entities if entity["side"] == side))
+        paths = sorted(
+            (path for path in kept if path["side"] == side),
+            key=lambda path: (-path.get("score", 0.0), path["hops"], path["id"]),
+        )
+        head = f"Option {label} ({text})" if side_letter(side) else f"{label} ({text})"
+        lines.append(f"{head}: linked to {', '.join(linked) if linked else 'nothing'}")
+        lines += [
+            f"  [{path['id']}] {path['text']} (relevance {path.get('score', 0.0):.2f})" for path in paths
+        ]
+        if not paths:
+            lines.append("  no path from the question's entities")
+    return "\n".join(lines)
 
 
 def _side(

@@ -17,3 +17,5 @@ class ChatState(Findings, total=False):
     call_sides: dict[str, list[str]]
     """Tool call id → [tool name, side]: which option a planner's call was about."""
     turns: int
+    model_from: int
+    """Where the model's own conversation starts in `messages` (absent while the planner gathers evidence)."""

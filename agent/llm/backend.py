@@ -45,7 +45,7 @@ from medreason.agent.llm.settings import (
     LLMSettings,
 )
 from medreason.agent.llm.structured import OutputParseError, parse_output, repair_messages, response_format
-from medreason.agent.llm.text_tool_calls import parse_tool_calls
+from medreason.agent.llm.text_tool_calls import parse_tool_calls, without_tool_calls
 
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
@@ -67,6 +67,8 @@ class LLMCall:
         completion_tokens: Tokens in the answer (0 when absent or failed).
         duration_ms: Wall time of the call, retries included.
         error: Why the call failed (the request, or reading its answer); None when it succeeded.
+        messages: What was sent, `{"role", "content"}` each (empty when the backend keeps no text).
+        reply: What the model answered, its tool calls included (None when no answer or no text kept).
     """
 
     step: str
@@ -75,6 +77,8 @@ class LLMCall:
     completion_tokens: int
     duration_ms: float
     error: str | None = None
+    messages: tuple[dict[str, str], ...] = ()
+    reply: str | None = None
 
 
 UsageSink = Callable[[LLMCall], None]
@@ -100,6 +104,7 @@ class ChatBackend:
         model: str,
         endpoint: str,
         server: LocalServer | None = None,
+        trace_text: bool = True,
     ) -> None:
         """Wrap `chat_model`; `open_backend` is the usual way to get one.
 
@@ -109,8 +114,10 @@ class ChatBackend:
             model: The model name for traces.
             endpoint: Where requests go, as error messages should name it.
             server: The local server to stop on `close`, if this backend started one.
+            trace_text: Whether each call's report carries its messages and reply (for the trace).
         """
         self.name = name
+        self.trace_text = trace_text
         self.model = model
         self.chat_model = chat_model
         self._endpoint = endpoint
@@ -126,11 +133,13 @@ class ChatBackend:
         messages: Sequence[BaseMessage],
         schema: type[T],
         *,
+        json_schema: dict[str, Any] | None = None,
         on_call: UsageSink | None = None,
     ) -> T:
         """The model's answer as a validated `schema` instance.
 
-        The request asks for JSON matching the schema; the answer is read leniently (fences and prose
+        The request asks for JSON matching the schema (or `json_schema`, a narrower one for this
+        request: see `structured.response_format`); the answer is read leniently (fences and prose
         around the JSON are dropped). If it still does not validate, one repair request shows the
         model its answer and the error (reported as step `<step>:repair`).
 
@@ -139,7 +148,7 @@ class ChatBackend:
             LLMRequestError: The endpoint refused the request.
             LLMUnavailableError: The endpoint did not answer, after the retries.
         """
-        bound = self.chat_model.bind(response_format=response_format(schema))
+        bound = self.chat_model.bind(response_format=response_format(schema, json_schema))
 
         def validate(message: AIMessage) -> T:
             try:
@@ -155,7 +164,7 @@ class ChatBackend:
         try:
             return self._exchange(step, bound, messages, on_call, validate)
         except OutputParseError as first:
-            repair = repair_messages(messages, first.answer, str(first), schema)
+            repair = repair_messages(messages, first.answer, str(first), schema, json_schema)
             try:
                 return self._exchange(step, bound, repair, on_call, validate, label=step + REPAIR_SUFFIX)
             except OutputParseError as second:
@@ -186,7 +195,8 @@ class ChatBackend:
 
         Native tool calls are kept as the server returned them. When there are none, calls the model
         wrote as text (fenced JSON, `<tool_call>` blocks, bare JSON) for tools offered become the
-        message's `tool_calls`, each with a fresh id; the text stays as the content.
+        message's `tool_calls`, each with a fresh id, and are cut out of the content: the conversation
+        then shows each call once, as a call.
 
         Raises:
             LLMRequestError: The endpoint refused the request (e.g. it does not support tools).
@@ -198,8 +208,9 @@ class ChatBackend:
         def with_text_calls(message: AIMessage) -> AIMessage:
             if message.tool_calls:
                 return message
-            calls = parse_tool_calls(_text(message), names)
-            return _with_tool_calls(message, calls) if calls else message
+            text = _text(message)
+            calls = parse_tool_calls(text, names)
+            return _with_tool_calls(message, calls, without_tool_calls(text, names)) if calls else message
 
         return self._exchange(step, bound, messages, on_call, with_text_calls)
 
@@ -275,13 +286,16 @@ class ChatBackend:
         """
         started = time.perf_counter()
         message: AIMessage | None = None
+        sent = _sent_text(messages) if self.trace_text else ()
         try:
             message = self._send(step, runnable, messages)
             result = read(message)
         except (LLMError, OutputParseError) as exc:
-            _report(on_call, label or step, self.model, started, message, error=str(exc))
+            _report(
+                on_call, label or step, self.model, started, message, sent, self.trace_text, error=str(exc)
+            )
             raise
-        _report(on_call, label or step, self.model, started, message)
+        _report(on_call, label or step, self.model, started, message, sent, self.trace_text)
         return result
 
     def _send(
@@ -381,16 +395,27 @@ def open_backend(settings: LLMSettings) -> ChatBackend | None:
         model = settings.model or ""  # LLMSettings rejects openai without a model
         endpoint = settings.base_url or "the OpenAI API"
         chat_model = _chat_model(settings, base_url=settings.base_url, api_key=settings.api_key, model=model)
-        return ChatBackend(chat_model, name="openai", model=model, endpoint=endpoint)
+        return ChatBackend(
+            chat_model, name="openai", model=model, endpoint=endpoint, trace_text=settings.trace_text
+        )
     gguf = resolve_gguf(settings.gguf)
-    server = LocalServer.start(gguf, context_size=settings.context_size)
+    server = LocalServer.start(
+        gguf, context_size=settings.context_size, slots=settings.slots, threads=settings.threads
+    )
     try:
         chat_model = _chat_model(settings, base_url=server.base_url, api_key=None, model=gguf.name)
     except BaseException:
         server.stop()
         raise
     endpoint = f"the local llama.cpp server for {gguf.name} at {server.base_url}"
-    return ChatBackend(chat_model, name="local", model=gguf.name, endpoint=endpoint, server=server)
+    return ChatBackend(
+        chat_model,
+        name="local",
+        model=gguf.name,
+        endpoint=endpoint,
+        server=server,
+        trace_text=settings.trace_text,
+    )
 
 
 def _chat_model(
@@ -398,15 +423,17 @@ def _chat_model(
 ) -> ChatOpenAI:
     """A ChatOpenAI on the chat-completions protocol, with our timeouts, retries and answer check."""
     http_client = openai.DefaultHttpxClient(
-        timeout=settings.timeout_s, event_hooks={"response": [_check_completion]}
+        timeout=settings.timeout, event_hooks={"response": [_check_completion]}
     )
     return ChatOpenAI(
         model=model,
         base_url=base_url,
         api_key=SecretStr(api_key or NO_KEY),
         temperature=settings.temperature,
+        top_p=settings.top_p,
+        seed=settings.seed,
         max_completion_tokens=settings.max_tokens,
-        timeout=settings.timeout_s,
+        timeout=settings.timeout,
         max_retries=settings.max_retries,
         use_responses_api=False,
         http_client=http_client,
@@ -470,9 +497,9 @@ def _truncated(completion: ChatCompletion) -> AIMessage:
     )
 
 
-def _with_tool_calls(message: AIMessage, calls: list[ToolCall]) -> AIMessage:
+def _with_tool_calls(message: AIMessage, calls: list[ToolCall], content: str) -> AIMessage:
     return AIMessage(
-        content=message.content,
+        content=content,
         tool_calls=calls,
         id=message.id,
         additional_kwargs=message.additional_kwargs,
@@ -481,12 +508,30 @@ def _with_tool_calls(message: AIMessage, calls: list[ToolCall]) -> AIMessage:
     )
 
 
+def _sent_text(messages: Sequence[BaseMessage]) -> tuple[dict[str, str], ...]:
+    """The messages as the trace keeps them: role and text (an assistant turn's tool calls as JSON)."""
+    return tuple({"role": message.type, "content": _message_text(message)} for message in messages)
+
+
+def _message_text(message: BaseMessage) -> str:
+    text = str(message.text)
+    calls = message.tool_calls if isinstance(message, AIMessage) else []
+    if calls:
+        written = json.dumps(
+            [{"name": call["name"], "args": call["args"]} for call in calls], ensure_ascii=False
+        )
+        text = f"{text}\n[tool calls] {written}".strip()
+    return text
+
+
 def _report(
     on_call: UsageSink | None,
     step: str,
     model: str,
     started: float,
     message: AIMessage | None,
+    sent: tuple[dict[str, str], ...],
+    trace_text: bool,
     *,
     error: str | None = None,
 ) -> None:
@@ -501,5 +546,7 @@ def _report(
             completion_tokens=usage["output_tokens"] if usage else 0,
             duration_ms=(time.perf_counter() - started) * 1000,
             error=error,
+            messages=sent,
+            reply=_message_text(message) if trace_text and message is not None else None,
         )
     )

@@ -67,12 +67,24 @@ class LocalServer:
         self.port = port
 
     @classmethod
-    def start(cls, gguf: Path, *, context_size: int = 4096) -> LocalServer:
-        """Load `gguf` and serve it on a free loopback port; returns once the server listens.
+    def start(
+        cls,
+        gguf: Path,
+        *,
+        context_size: int = 4096,
+        slots: int = 1,
+        threads: int | None = None,
+        port: int | None = None,
+    ) -> LocalServer:
+        """Load `gguf` and serve it on a loopback port; returns once the server listens.
 
         Args:
             gguf: A GGUF model file (see `resolve_gguf`).
-            context_size: The context window in tokens.
+            context_size: The context window of each slot, in tokens.
+            slots: Requests served at once (llama.cpp's parallel slots); `--concurrency` sets it, so
+                concurrent samples are served side by side rather than queued behind one slot.
+            threads: CPU threads for generation and prompt processing; None lets llama.cpp choose.
+            port: The port to listen on; None picks a free one.
 
         Raises:
             LLMConfigError: xllamacpp is not installed.
@@ -85,21 +97,26 @@ class LocalServer:
 
         tried: list[int] = []
         failure: RuntimeError | None = None
-        for _ in range(2):  # a free port can be taken between choosing it and listening on it
-            port = _free_port()
-            tried.append(port)
+        for _ in range(1 if port is not None else 2):  # a free port can be taken before we listen on it
+            chosen = port if port is not None else _free_port()
+            tried.append(chosen)
             params = xllamacpp.CommonParams()
             params.model.path = str(gguf)
-            params.n_ctx = context_size
-            params.port = port
+            params.n_ctx = context_size * slots  # llama.cpp splits the context between the slots
+            params.n_parallel = slots
+            params.port = chosen
             params.hostnames = [HOST]
             params.verbosity = _QUIET
+            params.use_jinja = True  # the model's own chat template, so its tool calls are parsed natively
+            if threads is not None:
+                params.cpuparams.n_threads = threads
+                params.cpuparams_batch.n_threads = threads
             try:
                 server = xllamacpp.Server(params)
             except RuntimeError as exc:
                 failure = exc
                 continue
-            return cls(server, gguf=gguf, port=port)
+            return cls(server, gguf=gguf, port=chosen)
         raise LLMUnavailableError(
             f"llama.cpp could not serve {gguf} on {HOST} (ports {', '.join(map(str, tried))}): check that "
             f"llama.cpp supports this model's architecture and that {context_size} tokens of context "

@@ -35,12 +35,15 @@ class OutputParseError(ValueError):
         self.answer = answer
 
 
-def response_format(schema: type[BaseModel]) -> dict[str, Any]:
-    """The `response_format` request field asking for JSON that matches `schema`."""
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False},
-    }
+def response_format(schema: type[BaseModel], json_schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `response_format` request field asking for JSON that matches `schema`.
+
+    `json_schema`, when given, is sent instead of the model's own: a narrower schema built for this one
+    request (this question's sides, these candidate numbers, these path ids), which a grammar-constrained
+    server enforces, while the answer is still validated by the lenient `schema`.
+    """
+    sent = json_schema if json_schema is not None else schema.model_json_schema()
+    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": sent, "strict": False}}
 
 
 def parse_output(content: str, schema: type[T]) -> T:
@@ -63,13 +66,18 @@ def parse_output(content: str, schema: type[T]) -> T:
 
 
 def repair_messages(
-    messages: Sequence[BaseMessage], answer: str, error: str, schema: type[BaseModel]
+    messages: Sequence[BaseMessage],
+    answer: str,
+    error: str,
+    schema: type[BaseModel],
+    json_schema: dict[str, Any] | None = None,
 ) -> list[BaseMessage]:
     """The conversation again, plus the failed answer and a request to fix it."""
+    shown = json_schema if json_schema is not None else schema.model_json_schema()
     request = (
         f"Your answer could not be used: {error}.\n"
         f"Reply with only one JSON object that matches this JSON schema, and nothing else:\n"
-        f"{json.dumps(schema.model_json_schema(), separators=(',', ':'))}"
+        f"{json.dumps(shown, separators=(',', ':'))}"
     )
     return [*messages, AIMessage(content=answer), HumanMessage(content=request)]
 

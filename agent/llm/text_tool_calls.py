@@ -17,6 +17,10 @@ and reads each object (or list of objects) in any of these shapes:
 
 Arguments may be an object or a JSON string holding one. Only names of tools actually offered count:
 a JSON object that happens to mention another name is prose, not a call.
+
+Once read, the calls are cut out of the text (`without_tool_calls`), so the conversation holds each
+call once, as a call, and the model does not see it again as its own prose. Small models also echo
+`<tool_response>` blocks back as their answer; `without_echoes` drops those.
 """
 
 from __future__ import annotations
@@ -55,6 +59,48 @@ def parse_tool_calls(text: str, tool_names: Collection[str]) -> list[ToolCall]:
     return calls
 
 
+_ECHO = re.compile(r"<tool_response>.*?(?:</tool_response>|\Z)", re.DOTALL)
+_EMPTY_TAGS = re.compile(r"<(tools?|tool_calls?)>\s*</\1>|```[A-Za-z0-9_-]*\s*```")
+
+
+def without_tool_calls(text: str, tool_names: Collection[str]) -> str:
+    """`text` without the tool calls written in it (and the tags or fences left empty by their removal)."""
+    spans: list[tuple[int, int]] = []
+    for start, end, value in _json_spans(text):
+        if any(name in tool_names for name, _ in _calls_in(value)):
+            spans.append((start, end))
+    kept, position = [], 0
+    for start, end in sorted(spans):
+        if start >= position:
+            kept.append(text[position:start])
+            position = end
+    kept.append(text[position:])
+    remaining = "".join(kept)
+    remaining = _TAGGED_EMPTY.sub("", remaining)
+    return _EMPTY_TAGS.sub("", remaining).strip()
+
+
+def without_echoes(text: str) -> str:
+    """`text` without `<tool_response>` blocks: tool results a model wrote back instead of answering."""
+    return _ECHO.sub("", text).strip()
+
+
+_TAGGED_EMPTY = re.compile(r"<tool_call>\s*(?:</tool_call>|\Z)")
+
+
+def _json_spans(text: str) -> Iterator[tuple[int, int, Any]]:
+    """(start, end, value) of every JSON object or array in `text` that parses, left to right."""
+    position = 0
+    while (start := _next_opening(text, position)) != -1:
+        try:
+            value, end = _decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            position = start + 1
+            continue
+        yield start, end, value
+        position = end
+
+
 def _json_values(text: str) -> Iterator[Any]:
     """Every JSON value in tagged blocks, fenced blocks and bare objects, in order of appearance."""
     blocks = sorted(
@@ -73,15 +119,8 @@ def _json_values(text: str) -> Iterator[Any]:
 
 def _bare_objects(text: str) -> Iterator[Any]:
     """Each JSON object or array that starts at a `{` or `[` in `text` and parses, left to right."""
-    position = 0
-    while (start := _next_opening(text, position)) != -1:
-        try:
-            value, end = _decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            position = start + 1
-            continue
+    for _, _, value in _json_spans(text):
         yield value
-        position = end
 
 
 def _next_opening(text: str, position: int) -> int:

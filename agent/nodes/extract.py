@@ -3,12 +3,21 @@
 Without a model, mentions are what the gazetteer finds over KG labels and synonyms (`find_entities`);
 an option it finds nothing in is kept whole as one mention, since options are usually a single name
 (unless it names nothing: "yes", "none of the above").
-With a model, one structured call extracts typed entities for every side at once.
+
+With a model, one structured call extracts typed entities for every side at once. The schema sent
+lists this question's sides, so a grammar-constrained server can only file an entity under one of
+them; the reply is still filed by rules of our own (`side_of`), since not every server enforces a
+schema: an entity whose name is an option's text belongs to that option whatever side the model gave.
+The gazetteer's exact KG names in the question and the options are added to the model's mentions, as
+without a model: a weak model's extraction can only add to what the KG names verbatim, never lose it
+(a real one linked no question entity of a vignette whose "sensorineural hearing loss" is a KG node).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Mapping
+from typing import Any, get_args
 
 from langgraph.runtime import Runtime
 
@@ -16,27 +25,35 @@ from medreason.agent import prompts
 from medreason.agent.context import AgentContext
 from medreason.agent.findings import answer_sides
 from medreason.agent.linking import names_an_entity
-from medreason.agent.llm.backend import ChatBackend, UsageSink
-from medreason.agent.state import ANSWER, QUESTION, Mention, PipelineState, option_side
+from medreason.agent.state import ANSWER, QUESTION, Mention, PipelineState, option_side, side_letter
+from medreason.kg_store.vocab import normalize_label
 
 _WHOLE_OPTION_WORDS = 8
 """An option this short is also tried whole, as one mention."""
+_NODE_TYPES = frozenset(get_args(prompts.NodeType))
 
 
 def extract(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Mentions for the question side and every answer side."""
     context = runtime.context
     if context.llm is not None:
-        return {"mentions": _extract_with_llm(state, context.llm, context.record_llm_call)}
+        return {"mentions": _extract_with_llm(state, runtime)}
     mentions = _gazetteer(context, state["question"], QUESTION, runtime)
     for side, text in answer_sides(state).items():
-        found = _gazetteer(context, text, side, runtime)
-        covered = {mention["text"].lower() for mention in found}
-        whole = text.strip().lower() not in covered and len(text.split()) <= _WHOLE_OPTION_WORDS
-        if whole and names_an_entity(text):
-            found.append(Mention(text=text.strip(), side=side, node_type=None, candidates=[]))
-        mentions += found
+        mentions += _side_mentions(context, side, text, runtime)
     return {"mentions": mentions}
+
+
+def _side_mentions(
+    context: AgentContext, side: str, text: str, runtime: Runtime[AgentContext]
+) -> list[Mention]:
+    """What the gazetteer finds in one side's text, plus the whole text when short and naming something."""
+    found = _gazetteer(context, text, side, runtime)
+    covered = {mention["text"].lower() for mention in found}
+    whole = text.strip().lower() not in covered and len(text.split()) <= _WHOLE_OPTION_WORDS
+    if whole and names_an_entity(text):
+        found.append(Mention(text=text.strip(), side=side, node_type=None, candidates=[]))
+    return found
 
 
 def _gazetteer(context: AgentContext, text: str, side: str, runtime: Runtime[AgentContext]) -> list[Mention]:
@@ -47,30 +64,65 @@ def _gazetteer(context: AgentContext, text: str, side: str, runtime: Runtime[Age
     ]
 
 
-def _extract_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink) -> list[Mention]:
+def _extract_with_llm(state: PipelineState, runtime: Runtime[AgentContext]) -> list[Mention]:
+    context = runtime.context
+    assert context.llm is not None  # noqa: S101 - extract only comes here with a model
     options = state.get("options") or {}
     block = prompts.question_block(state["question"], options)
     gold = state.get("gold_answer")
     if gold and not options:
         block += f"\nAnswer: {gold}"
-    extraction = llm.structured(
+    sides = answer_sides(state)
+    labels = [QUESTION, *(side_letter(side) or side for side in sides)]
+    extraction = context.llm.structured(
         "extract",
-        prompts.messages(prompts.EXTRACT.format(question_block=block)),
+        prompts.messages(prompts.EXTRACT.format(sides=prompts.sides_phrase(labels), question_block=block)),
         prompts.Extraction,
-        on_call=on_call,
+        json_schema=prompts.extraction_schema(labels),
+        on_call=context.record_llm_call,
     )
-    sides = set(answer_sides(state))
-    mentions: list[Mention] = []
-    for entity in extraction.entities:
-        side = _side_of(entity.side, sides)
-        mentions.append(Mention(text=entity.name, side=side, node_type=entity.type, candidates=[]))
-    return mentions
+    mentions = [
+        Mention(
+            text=entity.name.strip(),
+            side=side_of(entity.name, entity.side, sides),
+            node_type=entity.type if entity.type in _NODE_TYPES else None,
+            candidates=[],
+        )
+        for entity in extraction.entities
+        if entity.name.strip()
+    ]
+    found = _gazetteer(context, state["question"], QUESTION, runtime)
+    for side, text in sides.items():
+        found += _side_mentions(context, side, text, runtime)
+    return _merged(mentions, found)
 
 
-def _side_of(label: str, sides: set[str]) -> str:
+def _merged(extracted: list[Mention], found: list[Mention]) -> list[Mention]:
+    """The model's mentions, then the gazetteer's that the model did not also give (same side and text)."""
+    seen = {(mention["side"], normalize_label(mention["text"])) for mention in extracted}
+    return extracted + [m for m in found if (m["side"], normalize_label(m["text"])) not in seen]
+
+
+def side_of(name: str, label: str, sides: Mapping[str, str]) -> str:
+    """The side an extracted entity belongs to, by its name first and the model's label second.
+
+    1. The name is an option's text (or the gold answer's): that side, whatever the label says.
+    2. The label is a side of this question (`A`, `option:A`, `question`, `answer`): that side.
+    3. Any other label ("answer" on a multiple-choice question, "options"): the one option whose text
+       names it as a whole word, else the question.
+    """
+    wanted = normalize_label(name)
+    for side, text in sides.items():
+        if wanted and wanted == normalize_label(text):
+            return side
     label = label.strip().strip(".").strip()
-    if option_side(label.upper()) in sides:
-        return option_side(label.upper())
+    letter = label.removeprefix("option:").removeprefix("Option ").upper()
+    if option_side(letter) in sides:
+        return option_side(letter)
+    if label.lower() == QUESTION:
+        return QUESTION
     if label.lower() == ANSWER and ANSWER in sides:
         return ANSWER
-    return QUESTION
+    pattern = re.compile(rf"\b{re.escape(wanted)}\b") if wanted else None
+    naming = [side for side, text in sides.items() if pattern and pattern.search(normalize_label(text))]
+    return naming[0] if len(naming) == 1 else QUESTION

@@ -2,7 +2,9 @@
 
 Without a model, relevance is the meaning of the path's sentences against the question's (`prune_paths`,
 MiniLM). With a model, one call scores every path of every side together (MedReason asks once per
-entity pair), and the top K per side are kept.
+entity pair), and the top K per side are kept. The ranking must score every path id (the schema lists
+them, and a ranking that leaves one out earns the repair request); when even the repaired ranking is
+unusable, the paths are pruned KG-natively instead, and the step's notes say so.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
 from medreason.agent.context import AgentContext
+from medreason.agent.errors import LLMOutputError
 from medreason.agent.findings import with_scores
 from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState, ScoredPath
@@ -28,7 +31,23 @@ def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any
     if not by_side:
         return {"kept": []}
     if context.llm is not None:
-        return {"kept": _rank_with_llm(state, context.llm, context.record_llm_call, by_side, context.top_k)}
+        try:
+            return {
+                "kept": _rank_with_llm(state, context.llm, context.record_llm_call, by_side, context.top_k)
+            }
+        except LLMOutputError as exc:
+            note = (
+                f"the model's path ranking was unusable ({exc}); "
+                "the paths were pruned by MiniLM relevance instead"
+            )
+            return {"kept": _prune_natively(state, runtime, by_side), "notes": [note]}
+    return {"kept": _prune_natively(state, runtime, by_side)}
+
+
+def _prune_natively(
+    state: PipelineState, runtime: Runtime[AgentContext], by_side: dict[str, list[ScoredPath]]
+) -> list[ScoredPath]:
+    context = runtime.context
     kept: list[ScoredPath] = []
     for side_paths in by_side.values():
         arguments = {
@@ -38,7 +57,7 @@ def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any
         }
         result = context.tools.call("prune_paths", arguments, emit=runtime.stream_writer)
         kept += with_scores(side_paths, result.get("paths", []))
-    return {"kept": kept}
+    return kept
 
 
 def _rank_with_llm(
@@ -49,18 +68,29 @@ def _rank_with_llm(
     top_k: int,
 ) -> list[ScoredPath]:
     every = [path for side_paths in by_side.values() for path in side_paths]
+    ids = [path["id"] for path in every]
     prompt = prompts.RANK_PATHS.format(
+        path_ids=", ".join(ids),
         question_block=prompts.question_block(state["question"], state.get("options")),
         paths_block=prompts.paths_block(every),
     )
-    ranking = llm.structured("prune", prompts.messages(prompt), prompts.PathRanking, on_call=on_call)
-    scores = {ranked.id: ranked for ranked in ranking.ranking}
+    ranking = llm.structured(
+        "prune",
+        prompts.messages(prompt),
+        prompts.ranking_for(ids),
+        json_schema=prompts.ranking_schema(ids),
+        on_call=on_call,
+    )
+    scores = {ranked.id.strip().strip("[]"): ranked for ranked in ranking.ranking}
     kept: list[ScoredPath] = []
     for side_paths in by_side.values():
         scored = [
-            ScoredPath(**path, score=scores[path["id"]].score, reason=scores[path["id"]].reason)
+            ScoredPath(
+                **path,
+                score=scores[path["id"]].score,
+                reason=scores[path["id"]].reason or "scored by the model",
+            )
             for path in side_paths
-            if path["id"] in scores
         ]
         scored.sort(key=lambda path: (-path["score"], path["hops"], path["id"]))
         kept += scored[:top_k]

@@ -3,13 +3,17 @@
 Without a model the answer is the option the KG evidence favours (`agent.evidence`) — or, in datagen,
 the gold answer, since the point there is to explain it — and the reasoning is the evidence paths put
 into sentences (`agent.findings.reason_from_evidence`, which the chat agent answers with too). With a
-model, one call writes the reasoning from the kept paths.
+model, one call writes the reasoning from the kept paths; its layout is checked (the three parts of
+MedReason's, a conclusion naming the answer), and a reasoning without it earns one repair request
+that says what is missing. What is still wrong after that is the step's `reasoning_problem`, which
+loses a datagen sample at `reason` (`agent.losses`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
@@ -17,7 +21,10 @@ from medreason.agent.context import AgentContext
 from medreason.agent.findings import reason_from_evidence
 from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState
-from medreason.agent.writing import read_answer_letter
+from medreason.agent.writing import layout_problems, read_answer_letter
+
+LAYOUT_REPAIR_STEP = "reason:layout"
+"""The trace name of the call that asks for a reasoning again because its layout was wrong."""
 
 
 def reason(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -41,9 +48,36 @@ def _reason_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink)
         question_block=prompts.question_block(state["question"], options),
         paths_block=prompts.paths_block(state.get("kept", [])),
     )
-    written = llm.structured("reason", prompts.messages(prompt), prompts.Reasoning, on_call=on_call)
+    messages = prompts.messages(prompt)
+    schema = prompts.reasoning_schema(sorted(options))
+    written = llm.structured("reason", messages, prompts.Reasoning, json_schema=schema, on_call=on_call)
+    result, problems = _read(written, state)
+    if problems:
+        retry = [
+            *messages,
+            AIMessage(written.model_dump_json()),
+            HumanMessage(prompts.REASON_REPAIR.format(problems="; ".join(problems))),
+        ]
+        written = llm.structured(
+            LAYOUT_REPAIR_STEP, retry, prompts.Reasoning, json_schema=schema, on_call=on_call
+        )
+        result, problems = _read(written, state)
+    if problems:
+        problem = f"the reasoning lacks MedReason's layout after a repair request: {'; '.join(problems)}"
+        return result | {"reasoning_problem": problem, "notes": [problem]}
+    return result | {"reasoning_problem": None}
+
+
+def _read(written: prompts.Reasoning, state: PipelineState) -> tuple[dict[str, Any], list[str]]:
+    """The answer a written reasoning gives, and what is wrong with its layout."""
+    options = state.get("options") or {}
     letter: str | None = written.answer_idx.strip().upper()[:1] if written.answer_idx else None
     if options and letter not in options:
-        letter = read_answer_letter(written.reasoning, options)
+        letter = read_answer_letter(written.text, options)
     answer = options[letter] if letter else written.answer
-    return {"reasoning": written.reasoning, "answer_idx": letter, "answer": answer}
+    expected_idx = state.get("gold_idx") or letter
+    expected = options.get(expected_idx or "", "") if options else (state.get("gold_answer") or answer)
+    problems = layout_problems(written.text, options, expected_idx, expected)
+    if options and expected_idx is None:
+        problems.append("it names no option")
+    return {"reasoning": written.text, "answer_idx": letter, "answer": answer}, problems

@@ -35,7 +35,13 @@ def _verify_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink)
         question_block=prompts.question_block(state["question"], options),
         reasoning=state.get("reasoning", ""),
     )
-    reread = llm.structured("verify", prompts.messages(prompt), prompts.Reanswer, on_call=on_call)
+    reread = llm.structured(
+        "verify",
+        prompts.messages(prompt),
+        prompts.Reanswer,
+        json_schema=prompts.reanswer_schema(sorted(options)),
+        on_call=on_call,
+    )
     if options:
         expected = state.get("gold_idx") or state.get("answer_idx")
         got = (reread.answer_idx or "").strip().upper()[:1] or None

@@ -119,6 +119,18 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
+MAX_LLM_TEXT = 12_000
+"""Characters of one LLM message or reply a trace keeps: a long prompt is a few thousand."""
+
+
+def capped(text: str, limit: int = MAX_LLM_TEXT) -> str:
+    """`text`, or its start and end with the middle cut and the cut counted, when longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} […{len(text) - 2 * half} characters cut…] {text[-half:]}"
+
+
 class StepHandle:
     """What `TraceRecorder.step` yields: set `.result` to the step's state update (or a summary of it)."""
 
@@ -266,10 +278,22 @@ class TraceRecorder:
         completion_tokens: int,
         duration_ms: float,
         error: str | None = None,
+        messages: list[dict[str, str]] | None = None,
+        reply: str | None = None,
     ) -> None:
-        """Record one LLM call that has just returned (or failed); its tokens count toward its steps too."""
+        """Record one LLM call that has just returned (or failed); its tokens count toward its steps too.
+
+        `messages` and `reply`, when given, are kept with it, each text cut to `MAX_LLM_TEXT` characters
+        (its middle is cut: a prompt's instructions start it and its question ends it).
+        """
         usage = LLMUsage(calls=1, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-        self._add_call("llm", name, {"model": model}, None, duration_ms, error, usage)
+        arguments: dict[str, JSON] = {"model": model}
+        if messages:
+            arguments["messages"] = [
+                {"role": message["role"], "content": capped(message["content"])} for message in messages
+            ]
+        result: JSON = {"reply": capped(reply)} if reply is not None else None
+        self._add_call("llm", name, arguments, result, duration_ms, error, usage)
 
     def fail(self, result: JSON, exc: BaseException) -> Trace:
         """End the trace of a run that raised `exc`: its error, and its traceback to find the cause by."""

@@ -1,6 +1,7 @@
 """A trace for people (plain text, one line per record, indented under its step) and for programs (JSON).
 
-The text carries no markup, so it reads the same in a terminal, a log file and a test assertion.
+The text carries no markup, so it reads the same in a terminal, a log file and a test assertion. An LLM
+call's line is followed by the messages it sent and the reply it got, when the trace kept them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def render_text(trace: Trace) -> str:
     def walk(parent: int | None, depth: int) -> None:
         for record in children.get(parent, []):
             lines.append(_INDENT * depth + _record_line(record))
+            lines.extend(_INDENT * (depth + 1) + line for line in _llm_text(record))
             walk(record.seq, depth + 1)
 
     walk(None, 1)
@@ -96,6 +98,27 @@ def _record_line(record: TraceRecord) -> str:
     if record.error:
         parts.append(f"error: {record.error}")
     return "  ".join(parts)
+
+
+def _llm_text(record: TraceRecord) -> list[str]:
+    """An LLM call's messages (`» role:`) and reply (`« reply:`), as the trace kept them."""
+    if record.kind != "llm":
+        return []
+    arguments = record.arguments if isinstance(record.arguments, dict) else {}
+    messages = arguments.get("messages")
+    lines: list[str] = []
+    for message in messages if isinstance(messages, list) else []:
+        if isinstance(message, dict):
+            lines += _block(f"» {message.get('role')}:", str(message.get("content", "")))
+    reply = record.result.get("reply") if isinstance(record.result, dict) else None
+    if isinstance(reply, str):
+        lines += _block("« reply:", reply)
+    return lines
+
+
+def _block(head: str, text: str) -> list[str]:
+    body = text.splitlines() or [""]
+    return [f"{head} {body[0]}", *(_INDENT + line for line in body[1:])]
 
 
 def _answer_text(result: JSON) -> str | None:

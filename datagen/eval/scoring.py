@@ -1,4 +1,4 @@
-"""Reading the option letter out of an answer's text, strictly, and scoring it against the gold letter.
+r"""Reading the option letter out of an answer's text, strictly, and scoring it against the gold letter.
 
 Accuracy figures are only as honest as the letter extraction behind them, so the rules are few, fixed and
 tried in this order (the first form that yields a valid letter wins):
@@ -14,6 +14,9 @@ tried in this order (the first form that yields a valid letter wins):
 3. `option_text`: the conclusion (the text after the last "Conclusion:", else the last non-empty line)
    equals exactly one option's text, ignoring case, spaces, bold marks and a final full stop.
 
+LaTeX's `\boxed{X}` (math-tuned models answer "the answer is \boxed{D}") is read as a plain `X`
+first, so it counts by the rules above.
+
 Only letters that are options of the question count; others are ignored and recorded. Text that none of
 the three forms reads is unparseable: it scores as wrong and the report lists it.
 """
@@ -24,6 +27,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from medreason.agent.writing import unboxed
 
 Method = Literal["answer_is", "final_letter", "option_text", "none"]
 
@@ -63,6 +68,7 @@ class LetterReading:
 def read_letter(text: str, options: Mapping[str, str]) -> LetterReading:
     """The option letter `text` concludes with, by the rules of the module docstring."""
     valid = set(options)
+    text = unboxed(text)
     found = [match.group(1) for match in _ANSWER_IS.finditer(text)]
     ignored = tuple(dict.fromkeys(letter for letter in found if letter not in valid))
     letters = [letter for letter in found if letter in valid]

@@ -16,6 +16,8 @@ import pytest
 from medreason.agent.errors import LLMUnavailableError
 from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
 from medreason.agent.run import Agent
+from medreason.agent.traces.recorder import MAX_LLM_TEXT, capped
+from medreason.agent.traces.render import render_text
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
 from tests.fakes import careless_model
@@ -194,12 +196,15 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(
         "prune_paths",
         "describe_node",
     }
+    opening = fake.requests[0]["messages"][1]["content"]
+    assert "Knowledge-graph evidence" in opening, "the KG tools ran before the model's first turn"
+    assert "Lisinopril" in opening, "and the model sees what they found"
     replies = [message for message in fake.requests[1]["messages"] if message["role"] == "tool"]
     assert replies
     assert replies[0]["tool_call_id"] == "c1"
     assert "candidates" in json.loads(replies[0]["content"])["entities"][0]
     trace = trace_store.get(answer.trace_id)
-    assert [record.name for record in trace.records if record.kind == "tool"] == [
+    assert [record.name for record in _model_tool_records(trace)] == [
         "find_entities",
         "search_paths",
         "prune_paths",
@@ -214,8 +219,11 @@ def test_tool_calls_a_model_writes_as_text_are_run(shared_store: KGStore, trace_
         agent = _agent(shared_store, fake, trace_store)
         answer = agent.ask(QUESTION, OPTIONS, mode="chat")
     trace = trace_store.get(answer.trace_id)
-    assert [record.name for record in trace.records if record.kind == "tool"] == ["find_entities"]
+    assert [record.name for record in _model_tool_records(trace)] == ["find_entities"]
     assert answer.answer_idx == "A"
+    [assistant] = [message for message in fake.requests[1]["messages"] if message["role"] == "assistant"]
+    assert len(assistant["tool_calls"]) == 1
+    assert "find_entities" not in (assistant["content"] or ""), "the call is sent once, as a call"
 
 
 def test_a_model_sending_bad_tool_arguments_reads_what_is_wrong_and_still_answers(
@@ -232,7 +240,7 @@ def test_a_model_sending_bad_tool_arguments_reads_what_is_wrong_and_still_answer
         for message in fake.requests[1]["messages"]
         if message["role"] == "tool"
     }
-    tool_records = [record for record in trace_store.get(answer.trace_id).records if record.kind == "tool"]
+    tool_records = _model_tool_records(trace_store.get(answer.trace_id))
     assert [record.name for record in tool_records] == [
         *(call["name"] for call, _ in careless_model.CARELESS_CALLS.values()),
         "search_paths",
@@ -245,3 +253,46 @@ def test_a_model_sending_bad_tool_arguments_reads_what_is_wrong_and_still_answer
         assert record.error is not None
         assert problem in record.error, "the trace records it as the call's error"
     assert tool_records[-1].error is None
+
+
+def _model_tool_records(trace: Any) -> list[Any]:
+    """The tool calls made after the model's first turn (before it, the planner gathers evidence)."""
+    first_llm = min(record.seq for record in trace.records if record.kind == "llm")
+    return [record for record in trace.records if record.kind == "tool" and record.seq > first_llm]
+
+
+def test_traces_keep_each_calls_messages_and_reply_and_trace_show_prints_them(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    with FakeOpenAI(responder=_step_replies) as fake:
+        answer = _agent(shared_store, fake, trace_store).ask(QUESTION, OPTIONS, mode="pipeline")
+    trace = trace_store.get(answer.trace_id)
+    extract = next(record for record in trace.records if record.kind == "llm" and record.name == "extract")
+    assert isinstance(extract.arguments, dict)
+    sent = extract.arguments["messages"]
+    assert [message["role"] for message in sent] == ["system", "human"]
+    assert sent[1]["content"].startswith("List the medical entities")
+    assert isinstance(extract.result, dict)
+    assert '"Lisinopril"' in extract.result["reply"]
+    shown = render_text(trace)
+    assert "» human: List the medical entities" in shown
+    assert '« reply: {"entities"' in shown
+
+
+def test_trace_text_off_keeps_tokens_and_timings_only(shared_store: KGStore, trace_store: TraceStore) -> None:
+    with FakeOpenAI(responder=_step_replies) as fake:
+        answer = _agent(shared_store, fake, trace_store, trace_text=False).ask(
+            QUESTION, OPTIONS, mode="pipeline"
+        )
+    calls = [record for record in trace_store.get(answer.trace_id).records if record.kind == "llm"]
+    assert calls
+    assert all(record.arguments == {"model": "fake-model"} and record.result is None for record in calls)
+    assert all(record.prompt_tokens > 0 for record in calls)
+
+
+def test_a_long_message_is_cut_in_the_middle_with_the_cut_counted() -> None:
+    text = "start " + "x" * (MAX_LLM_TEXT * 2) + " end"
+    kept = capped(text)
+    assert kept.startswith("start ")
+    assert kept.endswith(" end")
+    assert f"{len(text) - 2 * (MAX_LLM_TEXT // 2)} characters cut" in kept

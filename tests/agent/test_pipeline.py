@@ -60,15 +60,19 @@ def test_a_tampered_trace_row_fails_verification(
     assert verification.problems
 
 
-def test_the_gold_answer_is_explained_in_datagen(kg_agent: Agent, medqa: dict[str, dict[str, Any]]) -> None:
+def test_a_gold_answer_no_kept_path_reaches_stops_the_pipeline_unverified(
+    kg_agent: Agent, medqa: dict[str, dict[str, Any]]
+) -> None:
     item = medqa[NSAID_QUESTION]
     wrong = next(letter for letter in item["options"] if letter != item["answer"])
     answer = kg_agent.ask(
         item["question"], item["options"], mode="pipeline", gold_idx=wrong, gold_answer=item["options"][wrong]
     )
-    assert answer.answer_idx == wrong
-    assert answer.reasoning.rstrip().endswith(f"The answer is {wrong}. {item['options'][wrong]}.")
     assert answer.verified is False, "the KG evidence favours another option, so the sample must not verify"
+    assert not any(path["side"] == f"option:{wrong}" for path in answer.evidence)
+    assert answer.reasoning == "", (
+        "no kept path reaches that gold answer: the pipeline stops before reasoning"
+    )
 
 
 def test_a_question_naming_nothing_in_the_kg_still_answers_honestly(kg_agent: Agent) -> None:

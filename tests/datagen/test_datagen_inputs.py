@@ -107,7 +107,10 @@ def test_a_missing_input_is_refused_before_anything_is_opened(tmp_path: Path) ->
     [
         (["--output", "x.rejected.jsonl"], "companion file"),
         (["--output", "out.jsonl", "--shard", "3/3"], "--shard 3/3"),
-        (["--output", "out.jsonl", "--retry", "nothing"], "--retry takes stages among link, paths, verify"),
+        (
+            ["--output", "out.jsonl", "--retry", "nothing"],
+            "--retry takes stages among link, paths, reason, verify",
+        ),
     ],
 )
 def test_options_that_cannot_work_are_refused_with_what_to_do(

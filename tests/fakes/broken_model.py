@@ -45,6 +45,7 @@ class BrokenModel(ChatBackend):
         messages: Sequence[BaseMessage],
         schema: type[Any],
         *,
+        json_schema: dict[str, Any] | None = None,
         on_call: UsageSink | None = None,
     ) -> NoReturn:
         """Raise, as a step with a bug would."""

@@ -207,6 +207,7 @@ function recordLine(record) {
       h("span", { class: "record-error", "data-testid": "trace-record-error" }, `Error: ${record.error}`),
   ];
   if (!hasDetails) return h("div", { class: "record" }, cells);
+  if (record.kind === "llm") return h("details", {}, h("summary", { class: "record" }, cells), ...llmText(record));
   return h(
     "details",
     {},
@@ -214,6 +215,18 @@ function recordLine(record) {
     h("pre", {}, `arguments: ${JSON.stringify(record.arguments, null, 2)}`),
     h("pre", {}, `result: ${JSON.stringify(record.result, null, 2)}`),
   );
+}
+
+// An LLM call's messages and reply as the model read and wrote them, one block each.
+function llmText(record) {
+  const messages = Array.isArray(record.arguments?.messages) ? record.arguments.messages : [];
+  const blocks = messages.map((message) =>
+    h("pre", { class: "llm-message", "data-testid": "llm-message", "data-role": message.role }, `» ${message.role}:\n${message.content}`),
+  );
+  const reply = record.result && typeof record.result === "object" ? record.result.reply : null;
+  if (typeof reply === "string") blocks.push(h("pre", { class: "llm-reply", "data-testid": "llm-reply" }, `« reply:\n${reply}`));
+  if (blocks.length === 0) blocks.push(h("p", { class: "hint" }, "This trace kept no text of the call (MEDREASON_LLM_TRACE_TEXT=false)."));
+  return blocks;
 }
 
 function renderOutcome(trace) {

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib.util
 import socket
 from collections.abc import Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
+from medreason.agent import prompts
 from medreason.agent.llm import ChatBackend, LLMCall, LLMSettings, open_backend
 from medreason.agent.llm.local_server import default_gguf
 from medreason.agent.llm.settings import DEFAULT_GGUF_NAME
@@ -96,3 +97,30 @@ def test_close_stops_the_server() -> None:
     backend.close()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_llama_cpp_honours_the_sides_enum_a_weak_model_would_ignore() -> None:
+    """The mechanics fakes cannot show: the request's narrowed schema becomes llama.cpp's grammar.
+
+    The 135M model is asked to file an option's drug; whatever it writes, every side is one this
+    question has (`question`, `A`, `B`) and every type one of the ten, because the grammar allows no other.
+    """
+    backend = open_backend(LLMSettings(backend="local", max_tokens=160, context_size=1024))
+    assert backend is not None
+    with backend:
+        prompt = prompts.EXTRACT.format(
+            sides=prompts.sides_phrase(["question", "A", "B"]),
+            question_block=prompts.question_block(QUESTION_TEXT, {"A": "Lisinopril", "B": "Alendronate"}),
+        )
+        extraction = backend.structured(
+            "extract",
+            prompts.messages(prompt),
+            prompts.Extraction,
+            json_schema=prompts.extraction_schema(["question", "A", "B"]),
+        )
+    assert extraction.entities, "the grammar still lets the model list entities"
+    assert {entity.side for entity in extraction.entities} <= {"question", "A", "B"}
+    assert {entity.type for entity in extraction.entities} <= set(get_args(prompts.NodeType))
+
+
+QUESTION_TEXT = "Which drug is indicated for hypertension?"

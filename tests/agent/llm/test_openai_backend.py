@@ -262,7 +262,9 @@ def test_with_tools_parses_calls_written_as_text(fake: FakeOpenAI, connect: Conn
         ("find_paths", {"source": "metformin", "target": "T2D"})
     ]
     assert message.tool_calls[0]["id"]
-    assert message.content == written
+    assert message.content == 'Let me check.\n\n```json\n{"name": "drop_tables", "arguments": {}}\n```', (
+        "the call is cut out of the text (the model sees it once, as a call); other prose stays"
+    )
     assert message.usage_metadata is not None
     assert message.usage_metadata["input_tokens"] == 40
 

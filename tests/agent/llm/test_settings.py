@@ -20,12 +20,48 @@ def _llm(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], **flags: object) 
 def test_defaults_run_without_a_model() -> None:
     settings = Settings.load().llm_settings()
     assert settings == LLMSettings()
-    assert (settings.backend, settings.timeout_s, settings.max_retries, settings.temperature) == (
+    assert (settings.backend, settings.timeout, settings.max_retries, settings.temperature) == (
         "none",
         60.0,
         2,
         0.0,
     )
+    assert (settings.top_p, settings.seed, settings.slots, settings.threads) == (None, None, 1, None)
+    assert settings.trace_text, "prompts and replies are kept unless switched off"
+
+
+def test_sampling_local_server_and_trace_text_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _llm(
+        monkeypatch,
+        {
+            "MEDREASON_LLM": "local",
+            "MEDREASON_LLM_TEMPERATURE": "0.7",
+            "MEDREASON_LLM_TOP_P": "0.9",
+            "MEDREASON_LLM_SEED": "42",
+            "MEDREASON_LLM_SLOTS": "4",
+            "MEDREASON_LLM_THREADS": "2",
+            "MEDREASON_LLM_TRACE_TEXT": "false",
+        },
+    )
+    assert (settings.temperature, settings.top_p, settings.seed) == (0.7, 0.9, 42)
+    assert (settings.slots, settings.threads, settings.trace_text) == (4, 2, False)
+    assert settings.timeout == 900.0, "a local model on a CPU gets a long default timeout"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("MEDREASON_LLM_TEMPERATURE", "3", "MEDREASON_LLM_TEMPERATURE"),
+        ("MEDREASON_LLM_TOP_P", "0", "MEDREASON_LLM_TOP_P"),
+        ("MEDREASON_LLM_SLOTS", "0", "MEDREASON_LLM_SLOTS"),
+        ("MEDREASON_LLM_THREADS", "0", "MEDREASON_LLM_THREADS"),
+    ],
+)
+def test_bad_sampling_and_server_values_name_their_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
+    with pytest.raises(LLMConfigError, match=named):
+        _llm(monkeypatch, {variable: value})
 
 
 def test_openai_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
