@@ -1,0 +1,21 @@
+"""Each node of a file once: the first row that names a node describes it, later rows only use it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from medreason.kg_store.records import Node
+
+
+class FirstSeen:
+    """Passes on the nodes a file has not named before; remembers one IRI per node, never a row."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def __call__(self, *nodes: Node) -> Iterator[Node]:
+        """The nodes among `nodes` seen for the first time."""
+        for node in nodes:
+            if node.iri.value not in self._seen:
+                self._seen.add(node.iri.value)
+                yield node
