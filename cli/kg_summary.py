@@ -75,8 +75,8 @@ def print_stats(stats: Stats) -> None:
 
 def _print_identity(console: Console, record: dict[str, Any]) -> None:
     """What the mappings merged and refused, and the disease names no mapping joined."""
-    identity = record.get("identity")
-    if identity:
+    identity = record.get("identity") or {}
+    if identity.get("mappings"):
         console.print(
             f"mappings: {identity['mappings']:,} read; {identity['merged_ids']:,} ids merged into another "
             f"node; not applied: {identity['refused_one_to_many']:,} one-to-many, "
@@ -87,6 +87,8 @@ def _print_identity(console: Console, record: dict[str, Any]) -> None:
             err.print(f"[yellow]not applied[/yellow] {example}", highlight=False)
     else:
         console.print("mappings: none (only nodes sharing an id are one).")
+    if identity.get("split_by_type"):
+        console.print(f"{identity['split_by_type']:,} ids two sources gave different types are two nodes.")
     shared = record.get("shared_disease_names") or {}
     if shared:
         console.print(

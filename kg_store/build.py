@@ -83,8 +83,9 @@ class BuildReport:
     source_edges: dict[str, int] = field(default_factory=dict)
     """Stored edges per source database (its named graph), after dropping dangling ones."""
     mappings: list[MappingFileReport] = field(default_factory=list)
-    identity: IdentityReport | None = None
-    """What the mappings merged and refused; None for a build without `mappings`."""
+    """Each mapping and name file read; empty for a build without `mappings`."""
+    identity: IdentityReport = field(default_factory=IdentityReport)
+    """What the mappings merged and refused, and the ids kept apart by type."""
     shared_disease_names: SharedNames = field(default_factory=SharedNames)
 
     def to_json(self) -> dict[str, object]:
@@ -134,7 +135,6 @@ def build_store(
         started = time.perf_counter()
         notify("mappings", 0, None)
         identity, report.mappings = load_identity(mappings, sources)
-        report.identity = identity.report
         report.seconds["mappings"] = round(time.perf_counter() - started, 2)
     store = Store(str(partial.oxigraph))
     ordered = sorted(sources, key=lambda source: source.load_order)
@@ -166,6 +166,7 @@ def build_store(
     types = Counter(entry.node_type for entry in registry.nodes.values())
     report.node_types = _by_count(types)
     report.shared_disease_names = shared_disease_names(registry)
+    report.identity = identity.report
     report.seconds["degrees"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     report.nodes = len(registry.nodes)
@@ -241,9 +242,10 @@ def _node_quads(
         labels = labels[1:]
     for label in labels:
         yield Quad(iri, SKOS_ALT_LABEL, Literal(label), NODES_GRAPH)
-    curie = node_curie(record.iri.value)
-    if registry.add_xref(iri, curie):
-        yield Quad(iri, XREF, Literal(curie), NODES_GRAPH)
+    for described in {iri.value, record.iri.value}:
+        curie = node_curie(described)
+        if registry.add_xref(iri, curie):
+            yield Quad(iri, XREF, Literal(curie), NODES_GRAPH)
 
 
 def _add_synonyms(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medreason.kg_store.errors import SourceError
-from medreason.kg_store.records import Mapping, Record
+from medreason.kg_store.records import Mapping, Record, Synonym
 from medreason.kg_store.sources.drugcentral import read_drugcentral_indications, read_drugcentral_targets
 from medreason.kg_store.sources.files import require_file
 from medreason.kg_store.sources.hetionet import read_hetionet_edges, read_hetionet_nodes
@@ -37,8 +37,8 @@ class Source:
     """True for sources that find their nodes by name among those already loaded; they load last."""
     primary: bool = False
     """True for PrimeKG's `kg.csv`, which loads first."""
-    mappings: Callable[[], Iterator[Mapping]] | None = None
-    """The source's own cross-references to canonical ids, used when a build merges by mappings."""
+    mappings: Callable[[], Iterator[Mapping | Synonym]] | None = None
+    """The source's own cross-references to canonical ids (and their names), used when a build merges."""
 
     @property
     def load_order(self) -> tuple[bool, bool]:

@@ -52,6 +52,8 @@ class IdentityReport:
     """Ids a source described whose mapping points at a node of another type, so kept as their own node."""
     self_loops_dropped: int = 0
     """Edges whose two ends became one node (two ids of one disease that a source had related)."""
+    split_by_type: int = 0
+    """Ids two sources gave different types (a UMLS side effect and indication): kept as two nodes."""
     examples: list[str] = field(default_factory=list)
     """The first refusals, each saying what was not applied and why."""
 
@@ -127,8 +129,7 @@ class IdentityMap:
                 self._refused.add(raw)
                 self._count_refusal(problem)
         if stored == raw:
-            self._stored.pop(raw, None)
-            return node
+            return self._apart_by_type(node, type_of)
         if self._stored.get(raw) != stored:
             self.report.merged_ids += 1
             self._stored[raw] = stored
@@ -143,6 +144,25 @@ class IdentityMap:
             local_id,
             names,
         )
+
+    def _apart_by_type(self, node: Node, type_of: NodeType) -> Node:
+        """`node` under its own IRI, or under a typed one when another source gave that id another type.
+
+        One UMLS concept is a side effect in SIDER and an indication in repoDB: when no mapping puts
+        either elsewhere, they stay two nodes (`umls/C0020538` and `umls/disease:C0020538`), never one
+        node of whichever type came first with edges that read wrong.
+        """
+        raw = node.iri.value
+        known = type_of(raw)
+        if known is None or known == node.node_type:
+            self._stored.pop(raw, None)
+            return node
+        prefix, local_id = source_of_node(raw) or ("", raw)
+        typed = node_iri(prefix, f"{node.node_type}:{local_id}")
+        if self._stored.get(raw) != typed.value:
+            self.report.split_by_type += 1
+            self._stored[raw] = typed.value
+        return Node(typed, node.name, node.node_type, node.source, node.source_id, node.synonyms)
 
     def end(self, iri: NamedNode) -> NamedNode:
         """The IRI an edge end is stored under: where its node went, or itself."""

@@ -8,7 +8,7 @@ to the nodes the sources described, and counts the disease names that two nodes 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -31,29 +31,35 @@ def load_identity(
     identity = IdentityMap()
     reports: list[MappingFileReport] = []
     for source in sources:
-        if source.mappings is None:
-            continue
-        report = MappingFileReport(name=f"{source.name} cross-references", checksum="", rank=0)
-        for mapping in source.mappings():
-            report.mappings += 1
-            identity.add(mapping, 0)
-        reports.append(report)
+        if source.mappings is not None:
+            report = MappingFileReport(name=f"{source.name} cross-references", checksum="", rank=0)
+            reports.append(report)
+            _read_identity(source.mappings(), identity, 0, report)
     for mapping_file in mappings.files:
         report = MappingFileReport(
             name=str(mapping_file.path), checksum=sha256(mapping_file.path), rank=mapping_file.rank
         )
         reports.append(report)
-        if mapping_file.rank is None:
-            continue
-        for record in mapping_file.read(mapping_file.path):
-            if isinstance(record, Mapping):
-                report.mappings += 1
-                identity.add(record, mapping_file.rank)
-            elif isinstance(record, Synonym):
-                identity.add_label(record, mapping_file.rank)
-            else:
-                report.tally(record)
+        if mapping_file.rank is not None:
+            _read_identity(mapping_file.read(mapping_file.path), identity, mapping_file.rank, report)
     return identity, reports
+
+
+def _read_identity(
+    records: Iterable[Mapping | Synonym | Skipped],
+    identity: IdentityMap,
+    rank: int,
+    report: MappingFileReport,
+) -> None:
+    """Mappings and canonical names into `identity` at `rank`; skipped lines into `report`."""
+    for record in records:
+        if isinstance(record, Mapping):
+            report.mappings += 1
+            identity.add(record, rank)
+        elif isinstance(record, Synonym):
+            identity.add_label(record, rank)
+        else:
+            report.tally(record)
 
 
 def synonym_quads(

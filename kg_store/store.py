@@ -106,8 +106,8 @@ class Stats:
     sources: list[dict[str, Any]] = field(default_factory=list)
     source_edges: dict[str, int] = field(default_factory=dict)
     """Stored edges per source database."""
-    identity: dict[str, Any] | None = None
-    """What the build's mappings merged and refused; None when it had no mappings."""
+    identity: dict[str, Any] = field(default_factory=dict)
+    """What the build's mappings merged and refused, and the ids kept apart by type."""
     shared_disease_names: dict[str, Any] = field(default_factory=dict)
     """Disease names two or more disease nodes carry (no mapping joined them), with examples."""
 
@@ -375,7 +375,7 @@ class KGStore:
             relations=dict(record.get("relations", {})),
             sources=list(record.get("sources", [])),
             source_edges=dict(record.get("source_edges", {})),
-            identity=record.get("identity"),
+            identity=dict(record.get("identity") or {}),
             shared_disease_names=dict(record.get("shared_disease_names", {})),
         )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from medreason.kg_store import catalog
+from medreason.kg_store import catalog, data_dir
 from medreason.kg_store.build import build_store
 from medreason.kg_store.store import KGStore
 from tests.environment import clean_environment
@@ -68,3 +68,18 @@ def shared_store_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 def shared_store(shared_store_dir: Path) -> KGStore:
     """The shared store, opened read-only as the server opens it."""
     return KGStore.open(shared_store_dir)
+
+
+@pytest.fixture(scope="session")
+def everything_store_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store of everything (`kg build --data-dir`): every shared source and mapping file plus HPO."""
+    root = tmp_path_factory.mktemp("everything")
+    sources, mappings = data_dir.everything(shared_data / "kg")
+    build_store(root / "store", sources, mappings=mappings, embeddings=False)
+    return root / "store"
+
+
+@pytest.fixture(scope="session")
+def everything_store(everything_store_dir: Path) -> KGStore:
+    """The store of everything, opened read-only."""
+    return KGStore.open(everything_store_dir)

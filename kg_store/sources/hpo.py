@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from medreason.kg_store.errors import SourceError
-from medreason.kg_store.records import Edge, Mapping, Node, Record, Skipped
+from medreason.kg_store.records import Edge, Mapping, Node, Record, Skipped, Synonym
 from medreason.kg_store.sources.files import open_text
 from medreason.kg_store.vocab import Relation, node_iri
 
@@ -78,18 +78,20 @@ def read_hpo(data_dir: Path | None = None) -> Iterator[Record]:
     yield from _read_gene_annotations(genes, diseases)
 
 
-def read_hpo_mappings(data_dir: Path | None = None) -> Iterator[Mapping]:
-    """HPO's own cross-references from UMLS concepts to its phenotypes (`xref: UMLS:C0015967`).
+def read_hpo_mappings(data_dir: Path | None = None) -> Iterator[Mapping | Synonym]:
+    """HPO's own cross-references from UMLS concepts to its phenotypes (`xref: UMLS:C0015967`), and its names.
 
     They join the side-effect terms of SIDER and Hetionet (UMLS) to the same HPO phenotype: "Pyrexia"
-    the side effect and "Fever" the phenotype become one node. A UMLS id that HPO gives to two terms
-    is left to the build to refuse as one-to-many.
+    the side effect and "Fever" the phenotype become one node, named "Fever" (each term's name comes as
+    its preferred label) whichever source reaches it first. A UMLS id that HPO gives to two terms is
+    left to the build to refuse as one-to-many.
     """
     for stanza in _terms(hpo_files(data_dir)[0]):
         term_id = stanza.get("id", [""])[0]
-        if not term_id.startswith("HP:") or stanza.get("is_obsolete") == ["true"]:
+        if not term_id.startswith("HP:") or stanza.get("is_obsolete") == ["true"] or "name" not in stanza:
             continue
         phenotype = node_iri("HPO", term_id.removeprefix("HP:"))
+        yield Synonym(phenotype, stanza["name"][0], "effect/phenotype", preferred=True)
         for xref in stanza.get("xref", []):
             curie = xref.split(" ", 1)[0]
             if curie.startswith("UMLS:") and len(curie) > len("UMLS:"):
