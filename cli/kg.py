@@ -20,7 +20,7 @@ from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import build_store
 from medreason.kg_store.data_dir import everything
-from medreason.kg_store.mapping_set import mapping_set
+from medreason.kg_store.mapping_set import MappingSet, mapping_set
 from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import NODE_TYPES, node_curie
@@ -73,24 +73,27 @@ def build(
     """
     if (hetionet_nodes is None) != (hetionet_edges is None):
         raise typer.BadParameter("Hetionet needs both --hetionet-nodes and --hetionet-edges.")
-    sources = [catalog.primekg_csv(path) for path in primekg or []]
-    if primekg_names is not None:
-        sources.append(catalog.primekg_names(primekg_names))
-    if hetionet_nodes is not None and hetionet_edges is not None:
-        sources.append(catalog.hetionet(hetionet_nodes, hetionet_edges))
     single_file_sources = (
+        (primekg_names, catalog.primekg_names),
         (sider, catalog.sider),
         (repodb, catalog.repodb),
         (pharmacotherapydb, catalog.pharmacotherapydb),
     )
-    sources.extend(make(path) for path, make in single_file_sources if path is not None)
-    if drugcentral_indications is not None or drugcentral_targets is not None:
-        sources.append(catalog.drugcentral(drugcentral_indications, drugcentral_targets))
-    mapping_files = mapping_set(mappings) if mappings is not None else None
+    flags = [*(primekg or []), hetionet_nodes, drugcentral_indications, drugcentral_targets, mappings]
+    flags += [path for path, _ in single_file_sources]
+    mapping_files: MappingSet | None
     if data_dir is not None:
-        if sources or mapping_files is not None:
+        if any(flag is not None for flag in flags):
             raise typer.BadParameter("--data-dir builds from every file in it: drop the other source flags.")
         sources, mapping_files = everything(data_dir, hpo=False)
+    else:
+        sources = [catalog.primekg_csv(path) for path in primekg or []]
+        sources.extend(make(path) for path, make in single_file_sources if path is not None)
+        if hetionet_nodes is not None and hetionet_edges is not None:
+            sources.append(catalog.hetionet(hetionet_nodes, hetionet_edges))
+        if drugcentral_indications is not None or drugcentral_targets is not None:
+            sources.append(catalog.drugcentral(drugcentral_indications, drugcentral_targets))
+        mapping_files = mapping_set(mappings) if mappings is not None else None
     if hpo:
         sources.append(catalog.hpo())
     if not sources:

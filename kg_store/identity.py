@@ -105,12 +105,17 @@ class IdentityMap:
             if member.strip().isdigit():
                 self._groups[node_iri("MONDO", member).value] = node.iri.value
 
+    def targets(self, iri: str, node_type: str) -> tuple[str, ...]:
+        """The IRIs the best-ranked file that maps `iri` maps it to, as a `node_type`; () when none does."""
+        found = self._targets.get((iri, node_type))
+        return () if found is None else found[1]
+
     def canonical(self, iri: str, node_type: str) -> str:
         """The IRI the `node_type` node of `iri` is stored under, if its mapping applies; else `iri`."""
-        targets = self._targets.get((iri, node_type))
-        if targets is None or len(targets[1]) != 1:
+        targets = self.targets(iri, node_type)
+        if len(targets) != 1:
             return iri
-        return self._groups.get(targets[1][0], targets[1][0])
+        return self._groups.get(targets[0], targets[0])
 
     def store_as(self, node: Node, type_of: NodeType) -> Node:
         """`node` as it is stored: under its canonical IRI, name and source when a mapping applies.
@@ -171,9 +176,9 @@ class IdentityMap:
 
     def _problem(self, raw: str, node_type: str, stored: str, type_of: NodeType) -> tuple[str, str] | None:
         """(kind, example) when a mapping exists for `raw` but must not be applied; None otherwise."""
-        targets = self._targets.get((raw, node_type))
-        if targets is not None and len(targets[1]) > 1:
-            shown = ", ".join(node_curie(target) for target in targets[1])
+        targets = self.targets(raw, node_type)
+        if len(targets) > 1:
+            shown = ", ".join(node_curie(target) for target in targets)
             return "one_to_many", f"{node_curie(raw)} ({node_type}) maps to {shown}: one-to-many, not applied"
         if stored != raw:
             stored_type = type_of(stored)
@@ -181,9 +186,9 @@ class IdentityMap:
                 return None
             return "type", f"{node_curie(raw)} ({node_type}) maps to {node_curie(stored)}, a {stored_type}"
         for other_type in CANONICAL_TYPES.values():
-            other = self._targets.get((raw, other_type))
-            if other_type != node_type and other is not None:
-                shown = ", ".join(node_curie(target) for target in other[1])
+            other = self.targets(raw, other_type)
+            if other_type != node_type and other:
+                shown = ", ".join(node_curie(target) for target in other)
                 return "type", f"{node_curie(raw)} ({node_type}) maps only to {shown}, a {other_type}"
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from medreason.cli.main import app
+from medreason.kg_store import catalog
+from medreason.kg_store.mapping_set import mapping_set
+from medreason.kg_store.merging import load_identity
 from medreason.kg_store.relations import relation_spec
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import (
@@ -112,15 +116,18 @@ def test_a_conflicting_real_mapping_is_reported_and_not_applied(
     assert identity["refused_one_to_many"] > 0
     assert identity["refused_type_conflict"] > 0
     example = next(text for text in identity["examples"] if "one-to-many" in text)
-    curie = example.split(" ", 1)[0]
+    match = re.match(r"(\S+) \(([^)]+)\)", example)
+    assert match is not None
+    curie, node_type = match.groups()
     prefix, _, local_id = curie.partition(":")
-    assert everything_store.node(NODE + f"{prefix}/{local_id}") is not None  # kept as its own node
-    targets: defaultdict[str, set[str]] = defaultdict(set)
-    with gzip.open(shared_data / "kg/mappings/mondo_references.csv.gz", "rt") as handle:
-        for ontology_id, ontology, mondo_id in csv.reader(handle):
-            targets[f"{ontology.lower()}:{ontology_id}"].add(mondo_id)
-    if prefix in {"omim", "doid", "umls"}:
-        assert len(targets[curie]) > 1
+    raw = NODE + f"{prefix}/{local_id}"
+    assert everything_store.node(raw) is not None  # kept as its own node
+    mappings, _ = load_identity(mapping_set(shared_data / "kg/mappings"), [catalog.hpo()])
+    targets = mappings.targets(raw, node_type)
+    assert len(targets) > 1
+    for target in targets:
+        node = everything_store.node(target)
+        assert node is None or curie not in node.xrefs
 
 
 def test_no_two_disease_nodes_share_a_name_that_a_mapping_joins(
