@@ -9,12 +9,11 @@ drops it as dangling and counts it.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from medreason.kg_store.records import Edge, Node, Record, Skipped
-from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.sources.files import table_rows
 from medreason.kg_store.sources.first_seen import FirstSeen
 from medreason.kg_store.sources.ids import is_drugbank_id
 from medreason.kg_store.sources.pharmacotherapydb import read_doid_indications
@@ -33,18 +32,15 @@ def read_drugcentral_indications(path: Path) -> Iterator[Record]:
 def read_drugcentral_targets(path: Path) -> Iterator[Record]:
     """Yield each drug once and each drug -> gene target edge; bad rows as `Skipped`."""
     first_seen = FirstSeen()
-    with open_text(path, "DrugCentral targets (targets.tsv)") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = set(_COLUMNS) - set(reader.fieldnames or ())
-        if missing:
-            yield Skipped(path.name, 1, f"no {', '.join(sorted(missing))} column; file skipped")
-            return
-        for row in reader:
-            gene_id, drugbank_id, drug_name = ((row.get(column) or "").strip() for column in _COLUMNS)
-            if not gene_id.isdigit() or not is_drugbank_id(drugbank_id) or not drug_name:
-                problem = f"expected an Entrez gene id and a DrugBank drug, found {row!r}"
-                yield Skipped(path.name, reader.line_num, problem)
-                continue
-            drug = node_iri("DrugBank", drugbank_id)
-            yield from first_seen(Node(drug, drug_name, "drug", "DrugBank", drugbank_id))
-            yield Edge(drug, TARGET, node_iri("NCBI", gene_id), SOURCE_DATABASE)
+    for row in table_rows(path, "DrugCentral targets (targets.tsv)", _COLUMNS):
+        if isinstance(row, Skipped):
+            yield row
+            continue
+        gene_id, drugbank_id, drug_name = row.values
+        if not gene_id.isdigit() or not is_drugbank_id(drugbank_id) or not drug_name:
+            problem = f"expected an Entrez gene id and a DrugBank drug, found {row.row!r}"
+            yield Skipped(path.name, row.line, problem)
+            continue
+        drug = node_iri("DrugBank", drugbank_id)
+        yield from first_seen(Node(drug, drug_name, "drug", "DrugBank", drugbank_id))
+        yield Edge(drug, TARGET, node_iri("NCBI", gene_id), SOURCE_DATABASE)

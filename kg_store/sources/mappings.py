@@ -17,7 +17,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode
 
 from medreason.kg_store.records import NOT_APPLICABLE, Mapping, Skipped, Synonym
-from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.sources.files import open_text, table_rows
 from medreason.kg_store.vocab import id_prefix, node_iri, source_of_node
 
 CANONICAL_TYPES: dict[str, str] = {"mondo": "disease", "hp": "effect/phenotype"}
@@ -71,19 +71,17 @@ def read_primekg_crosswalk(path: Path) -> Iterator[Mapping | Skipped]:
     from the two sources above plus MONDO's DECIPHER mappings; ranked last, they only fill the ids the
     primary files leave unmapped (HPO's DECIPHER diseases).
     """
-    with open_text(path, "PrimeKG disease crosswalk (*_to_primekg.tsv)") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        if not {"source_id", "mondo_number"} <= set(reader.fieldnames or ()):
-            yield Skipped(path.name, 1, "no source_id and mondo_number columns; file skipped")
-            return
-        for row in reader:
-            subject = curie_iri(row.get("source_id") or "")
-            mondo = (row.get("mondo_number") or "").strip()
-            if subject is None or not mondo.isdigit():
-                problem = f"expected a CURIE and a MONDO number, found {row!r}"
-                yield Skipped(path.name, reader.line_num, problem)
-                continue
-            yield Mapping(subject, node_iri("MONDO", mondo), "disease")
+    what = "PrimeKG disease crosswalk (*_to_primekg.tsv)"
+    for row in table_rows(path, what, ("source_id", "mondo_number")):
+        if isinstance(row, Skipped):
+            yield row
+            continue
+        source_id, mondo = row.values
+        subject = curie_iri(source_id)
+        if subject is None or not mondo.isdigit():
+            yield Skipped(path.name, row.line, f"expected a CURIE and a MONDO number, found {row.row!r}")
+            continue
+        yield Mapping(subject, node_iri("MONDO", mondo), "disease")
 
 
 def read_primekg_disease_names(path: Path) -> Iterator[Synonym | Skipped]:
@@ -91,18 +89,16 @@ def read_primekg_disease_names(path: Path) -> Iterator[Synonym | Skipped]:
 
     A merged disease that no PrimeKG row describes (a build from fragments) still gets PrimeKG's name.
     """
-    with open_text(path, "PrimeKG disease names (kg_grouped_diseases.csv)") as handle:
-        reader = csv.DictReader(handle)
-        if not {"node_id", "node_name"} <= set(reader.fieldnames or ()):
-            yield Skipped(path.name, 1, "no node_id and node_name columns; file skipped")
-            return
-        for row in reader:
-            node_id, name = (row.get("node_id") or "").strip(), (row.get("node_name") or "").strip()
-            if not node_id.isdigit() or not name:
-                problem = f"expected a MONDO number and a name, found {row!r}"
-                yield Skipped(path.name, reader.line_num, problem)
-                continue
-            yield Synonym(node_iri("MONDO", node_id), name, "disease", preferred=True)
+    what = "PrimeKG disease names (kg_grouped_diseases.csv)"
+    for row in table_rows(path, what, ("node_id", "node_name"), delimiter=","):
+        if isinstance(row, Skipped):
+            yield row
+            continue
+        node_id, name = row.values
+        if not node_id.isdigit() or not name:
+            yield Skipped(path.name, row.line, f"expected a MONDO number and a name, found {row.row!r}")
+            continue
+        yield Synonym(node_iri("MONDO", node_id), name, "disease", preferred=True)
 
 
 def read_sssom(path: Path) -> Iterator[Mapping | Synonym | Skipped]:

@@ -10,12 +10,11 @@ indicated" (no benefit), which is *not* a contraindication (harm), so it is its 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from medreason.kg_store.records import Edge, Node, Record, Skipped
-from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.sources.files import table_rows
 from medreason.kg_store.sources.first_seen import FirstSeen
 from medreason.kg_store.sources.ids import is_doid, is_drugbank_id
 from medreason.kg_store.vocab import Relation, node_iri
@@ -39,27 +38,22 @@ def read_pharmacotherapydb(path: Path) -> Iterator[Record]:
 def read_doid_indications(path: Path, source_database: str, what: str) -> Iterator[Record]:
     """Yield each drug and disease once, and one edge per row by its category; bad rows as `Skipped`."""
     first_seen = FirstSeen()
-    with open_text(path, what) as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = set(COLUMNS) - set(reader.fieldnames or ())
-        if missing:
-            yield Skipped(path.name, 1, f"no {', '.join(sorted(missing))} column; file skipped")
-            return
-        for row in reader:
-            line = reader.line_num
-            doid, drugbank_id, disease_name, drug_name, category = (
-                (row.get(column) or "").strip() for column in COLUMNS
-            )
-            relation = CATEGORY_RELATIONS.get(category)
-            if not disease_name or not drug_name or not is_doid(doid) or not is_drugbank_id(drugbank_id):
-                yield Skipped(path.name, line, f"expected a DOID disease and a DrugBank drug, found {row!r}")
-                continue
-            if relation is None:
-                yield Skipped(path.name, line, f"unknown category {category!r}")
-                continue
-            drug, disease = node_iri("DrugBank", drugbank_id), node_iri("DOID", doid.removeprefix("DOID:"))
-            yield from first_seen(
-                Node(drug, drug_name, "drug", "DrugBank", drugbank_id),
-                Node(disease, disease_name, "disease", "DOID", doid),
-            )
-            yield Edge(drug, relation, disease, source_database)
+    for row in table_rows(path, what, COLUMNS):
+        if isinstance(row, Skipped):
+            yield row
+            continue
+        doid, drugbank_id, disease_name, drug_name, category = row.values
+        relation = CATEGORY_RELATIONS.get(category)
+        if not disease_name or not drug_name or not is_doid(doid) or not is_drugbank_id(drugbank_id):
+            problem = f"expected a DOID disease and a DrugBank drug, found {row.row!r}"
+            yield Skipped(path.name, row.line, problem)
+            continue
+        if relation is None:
+            yield Skipped(path.name, row.line, f"unknown category {category!r}")
+            continue
+        drug, disease = node_iri("DrugBank", drugbank_id), node_iri("DOID", doid.removeprefix("DOID:"))
+        yield from first_seen(
+            Node(drug, drug_name, "drug", "DrugBank", drugbank_id),
+            Node(disease, disease_name, "disease", "DOID", doid),
+        )
+        yield Edge(drug, relation, disease, source_database)

@@ -9,12 +9,11 @@ The indication's UMLS id becomes its MONDO disease node when `--mappings` says w
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from medreason.kg_store.records import Edge, Node, Record, Skipped
-from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.sources.files import table_rows
 from medreason.kg_store.sources.first_seen import FirstSeen
 from medreason.kg_store.sources.ids import is_drugbank_id, is_umls_cui
 from medreason.kg_store.vocab import Relation, node_iri
@@ -32,34 +31,23 @@ _COLUMNS = ("drug_name", "drug_id", "ind_name", "ind_id", "status")
 def read_repodb(path: Path) -> Iterator[Record]:
     """Yield each drug and indication once, and one edge per row by its status; bad rows as `Skipped`."""
     first_seen = FirstSeen()
-    with open_text(path, "repoDB (full.csv)") as handle:
-        reader = csv.DictReader(handle)
-        missing = set(_COLUMNS) - set(reader.fieldnames or ())
-        if missing:
-            yield Skipped(path.name, 1, f"no {', '.join(sorted(missing))} column; file skipped")
-            return
-        for row in reader:
-            line = reader.line_num
-            drug_name, drug_id, disease_name, disease_id, status = (
-                (row.get(column) or "").strip() for column in _COLUMNS
-            )
-            relation = STATUS_RELATIONS.get(status)
-            if (
-                not drug_name
-                or not disease_name
-                or not is_drugbank_id(drug_id)
-                or not is_umls_cui(disease_id)
-            ):
-                yield Skipped(
-                    path.name, line, f"expected a DrugBank drug and a UMLS indication, found {row!r}"
-                )
-                continue
-            if relation is None:
-                yield Skipped(path.name, line, f"unknown status {status!r}")
-                continue
-            drug, disease = node_iri("DrugBank", drug_id), node_iri("UMLS", disease_id)
-            yield from first_seen(
-                Node(drug, drug_name, "drug", "DrugBank", drug_id),
-                Node(disease, disease_name, "disease", "UMLS", disease_id),
-            )
-            yield Edge(drug, relation, disease, SOURCE_DATABASE)
+    for row in table_rows(path, "repoDB (full.csv)", _COLUMNS, delimiter=","):
+        if isinstance(row, Skipped):
+            yield row
+            continue
+        drug_name, drug_id, disease_name, disease_id, status = row.values
+        relation = STATUS_RELATIONS.get(status)
+        ids_ok = is_drugbank_id(drug_id) and is_umls_cui(disease_id)
+        if not drug_name or not disease_name or not ids_ok:
+            problem = f"expected a DrugBank drug and a UMLS indication, found {row.row!r}"
+            yield Skipped(path.name, row.line, problem)
+            continue
+        if relation is None:
+            yield Skipped(path.name, row.line, f"unknown status {status!r}")
+            continue
+        drug, disease = node_iri("DrugBank", drug_id), node_iri("UMLS", disease_id)
+        yield from first_seen(
+            Node(drug, drug_name, "drug", "DrugBank", drug_id),
+            Node(disease, disease_name, "disease", "UMLS", disease_id),
+        )
+        yield Edge(drug, relation, disease, SOURCE_DATABASE)

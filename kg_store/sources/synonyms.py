@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from medreason.kg_store.records import NOT_APPLICABLE, Skipped, Synonym
-from medreason.kg_store.sources.files import open_text
+from medreason.kg_store.sources.files import open_text, table_rows
+from medreason.kg_store.sources.ids import is_drugbank_id
 from medreason.kg_store.vocab import node_iri
 
 DOID_NAME_TYPES = frozenset({"name", "exact-synonym"})
@@ -65,26 +66,21 @@ def read_drug_name_variants(path: Path) -> Iterator[Synonym | Skipped]:
     Rows with markup are skipped as `markup noise`; rows without a DrugBank id name a MeSH concept that
     is no drug node of ours and are skipped as not applicable.
     """
-    with open_text(path, "drug name variants (drug_name_variants.tsv)") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = set(_VARIANTS_COLUMNS) - set(reader.fieldnames or ())
-        if missing:
-            yield Skipped(path.name, 1, f"no {', '.join(sorted(missing))} column; file skipped")
-            return
-        for row in reader:
-            line = reader.line_num
-            variant, drugbank_id = (row.get("variant") or "").strip(), (row.get("drugbank_id") or "").strip()
-            if not variant:
-                yield Skipped(path.name, line, f"no variant name in {row!r}")
-            elif is_markup_noise(variant):
-                yield Skipped(path.name, line, f"markup, not a name: {variant[:60]!r}", MARKUP_NOISE)
-            elif not drugbank_id:
-                yield Skipped(path.name, line, f"{variant!r} has no DrugBank id", NOT_APPLICABLE)
-            elif not re.fullmatch(r"DB\d{5}", drugbank_id):
-                yield Skipped(path.name, line, f"malformed DrugBank id {drugbank_id!r}")
-            else:
-                drug = node_iri("DrugBank", drugbank_id)
-                yield Synonym(drug, variant, "drug")
-                canonical = (row.get("canonical_name") or "").strip()
-                if canonical:
-                    yield Synonym(drug, canonical, "drug")
+    for row in table_rows(path, "drug name variants (drug_name_variants.tsv)", _VARIANTS_COLUMNS):
+        if isinstance(row, Skipped):
+            yield row
+            continue
+        variant, canonical, drugbank_id = row.values
+        if not variant:
+            yield Skipped(path.name, row.line, f"no variant name in {row.row!r}")
+        elif is_markup_noise(variant):
+            yield Skipped(path.name, row.line, f"markup, not a name: {variant[:60]!r}", MARKUP_NOISE)
+        elif not drugbank_id:
+            yield Skipped(path.name, row.line, f"{variant!r} has no DrugBank id", NOT_APPLICABLE)
+        elif not is_drugbank_id(drugbank_id):
+            yield Skipped(path.name, row.line, f"malformed DrugBank id {drugbank_id!r}")
+        else:
+            drug = node_iri("DrugBank", drugbank_id)
+            yield Synonym(drug, variant, "drug")
+            if canonical:
+                yield Synonym(drug, canonical, "drug")

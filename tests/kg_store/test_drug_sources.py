@@ -8,22 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.records import Edge, Skipped
 from medreason.kg_store.relations import relation_spec
 from medreason.kg_store.sources.drugcentral import read_drugcentral_indications, read_drugcentral_targets
 from medreason.kg_store.sources.pharmacotherapydb import read_pharmacotherapydb
 from medreason.kg_store.sources.repodb import read_repodb
 from medreason.kg_store.sources.sider import read_sider
 from medreason.kg_store.vocab import node_iri
+from tests.kg_store.test_sources import split
 
 MORE = Path("kg/more")
-
-
-def split(records: list[Record]) -> tuple[list[Node], list[Edge], list[Skipped]]:
-    nodes = [r for r in records if isinstance(r, Node)]
-    edges = [r for r in records if isinstance(r, Edge)]
-    skipped = [r for r in records if isinstance(r, Skipped)]
-    return nodes, edges, skipped
 
 
 def relations(edges: list[Edge]) -> Counter[tuple[str, str]]:
