@@ -243,9 +243,8 @@ def _node_quads(
     for label in labels:
         yield Quad(iri, SKOS_ALT_LABEL, Literal(label), NODES_GRAPH)
     for described in {iri.value, record.iri.value}:
-        curie = node_curie(described)
-        if registry.add_xref(iri, curie):
-            yield Quad(iri, XREF, Literal(curie), NODES_GRAPH)
+        # A quad the store already holds is not stored twice, so the registry need not remember ids.
+        yield Quad(iri, XREF, Literal(node_curie(described)), NODES_GRAPH)
 
 
 def _add_synonyms(

@@ -16,13 +16,11 @@ from medreason.kg_store.vocab import normalize_label
 
 @dataclass(slots=True)
 class NodeEntry:
-    """What the entity index needs of a node (its name, type and every other label), and its ids."""
+    """What the entity index needs of a node: its name, type and every other label."""
 
     name: str
     node_type: str
     synonyms: list[str] = field(default_factory=list)
-    xrefs: list[str] = field(default_factory=list)
-    """Every id the node was described under (`omim:154700`): its own and those merged into it."""
 
 
 class NodeRegistry:
@@ -48,14 +46,6 @@ class NodeRegistry:
             return True, labels + new_labels
         candidates = (node.name, *node.synonyms)
         return False, [label for label in candidates if self._add_synonym(entry, node.iri, label)]
-
-    def add_xref(self, iri: NamedNode, curie: str) -> bool:
-        """Record that the node at `iri` was described under the id `curie`; False if already known."""
-        entry = self.nodes[iri.value]
-        if curie in entry.xrefs:
-            return False
-        entry.xrefs.append(curie)
-        return True
 
     def add_synonym(self, iri: NamedNode, label: str) -> bool:
         """One more name for a node already in the build; False when it had it (or it is blank)."""
