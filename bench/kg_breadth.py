@@ -11,8 +11,9 @@ Both are built with name embeddings, as the agent uses them. A store that alread
 its recorded build time reported (`--rebuild` builds both again). Then the first N questions of MIRAGE
 MedQA and MedMCQA go through datagen's pipeline in `none` mode against each store (`bench.grounding`):
 gold-answer link rate, question→gold path coverage and datagen yield (500 questions of each by
-default; `--medqa 1273` takes all of MedQA, and the first 500 are then also reported on their own). Prints the tables and writes `bench/results/kg_breadth.json`; the per-question
-records stay in `bench/results/kg_breadth/` so an interrupted run resumes where it stopped.
+default; `--medqa 1273` takes all of MedQA, and the first 500 are then also reported on their own).
+Prints the tables and writes `bench/results/kg_breadth.json`; the per-question records stay in
+`bench/results/kg_breadth/` so an interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
