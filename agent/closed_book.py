@@ -21,8 +21,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from medreason.agent import prompts
 from medreason.agent.context import record_llm_call
 from medreason.agent.evidence import closest_in_meaning
-from medreason.agent.llm.backend import ChatBackend
-from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.llm.backend import ChatBackend, describe_llm
+from medreason.agent.run import Agent
 from medreason.agent.traces.recorder import TraceRecorder
 from medreason.agent.traces.store import TraceStore
 from medreason.agent.writing import read_answer_letter
@@ -70,14 +70,20 @@ class ClosedBookAnswer:
 class ClosedBook:
     """Answers multiple-choice questions with the backend alone (or by meaning, without one)."""
 
-    def __init__(self, *, llm: ChatBackend | None, settings: LLMSettings, traces: TraceStore | None) -> None:
-        """Wrap opened collaborators; the caller closes them."""
+    def __init__(self, *, llm: ChatBackend | None, traces: TraceStore | None) -> None:
+        """Wrap opened collaborators (an agent's: `ClosedBook.of(agent)`); the caller closes them."""
         self.llm = llm
-        self.settings = settings
         self.traces = traces
 
-    def ask(self, question: str, options: Mapping[str, str]) -> ClosedBookAnswer:
-        """Answer one multiple-choice question and store its trace.
+    @classmethod
+    def of(cls, agent: Agent) -> ClosedBook:
+        """The closed book of an opened agent: its model and its trace file, without its KG."""
+        return cls(llm=agent.llm, traces=agent.traces)
+
+    def ask(
+        self, question: str, options: Mapping[str, str], *, trace_id: str | None = None
+    ) -> ClosedBookAnswer:
+        """Answer one multiple-choice question and store its trace (under `trace_id` when given).
 
         Raises:
             ValueError: The question is empty or has no options (there is nothing to choose among).
@@ -93,14 +99,15 @@ class ClosedBook:
             kind=KIND,
             inputs={"question": question, "options": options},
             kg_build=None,
-            llm=self.settings.describe(),
+            llm=describe_llm(self.llm),
+            trace_id=trace_id,
         )
         try:
             with recorder.step("answer", {"question": question, "options": options}) as step:
                 letter, reasoning, method = self._answer(question, options, recorder)
                 step.result = {"answer_idx": letter, "method": method}
         except BaseException as exc:
-            self._store(recorder.finish({"question": question}, error=f"{type(exc).__name__}: {exc}"))
+            self._store(recorder.fail({"question": question}, exc))
             raise
         answer = ClosedBookAnswer(
             answer=options[letter] if letter else reasoning,
@@ -108,7 +115,7 @@ class ClosedBook:
             reasoning=reasoning,
             method=method,
             trace_id=recorder.trace_id,
-            llm={**self.settings.describe(), **recorder.usage.to_json()},
+            llm={**describe_llm(self.llm), **recorder.usage.to_json()},
         )
         self._store(recorder.finish(answer.to_json()))
         return answer

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from medreason.agent.llm.backend import ChatBackend, LLMCall
 from medreason.agent.toolbox import RecordedToolkit
 from medreason.agent.traces.recorder import TraceRecorder
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
-DEFAULT_MAX_HOPS = 3
-DEFAULT_TOP_K = 3
+__all__ = ["DEFAULT_MAX_HOPS", "DEFAULT_TOP_K", "AgentContext", "record_llm_call"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

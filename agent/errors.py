@@ -1,6 +1,7 @@
 """The errors `agent` raises, each saying what to do next.
 
     AgentError
+    ├── SettingsError             a setting is invalid or missing: names each variable (`agent.settings`)
     └── LLMError                  an LLM step failed; `.step` names it, so the trace records where
         ├── LLMConfigError        a setting is missing or invalid: names the variable and what to set it to
         ├── LLMRequestError       the endpoint refused the request (4xx) or does not speak the protocol:
@@ -17,6 +18,10 @@ from __future__ import annotations
 
 class AgentError(Exception):
     """Base of every error this package raises on purpose."""
+
+
+class SettingsError(AgentError):
+    """A setting is invalid or missing; the message names each variable and what to set it to."""
 
 
 class LLMError(AgentError):

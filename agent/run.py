@@ -1,8 +1,8 @@
 """The agent as its callers use it: open once, then `ask` (or `stream`) question after question.
 
-The CLI, datagen and the server all come through `Agent`: it owns the compiled graphs, makes a fresh
-toolkit and trace recorder per question, runs the pipeline or the chat agent, stores the trace, and
-returns an `AgentAnswer` whose JSON is the one `medreason ask --json` prints.
+The CLI, datagen and the server all open one with `agent.session.open_agent`. It owns the compiled
+graphs, makes a fresh toolkit and trace recorder per question, runs the pipeline or the chat agent,
+stores the trace, and returns an `AgentAnswer` whose JSON is the one `medreason ask --json` prints.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, AgentContext
 from medreason.agent.graph import build_chat_agent, build_pipeline
-from medreason.agent.llm.backend import ChatBackend
-from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.llm.backend import ChatBackend, describe_llm
 from medreason.agent.toolbox import RecordedToolkit
 from medreason.agent.traces.recorder import TraceRecorder
 from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.embeddings import model as embedding_model
 from medreason.kg_store.store import KGStore
 from medreason.tools.toolkit import KGToolkit
 
@@ -67,21 +67,49 @@ class Agent:
         kg: KGStore,
         *,
         llm: ChatBackend | None,
-        settings: LLMSettings,
         traces: TraceStore | None,
         max_hops: int = DEFAULT_MAX_HOPS,
         top_k: int = DEFAULT_TOP_K,
     ) -> None:
-        """Wrap opened collaborators; the caller closes them (the store, the backend, the traces)."""
+        """Wrap opened collaborators; the caller closes them (`agent.session.open_agent` does both).
+
+        Args:
+            kg: The knowledge graph.
+            llm: The model for the LLM steps; None runs every step KG-natively (`none`).
+            traces: Where each question's trace is stored; None keeps none.
+            max_hops: Longest path searched, unless a question says otherwise.
+            top_k: Paths kept per answer side, unless a question says otherwise.
+        """
         self.kg = kg
         self.llm = llm
-        self.settings = settings
         self.traces = traces
         self.max_hops = max_hops
         self.top_k = top_k
         self._pipeline = build_pipeline()
         self._chat = build_chat_agent()
         self._kg_build = str(kg.build_record().get("build_id") or "") or None
+
+    @property
+    def kg_build(self) -> str | None:
+        """The build id of the store the agent reads, as its traces record it."""
+        return self._kg_build
+
+    @property
+    def llm_description(self) -> dict[str, str | None]:
+        """`{"backend", "model"}`: what answers, as traces, rows and reports name it."""
+        return describe_llm(self.llm)
+
+    def warm_up(self) -> None:
+        """Open what a first question would otherwise open: the entity index, the relations, MiniLM.
+
+        Threads sharing the agent (datagen, the server) then never race to open them, and the first
+        question costs what the others do. MiniLM is loaded when something will embed: pruning and the
+        no-path fallback without a model, or linking by meaning when the index has name embeddings.
+        """
+        index = self.kg.entity_index
+        self.kg.relations()
+        if self.llm is None or index.has_embeddings:
+            embedding_model()
 
     def ask(
         self,
@@ -150,7 +178,7 @@ class Agent:
         if gold_answer is not None or gold_idx is not None:
             inputs |= {"gold_answer": gold_answer, "gold_idx": gold_idx}
         recorder = TraceRecorder(
-            kind=mode, inputs=inputs, kg_build=self._kg_build, llm=self.settings.describe(), trace_id=trace_id
+            kind=mode, inputs=inputs, kg_build=self._kg_build, llm=self.llm_description, trace_id=trace_id
         )
         context = AgentContext(
             tools=RecordedToolkit(
@@ -175,7 +203,7 @@ class Agent:
                     final |= update or {}
                     yield {"event": "update", "name": step, "update": update}
         except BaseException as exc:
-            self._store(recorder.finish({"question": question}, error=f"{type(exc).__name__}: {exc}"))
+            self._store(recorder.fail({"question": question}, exc))
             raise
         answer = self._answer(final, recorder)
         self._store(recorder.finish(answer.to_json() | {"verified": answer.verified}))
@@ -194,7 +222,7 @@ class Agent:
             paths=[{key: path[key] for key in _PATH_KEYS} for path in evidence],
             entities=[dict(entity) for entity in final.get("entities", [])],
             trace_id=recorder.trace_id,
-            llm={**self.settings.describe(), **usage},
+            llm={**self.llm_description, **usage},
             verified=bool(final.get("verified", False)),
             confidence=final.get("confidence"),
             notes=list(final.get("notes", [])),

@@ -87,6 +87,10 @@ class Findings(TypedDict, total=False):
 
     question: str
     options: dict[str, str]
+    gold_answer: str | None
+    """The gold answer's text (datagen); None or absent when answering live."""
+    gold_idx: str | None
+    """The gold option letter (datagen, multiple choice)."""
     entities: list[Entity]
     paths: list[ScoredPath]
     kept: list[ScoredPath]
@@ -100,10 +104,6 @@ class Findings(TypedDict, total=False):
 
 
 class PipelineState(Findings, total=False):
-    """The MedReason pipeline's state: the findings, the gold answer in datagen, and the mentions."""
+    """The MedReason pipeline's state: the findings and the mentions extracted on the way."""
 
-    gold_answer: str | None
-    """The gold answer's text (datagen); None when answering live."""
-    gold_idx: str | None
-    """The gold option letter (datagen, multiple choice)."""
     mentions: list[Mention]

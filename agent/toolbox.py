@@ -2,7 +2,8 @@
 
 Pipeline nodes and the chat agent's tool step both go through `RecordedToolkit.call`, so a trace holds
 every KG access whichever graph made it, and a caller streaming the run sees `tool_call` and
-`tool_result` events as they happen.
+`tool_result` events as they happen. Every call is validated and run by `tools.registry.call_tool`: a
+model's bad arguments come back to it as a result, and the trace records them as the call's error.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from typing import Any
 from langchain_core.tools import BaseTool
 
 from medreason.agent.traces.recorder import TraceRecorder
-from medreason.kg_store.errors import KGError
 from medreason.kg_store.paths import Path
+from medreason.tools.registry import call_tool, langchain_tools
 from medreason.tools.toolkit import KGToolkit
 
 StreamWriter = Callable[[Any], None]
-
-TOOL_NAMES = ("find_entities", "link_entity", "search_paths", "prune_paths", "describe_node")
 
 
 class RecordedToolkit:
@@ -33,36 +32,30 @@ class RecordedToolkit:
     def call(
         self, name: str, arguments: Mapping[str, Any], *, emit: StreamWriter | None = None
     ) -> dict[str, Any]:
-        """Run one tool and record it; a KG failure comes back as a result the caller can act on.
+        """Run one tool and record it; bad arguments and KG failures come back as results to act on.
 
         Args:
-            name: One of `TOOL_NAMES`.
+            name: One of `tools.registry.TOOL_NAMES` (any other name is answered with the list).
             arguments: The tool's keyword arguments, as a model would send them.
             emit: LangGraph's stream writer, to announce the call and its result while the graph runs.
         """
         emit = emit or _ignore
         emit({"event": "tool_call", "name": name, "arguments": dict(arguments)})
         started = time.perf_counter()
-        error: str | None = None
-        if name not in TOOL_NAMES:
-            result: dict[str, Any] = {
-                "error": f"There is no tool named {name!r}.",
-                "hint": f"Use one of: {', '.join(TOOL_NAMES)}.",
-            }
-            error = result["error"]
-        else:
-            try:
-                result = getattr(self._toolkit, name)(**arguments)
-            except TypeError as exc:
-                error = f"bad arguments for {name}: {exc}"
-                result = {"error": error, "hint": "Call the tool with the arguments its schema lists."}
-            except KGError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                result = {"error": error, "hint": "The knowledge graph could not answer; try another tool."}
+        outcome = call_tool(self._toolkit, name, arguments)
         duration_ms = (time.perf_counter() - started) * 1000
-        self._recorder.tool(name, dict(arguments), result, duration_ms=duration_ms, error=error)
-        emit({"event": "tool_result", "name": name, "result": result, "duration_ms": round(duration_ms, 1)})
-        return result
+        self._recorder.tool(
+            name, dict(arguments), outcome.result, duration_ms=duration_ms, error=outcome.error
+        )
+        emit(
+            {
+                "event": "tool_result",
+                "name": name,
+                "result": outcome.result,
+                "duration_ms": round(duration_ms, 1),
+            }
+        )
+        return outcome.result
 
     def path(self, path_id: str) -> Path:
         """The KG path behind an id a tool returned."""
@@ -70,7 +63,7 @@ class RecordedToolkit:
 
     def as_tools(self) -> list[BaseTool]:
         """The tools' schemas and contracts, for binding to a chat model (execution goes through `call`)."""
-        return self._toolkit.as_tools()
+        return langchain_tools(self._toolkit)
 
 
 def _ignore(_: Any) -> None:

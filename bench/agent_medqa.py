@@ -22,12 +22,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.machine import machine_info
-from bench.runner import REPO
-from medreason.agent.llm.settings import LLMSettings
+from bench.runner import MIRAGE, REPO
 from medreason.agent.run import Agent
 from medreason.kg_store.store import KGStore
 
-MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 RESULTS = REPO / "bench" / "results"
 
 
@@ -41,28 +39,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     questions = list(json.loads(args.mirage.read_text())["medqa"].items())[: args.limit]
-    kg = KGStore.open(args.store)
-    agent = Agent(kg, llm=None, settings=LLMSettings(), traces=None)
-    agent.ask("Warm-up: which drug treats hypertension?", {"A": "Lisinopril", "B": "Insulin"}, mode=args.mode)
-    records: list[dict[str, Any]] = []
-    for qid, item in questions:
-        started = time.perf_counter()
-        answer = agent.ask(item["question"], item["options"], mode=args.mode)
-        seconds = time.perf_counter() - started
-        records.append(
-            {
-                "id": qid,
-                "gold": item["answer"],
-                "answer_idx": answer.answer_idx,
-                "correct": answer.answer_idx == item["answer"],
-                "entities": len(answer.entities),
-                "question_entities": sum(1 for e in answer.entities if e["side"] == "question"),
-                "option_paths": len(answer.paths) if answer.confidence else 0,
-                "grounded": bool(answer.confidence),
-                "verified": answer.verified,
-                "seconds": round(seconds, 4),
-            }
+    with KGStore.open(args.store) as kg:
+        agent = Agent(kg, llm=None, traces=None)  # the agent alone: no model, no trace file
+        agent.ask(
+            "Warm-up: which drug treats hypertension?", {"A": "Lisinopril", "B": "Insulin"}, mode=args.mode
         )
+        records: list[dict[str, Any]] = []
+        for qid, item in questions:
+            started = time.perf_counter()
+            answer = agent.ask(item["question"], item["options"], mode=args.mode)
+            seconds = time.perf_counter() - started
+            records.append(
+                {
+                    "id": qid,
+                    "gold": item["answer"],
+                    "answer_idx": answer.answer_idx,
+                    "correct": answer.answer_idx == item["answer"],
+                    "entities": len(answer.entities),
+                    "question_entities": sum(1 for e in answer.entities if e["side"] == "question"),
+                    "option_paths": len(answer.paths) if answer.confidence else 0,
+                    "grounded": bool(answer.confidence),
+                    "verified": answer.verified,
+                    "seconds": round(seconds, 4),
+                }
+            )
     summary = summarize(records)
     show(summary, args)
     RESULTS.mkdir(parents=True, exist_ok=True)

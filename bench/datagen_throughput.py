@@ -28,13 +28,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.machine import machine_info
-from bench.runner import REPO
-from medreason.agent.llm.settings import LLMSettings
+from bench.runner import MIRAGE, REPO
+from medreason.agent.settings import Settings
 from medreason.datagen.rows import STAGES
 from medreason.datagen.run import DatagenOptions, generate
 from medreason.datagen.summary import Summary
 
-MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 RESULTS = REPO / "bench" / "results"
 
 
@@ -90,7 +89,8 @@ def _run(args: argparse.Namespace, folder: Path, *, concurrency: int, limit: int
         concurrency=concurrency,
         quiet=True,
     )
-    return generate(options, store=args.store, settings=LLMSettings(), traces=folder / "traces.sqlite")
+    settings = Settings.load(llm="none", traces=folder / "traces.sqlite")
+    return generate(options, store=args.store, settings=settings)
 
 
 def _level(args: argparse.Namespace, folder: Path, concurrency: int) -> dict[str, Any]:

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.machine import machine_info
-from bench.runner import REPO
-from medreason.agent.llm.settings import LLMSettings
+from bench.runner import MIRAGE, REPO
+from medreason.agent.settings import Settings
 from medreason.datagen.eval.run import EvalConfig, run_eval
 
-MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 REPORT = REPO / "bench" / "results" / "eval_mirage"
 
 
@@ -42,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         concurrency=args.concurrency,
         command=f"python -m bench.eval_mirage --store {args.store} --limit {args.limit}",
     )
-    outcome = run_eval(config, LLMSettings.from_env(backend=args.llm))
+    outcome = run_eval(config, Settings.load(llm=args.llm))
     report = outcome.report | {"machine": machine_info(REPO)}
     outcome.paths.json.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for name, subset in report["subsets"].items():

@@ -23,14 +23,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from medreason.agent.llm.settings import LLMSettings
 from medreason.agent.run import Agent, AgentAnswer
 from medreason.agent.state import QUESTION, option_side
 from medreason.datagen.adapters import read_records
 from medreason.datagen.records import QARecord
 from medreason.datagen.sample import SampleMaker
 from medreason.kg_store.store import KGStore
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,7 @@ def measure(store: Path, records: list[QARecord], journal: Path) -> list[Grounde
     todo = [record for record in records if record.id not in done]
     if todo:
         kg = KGStore.open(store)
-        agent = _WatchedAgent(kg, llm=None, settings=LLMSettings(), traces=None)
+        agent = _WatchedAgent(kg, llm=None, traces=None)
         maker = SampleMaker(agent, max_hops=DEFAULT_MAX_HOPS, top_k=DEFAULT_TOP_K)
         journal.parent.mkdir(parents=True, exist_ok=True)
         with journal.open("a", encoding="utf-8") as out:

@@ -21,6 +21,8 @@ import psutil
 from bench.measure import MIB, read_json
 
 REPO = Path(__file__).resolve().parents[1]
+MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
+"""MIRAGE's questions (`{set: {id: {question, options, answer}}}`) in the shared data beside the checkout."""
 SAMPLE_SECONDS = 0.2
 
 

@@ -8,26 +8,25 @@ Without `--json` the agent's steps and tool calls are shown on standard error as
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from medreason.agent.llm.backend import open_backend
-from medreason.agent.llm.settings import LLMSettings
-from medreason.agent.run import Agent, AgentAnswer, Mode
-from medreason.agent.traces.store import TraceStore
+from medreason.agent.run import AgentAnswer, Mode
+from medreason.agent.session import open_agent
+from medreason.cli.context import command_settings
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly, print_json
-from medreason.kg_store.store import KGStore
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
 err = Console(stderr=True, highlight=False)
 
 
 @fail_cleanly
 def ask(
+    ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
     options: Annotated[
@@ -41,8 +40,8 @@ def ask(
         str,
         typer.Option("--mode", help="chat (the tool-calling agent) or pipeline (MedReason's fixed steps)."),
     ] = "chat",
-    max_hops: Annotated[int, typer.Option(min=1, max=5, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
-    top_k: Annotated[int, typer.Option(min=1, max=20, help="Paths kept per option.")] = DEFAULT_TOP_K,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
+    top_k: TopKOption = DEFAULT_TOP_K,
     traces: Annotated[
         Path | None,
         typer.Option("--traces", help="Trace file (default: $MEDREASON_TRACES, else the user data dir)."),
@@ -53,10 +52,8 @@ def ask(
     if mode not in ("chat", "pipeline"):
         raise typer.BadParameter("--mode must be chat or pipeline.")
     parsed = _parse_options(options)
-    settings = LLMSettings.from_env(backend=llm)
-    kg = KGStore.open(store)
-    with TraceStore.open(traces) as trace_store, open_backend(settings) or nullcontext() as backend:
-        agent = Agent(kg, llm=backend, settings=settings, traces=trace_store, max_hops=max_hops, top_k=top_k)
+    settings = command_settings(ctx, llm=llm, traces=traces)
+    with open_agent(settings, store=store, max_hops=max_hops, top_k=top_k) as agent:
         answer = None
         for event in agent.stream(question, parsed, mode=_mode(mode)):
             if event["event"] == "answer":

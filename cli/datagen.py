@@ -18,8 +18,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.context import command_settings
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.export import EXPORT_FORMATS, export
@@ -28,6 +28,7 @@ from medreason.datagen.rows import STAGES
 from medreason.datagen.run import DatagenOptions, generate
 from medreason.datagen.sharding import Shard
 from medreason.datagen.table import print_summary
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
 INTERRUPTED_EXIT = 130
 """Exit code after Ctrl-C, as shells report an interrupted command."""
@@ -78,8 +79,8 @@ def datagen(
     llm: Annotated[
         str | None, typer.Option("--llm", help="none, openai or local (default: $MEDREASON_LLM, else none).")
     ] = None,
-    max_hops: Annotated[int, typer.Option(min=1, max=5, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
-    top_k: Annotated[int, typer.Option(min=1, max=20, help="Paths kept per option.")] = DEFAULT_TOP_K,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
+    top_k: TopKOption = DEFAULT_TOP_K,
     shard: Annotated[
         str | None,
         typer.Option("--shard", help="Run only shard i of N (e.g. 0/4); join with `datagen merge`."),
@@ -99,7 +100,9 @@ def datagen(
     """Generate: run each QA pair through extract → link → paths → prune → reason → verify.
 
     Accepted samples go to --output, rejected ones (with the stage and the reason) to OUT.rejected.jsonl.
-    Re-running the same command resumes: ids already written are skipped.
+    Re-running the same command resumes: ids already written are skipped. The exit code is 1 when a
+    sample failed with an error (a bug or the environment, logged with its traceback) or the run stopped
+    after too many failures in a row.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -127,14 +130,16 @@ def datagen(
         retry=tuple(retry or ()),
         quiet=quiet,
     )
-    settings = LLMSettings.from_env(backend=llm)
-    summary = generate(options, store=store, settings=settings, traces=traces, notify=_tell)
+    settings = command_settings(ctx, llm=llm, traces=traces)
+    summary = generate(options, store=store, settings=settings, notify=_tell)
     if not quiet:
         print_summary(summary, Console(highlight=False))
     run = summary.run
+    if run is not None and run.failures:
+        _tell(run.failures)
     if run is not None and run.interrupted:
         raise typer.Exit(code=INTERRUPTED_EXIT)
-    if run is not None and run.stopped:
+    if run is not None and (run.stopped or run.errors):
         raise typer.Exit(code=1)
 
 

@@ -14,19 +14,22 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from medreason.agent.llm.settings import LLMSettings
+from medreason.cli.context import command_settings
+from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.eval.metrics import ALL
 from medreason.datagen.eval.run import EvalConfig, run_eval
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
 err = Console(stderr=True, highlight=False)
 
 
 @fail_cleanly
 def evaluate(
+    ctx: typer.Context,
     store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
     input_file: Annotated[
         Path,
@@ -57,17 +60,18 @@ def evaluate(
         bool, typer.Option("--no-kg", help="Run only the closed-book arm (the backend without the KG).")
     ] = False,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Questions answered at once.")] = 1,
-    max_hops: Annotated[int, typer.Option(min=1, max=5, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
-    top_k: Annotated[int, typer.Option(min=1, max=20, help="Paths kept per option.")] = DEFAULT_TOP_K,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
+    top_k: TopKOption = DEFAULT_TOP_K,
     traces: Annotated[
-        Path | None, typer.Option("--traces", help="Trace file (default: OUT.traces.sqlite).")
+        Path | None,
+        typer.Option("--traces", help="Trace file (default: $MEDREASON_TRACES, else OUT.traces.sqlite)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Measure accuracy with and without the KG, and how faithful the reasoning is, on a QA benchmark."""
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}.")
-    settings = LLMSettings.from_env(backend=llm)
+    settings = command_settings(ctx, llm=llm, traces=traces)
     config = EvalConfig(
         store=store,
         input=input_file,
@@ -79,7 +83,6 @@ def evaluate(
         concurrency=concurrency,
         max_hops=max_hops,
         top_k=top_k,
-        traces=traces,
         quiet=quiet,
         command=shlex.join(["medreason", *sys.argv[1:]]),
     )
@@ -90,10 +93,11 @@ def evaluate(
     if outcome.batch.interrupted:
         err.print("[yellow]interrupted:[/yellow] re-run the same command to answer the remaining questions")
         raise typer.Exit(code=130)
-    if outcome.failures:
+    if outcome.stopped:
+        err.print(f"[yellow]{escape(outcome.stopped)}[/yellow]", soft_wrap=True)
+    if outcome.failure_summary:
         err.print(
-            f"[yellow]{len(outcome.failures)} questions failed[/yellow] (listed in the report); "
-            "re-run the same command to retry them"
+            f"[yellow]{escape(outcome.failure_summary)}[/yellow] (listed in the report)", soft_wrap=True
         )
         raise typer.Exit(code=1)
 

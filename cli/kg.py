@@ -12,10 +12,11 @@ from typing import Annotated
 import typer
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from medreason.cli.build_progress import BuildProgress
 from medreason.cli.kg_summary import print_build_summary, print_stats
+from medreason.cli.options import MaxHopsOption
 from medreason.cli.output import fail_cleanly, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import build_store
@@ -99,24 +100,10 @@ def build(
     if not sources:
         raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as progress:
-        tasks: dict[str, TaskID] = {}
-
-        def on_progress(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(f"{stage:<28}", total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
+    progress = BuildProgress(err, quiet=as_json)
+    with progress.bars:
         report = build_store(
-            store, sources, mappings=mapping_files, embeddings=embeddings, force=force, progress=on_progress
+            store, sources, mappings=mapping_files, embeddings=embeddings, force=force, progress=progress
         )
 
     if as_json:
@@ -179,7 +166,7 @@ def paths(
     source: Annotated[str, typer.Argument(help="A node name or IRI.")],
     target: Annotated[str, typer.Argument(help="A node name or IRI.")],
     store: StoreOption,
-    max_hops: Annotated[int, typer.Option(min=1, max=6, help="Longest path, in edges.")] = DEFAULT_MAX_HOPS,
+    max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many paths.")] = 10,
     hub_degree: Annotated[
         int, typer.Option(min=1, help="Nodes with more edges are never expanded through.")

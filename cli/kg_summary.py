@@ -35,11 +35,13 @@ def print_build_summary(store: Path, report: BuildReport) -> None:
     table.add_row("stored", "", f"{report.nodes:,}", f"{report.edges:,} distinct", "", total_seconds)
     console = Console()
     console.print(table)
+    names = f"with name embeddings by {report.encoder}" if report.embeddings else "without name embeddings"
     console.print(
         f"{report.triples:,} triples; {report.dangling_edges:,} edges to undescribed nodes dropped; "
-        f"entity index {'with' if report.embeddings else 'without'} embeddings "
-        f"({report.seconds.get('index', 0)} s)."
+        f"entity index {names}."
     )
+    stages = " · ".join(f"{stage} {seconds:.1f}" for stage, seconds in report.seconds.items())
+    console.print(f"seconds per stage: {stages} · total {sum(report.seconds.values()):.1f}", highlight=False)
     record = report.to_json()
     _print_identity(console, record)
     files: list[SourceReport | MappingFileReport] = [*report.sources, *report.mappings]

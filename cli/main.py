@@ -1,12 +1,21 @@
-"""The `medreason` command: one typer app, each package's commands mounted under it."""
+"""The `medreason` command: one typer app, each package's commands mounted under it.
+
+The callback reads the one `Settings` (every `MEDREASON_*` variable, checked) and configures logging
+before any command runs; commands take their settings from it (`cli.context.command_settings`).
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from medreason.agent.logs import configure_logging
+from medreason.agent.settings import Settings
 from medreason.cli import datagen, kg, trace
 from medreason.cli.ask import ask
 from medreason.cli.eval import evaluate
+from medreason.cli.output import fail_cleanly
 from medreason.cli.serve import serve
 
 app = typer.Typer(
@@ -15,6 +24,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+@fail_cleanly
+def main(
+    ctx: typer.Context,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            "--log-level",
+            help="debug, info, warning, error or critical: what medreason logs on standard error "
+            "(default: $MEDREASON_LOG_LEVEL, else warning).",
+        ),
+    ] = None,
+) -> None:
+    """Read the settings once and configure logging, for whichever command follows."""
+    settings = Settings.load(log_level=log_level)
+    configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
 app.add_typer(kg.app, name="kg")
 app.add_typer(trace.app, name="trace")
 app.add_typer(datagen.app, name="datagen")

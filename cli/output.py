@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from medreason.agent.errors import AgentError
 from medreason.agent.traces.errors import TraceError
@@ -34,6 +35,8 @@ Each is printed as its message with exit code 1.
 def fail_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     """Turn an expected error into its message on standard error and exit code 1, without a traceback.
 
+    The message is one line, however long (a path in it is never folded), and printed as written.
+
     Anything else is a bug and keeps its traceback.
     """
 
@@ -42,7 +45,8 @@ def fail_cleanly(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except EXPECTED_ERRORS as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+            message = f"[red]error:[/red] {escape(str(exc))}"
+            Console(stderr=True).print(message, highlight=False, soft_wrap=True)
             raise typer.Exit(code=1) from exc
 
     return wrapper

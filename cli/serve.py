@@ -1,8 +1,8 @@
 """`medreason serve`: the API and the web page over a built store, on uvicorn.
 
-The flags become the server's `MEDREASON_*` settings, checked here first, so a bad value is one line
-and exit code 1 rather than a traceback from each worker; the workers (`--workers N`, separate
-processes) read the same settings from the environment this command sets.
+The flags are checked here first, with every `MEDREASON_*` setting, so a bad value is one line and exit
+code 1 rather than a traceback from each worker. The workers (`--workers N`, separate processes) get
+the flags through `server.settings.hand_over`, whose docstring says why it is done that way.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from pydantic import ValidationError
 from rich.console import Console
 
+from medreason.agent.settings import ENV_PREFIX
+from medreason.cli.context import command_settings
 from medreason.cli.output import fail_cleanly
-from medreason.server.settings import ENV_PREFIX, Settings, settings_error
+from medreason.server.settings import ServerSettings, hand_over
 
 err = Console(stderr=True, highlight=False)
 APP_FACTORY = "medreason.server.main:create_app"
@@ -29,6 +30,7 @@ less than a worker takes to import the agent and open the store on a busy machin
 
 @fail_cleanly
 def serve(
+    ctx: typer.Context,
     store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
     host: Annotated[
         str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")
@@ -43,16 +45,22 @@ def serve(
         str | None, typer.Option("--llm", help="none, openai or local (default: $MEDREASON_LLM, else none).")
     ] = None,
     log_level: Annotated[
-        str, typer.Option(help="uvicorn's log level: debug, info, warning, error.")
+        str,
+        typer.Option(
+            help="uvicorn's own log level (debug, info, warning, error); medreason's is the "
+            "`medreason --log-level` before the command."
+        ),
     ] = "info",
 ) -> None:
     """Serve the chat API (JSON, SSE, OpenAI-compatible), the traces and the web page."""
-    try:
-        settings = Settings.from_env(store=store, traces=traces, llm=llm)
-    except ValidationError as exc:
-        err.print(f"[red]error:[/red] {settings_error(exc)}", soft_wrap=True)
-        raise typer.Exit(code=1) from exc
-    _export(settings)
+    flags = {
+        "store": store.resolve(),
+        "traces": traces.resolve() if traces else None,
+        "llm": llm,
+        "log_level": command_settings(ctx).log_level,  # `medreason --log-level`, for every worker
+    }
+    settings = ServerSettings.load(**flags)
+    os.environ.update(hand_over(**flags))
     if not settings.api_keys() and not _is_loopback(host):
         err.print(
             f"[yellow]warning:[/yellow] serving on {host} without {ENV_PREFIX}API_KEY: anyone who can reach "
@@ -69,15 +77,6 @@ def serve(
         log_level=log_level,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
-
-
-def _export(settings: Settings) -> None:
-    """Put the checked settings in the environment, where the app factory (in every worker) reads them."""
-    os.environ[f"{ENV_PREFIX}STORE"] = str(settings.store.resolve())
-    if settings.traces is not None:
-        os.environ[f"{ENV_PREFIX}TRACES"] = str(settings.traces.resolve())
-    if settings.llm is not None:
-        os.environ[f"{ENV_PREFIX}LLM"] = settings.llm
 
 
 def _is_loopback(host: str) -> bool:

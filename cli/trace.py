@@ -14,10 +14,10 @@ from typing import Annotated
 
 import typer
 
-from medreason.agent.traces.location import default_traces_path
 from medreason.agent.traces.prov import trace_to_prov
 from medreason.agent.traces.render import render_text, trace_to_json
 from medreason.agent.traces.store import TraceStore, TraceSummary
+from medreason.cli.context import command_settings
 from medreason.cli.output import fail_cleanly, print_json
 
 app = typer.Typer(
@@ -40,14 +40,15 @@ class ExportFormat(enum.StrEnum):
     JSON_LD = "json-ld"
 
 
-def _open(traces: Path | None) -> TraceStore:
+def _open(ctx: typer.Context, traces: Path | None) -> TraceStore:
     """The trace file, which must exist already: reading never leaves an empty file behind."""
-    return TraceStore.open(traces or default_traces_path(), create=False)
+    return TraceStore.open(command_settings(ctx, traces=traces).traces_file(), create=False)
 
 
 @app.command("list")
 @fail_cleanly
 def list_traces(
+    ctx: typer.Context,
     traces: TracesOption = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many traces.")] = 20,
     before: Annotated[
@@ -56,7 +57,7 @@ def list_traces(
     as_json: JsonOption = False,
 ) -> None:
     """The newest traces first: id, time, kind, LLM backend, question and answer."""
-    with _open(traces) as store:
+    with _open(ctx, traces) as store:
         summaries = store.list(limit=limit, before=before)
     if as_json:
         print_json([summary.to_json() for summary in summaries])
@@ -77,9 +78,11 @@ def _summary_line(summary: TraceSummary) -> str:
 
 @app.command()
 @fail_cleanly
-def show(trace_id: TraceIdArgument, traces: TracesOption = None, as_json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context, trace_id: TraceIdArgument, traces: TracesOption = None, as_json: JsonOption = False
+) -> None:
     """One trace: its inputs, every step, tool call and LLM call, the answer and the totals."""
-    with _open(traces) as store:
+    with _open(ctx, traces) as store:
         trace = store.get(trace_id)
     if as_json:
         print_json(trace_to_json(trace))
@@ -90,6 +93,7 @@ def show(trace_id: TraceIdArgument, traces: TracesOption = None, as_json: JsonOp
 @app.command()
 @fail_cleanly
 def verify(
+    ctx: typer.Context,
     trace_id: Annotated[
         str | None, typer.Argument(help="A trace id or prefix; without one, the whole file is checked.")
     ] = None,
@@ -100,7 +104,7 @@ def verify(
     """Check the hash chain (of one trace, or of the whole file); exit 1 if anything was changed."""
     if trace_id is not None and check_all:
         raise typer.BadParameter("give a trace id or --all, not both")
-    with _open(traces) as store:
+    with _open(ctx, traces) as store:
         result = store.verify_all() if trace_id is None else store.verify(trace_id)
     if as_json:
         print_json(result.to_json())
@@ -118,6 +122,7 @@ def verify(
 @app.command()
 @fail_cleanly
 def export(
+    ctx: typer.Context,
     trace_id: TraceIdArgument,
     export_format: Annotated[
         ExportFormat, typer.Option("--format", help="json, or PROV-O as turtle or json-ld.")
@@ -128,7 +133,7 @@ def export(
     traces: TracesOption = None,
 ) -> None:
     """One trace as JSON, or its steps and KG evidence as W3C PROV-O (Turtle or JSON-LD)."""
-    with _open(traces) as store:
+    with _open(ctx, traces) as store:
         trace = store.get(trace_id)
     if export_format is ExportFormat.JSON:
         text = json.dumps(trace_to_json(trace), ensure_ascii=False, indent=2) + "\n"

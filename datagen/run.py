@@ -1,32 +1,31 @@
 """A datagen run: QA files in, accepted samples and rejections out, resumable at any moment.
 
     summary = generate(DatagenOptions(inputs=(Path("qa.json"),), output=Path("train.jsonl")),
-                       store=Path("stores/all"), settings=LLMSettings.from_env())
+                       store=Path("stores/all"), settings=Settings.load())
 
-The store, its entity index, the embedding model, the agent and the LLM backend are opened once and
-shared by `concurrency` worker threads (`run_batch`); the journals are written from the calling thread
-only. Resume is by id: a record whose id is in the output or the rejected file is skipped, so re-running
-the same command after a crash, a `kill -9` or Ctrl-C finishes the job with every id written once.
+The agent (the store, its entity index, the embedding model, the trace file and the LLM backend) is
+opened once (`agent.session.open_agent`) and shared by `concurrency` worker threads (`run_batch`); the
+journals are written from the calling thread only. Resume is by id: a record whose id is in the output
+or the rejected file is skipped, so re-running the same command after a crash, a `kill -9` or Ctrl-C
+finishes the job with every id written once. A sample whose run raises is handled by the policy of
+`datagen.failures`: rejected at `llm` or `error`, logged, and counted by a breaker.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from medreason.agent.llm.backend import open_backend
-from medreason.agent.llm.settings import LLMSettings
 from medreason.agent.run import Agent
-from medreason.agent.traces.location import TRACES_ENV
-from medreason.agent.traces.store import TraceStore
+from medreason.agent.session import open_agent
+from medreason.agent.settings import Settings
 from medreason.datagen.adapters import read_records
 from medreason.datagen.batch import run_batch
 from medreason.datagen.errors import DatagenError
+from medreason.datagen.failures import ERRORS_IN_A_ROW, LLM_FAILURES_IN_A_ROW, FailurePolicy
 from medreason.datagen.journal import Journal
 from medreason.datagen.progress import BatchProgress
 from medreason.datagen.records import InputProblem, QARecord
@@ -36,7 +35,6 @@ from medreason.datagen.sample import Sample, SampleMaker
 from medreason.datagen.sharding import Shard
 from medreason.datagen.summary import FileTotals, RunCounts, Summary
 from medreason.datagen.writer import SampleWriter
-from medreason.kg_store.store import KGStore
 
 Notice = Callable[[str], None]
 """Where a run says what the user should know (a malformed line, a repaired file): stderr in the CLI."""
@@ -66,7 +64,9 @@ class DatagenOptions:
         every_rows: Rows written per batch at most.
         every_seconds: Seconds a finished row may wait before its batch is written.
         max_llm_failures: Consecutive `llm` rejections after which the run stops taking records (an
-            endpoint that is down would otherwise reject the whole input).
+            endpoint that is down would otherwise reject the whole input); 0 never stops.
+        max_errors: Consecutive `error` rejections after which the run stops taking records (a bug or
+            a broken environment would otherwise reject the whole input); 0 never stops.
         quiet: No progress bar.
     """
 
@@ -82,7 +82,8 @@ class DatagenOptions:
     retry: tuple[str, ...] = ()
     every_rows: int = 25
     every_seconds: float = 2.0
-    max_llm_failures: int = 20
+    max_llm_failures: int = LLM_FAILURES_IN_A_ROW
+    max_errors: int = ERRORS_IN_A_ROW
     quiet: bool = False
 
     def __post_init__(self) -> None:
@@ -102,17 +103,16 @@ def generate(
     options: DatagenOptions,
     *,
     store: Path,
-    settings: LLMSettings,
-    traces: Path | None = None,
+    settings: Settings,
     notify: Notice | None = None,
 ) -> Summary:
-    """Open the store, the traces and the LLM backend once, run, and close them.
+    """Open the agent once, run, and close it.
 
     Args:
         options: The run.
         store: A store built by `medreason kg build`.
-        settings: The LLM backend (`none` needs nothing else).
-        traces: The trace file; default `$MEDREASON_TRACES`, else `OUT.traces.sqlite` beside the output.
+        settings: The LLM backend (`none` needs nothing else) and the trace file (default
+            `OUT.traces.sqlite` beside the output).
         notify: Receives messages for the user (default: dropped).
 
     Raises:
@@ -123,18 +123,14 @@ def generate(
     """
     for path in options.inputs:  # a missing or unreadable input fails here, before anything is opened
         read_records(path, format=options.format, subsets=options.subsets)
-    kg = KGStore.open(store)
-    trace_file = traces or (Path(os.environ[TRACES_ENV]) if os.environ.get(TRACES_ENV) else None)
-    trace_file = trace_file or traces_path(options.output)
-    with TraceStore.open(trace_file) as trace_store, open_backend(settings) or nullcontext() as backend:
-        agent = Agent(
-            kg,
-            llm=backend,
-            settings=settings,
-            traces=trace_store,
-            max_hops=options.max_hops,
-            top_k=options.top_k,
-        )
+    with open_agent(
+        settings,
+        store=store,
+        default_traces=traces_path(options.output),
+        max_hops=options.max_hops,
+        top_k=options.top_k,
+        warm_up=False,
+    ) as agent:
         return run(options, agent=agent, notify=notify)
 
 
@@ -165,7 +161,7 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
             )
         pending = sum(1 for verdict, _ in _classify(options, done) if verdict == "pending")
         if pending:
-            _warm_up(agent)
+            agent.warm_up()
         maker = SampleMaker(agent, max_hops=options.max_hops, top_k=options.top_k)
         writer = SampleWriter(
             accepted_journal,
@@ -173,7 +169,11 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
             every_rows=options.every_rows,
             every_seconds=options.every_seconds,
         )
-        breaker = _FailureBreaker(options.max_llm_failures)
+        policy = FailurePolicy(
+            noun="sample",
+            redo=lambda kind: f"run the same command with --retry {kind}",
+            max_in_a_row={"llm": options.max_llm_failures, "error": options.max_errors},
+        )
         with BatchProgress(pending, description="datagen", quiet=options.quiet) as progress:
 
             def settle(sample: Sample) -> None:
@@ -182,17 +182,20 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
                     counts.accepted += 1
                 else:
                     counts.rejected[sample.stage] += 1
-                breaker.see(sample)
                 progress.advance({"accepted": counts.accepted, "rejected": sum(counts.rejected.values())})
 
-            records = _pending(options, done, counts, tell, stop=breaker)
+            def on_result(_: QARecord, sample: Sample) -> None:
+                policy.passed()
+                settle(sample)
+
+            def on_error(record: QARecord, error: BaseException) -> None:
+                failure = policy.failed(record.id, error, trace_id=maker.traces.failed(record.id))
+                settle(maker.failed(record, failure))
+
+            records = policy.take(_pending(options, done, counts, tell))
             try:
                 outcome = run_batch(
-                    records,
-                    maker,
-                    concurrency=options.concurrency,
-                    on_result=lambda _, sample: settle(sample),
-                    on_error=lambda record, error: settle(maker.failed(record, error)),
+                    records, maker, concurrency=options.concurrency, on_result=on_result, on_error=on_error
                 )
             except KeyboardInterrupt:
                 counts.interrupted = True
@@ -203,9 +206,10 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
                 writer.flush()
     counts.seconds = outcome.seconds
     counts.interrupted = outcome.interrupted
-    counts.stopped = breaker.reason
-    if breaker.reason:
-        tell(breaker.reason)
+    counts.stopped = policy.stopped
+    counts.failures = policy.summary()
+    if policy.stopped:
+        tell(policy.stopped)
     summary = _summarize(options, counts, agent)
     summary.write(summary_path(output))
     return summary
@@ -258,14 +262,10 @@ def _classify(options: DatagenOptions, done: set[str]) -> Iterator[tuple[Verdict
             seen.add(item.id)
 
 
-def _pending(
-    options: DatagenOptions, done: set[str], counts: RunCounts, tell: Notice, *, stop: _FailureBreaker
-) -> Iterator[QARecord]:
-    """The records to run, counting and reporting the others as they go by; stops when `stop` trips."""
+def _pending(options: DatagenOptions, done: set[str], counts: RunCounts, tell: Notice) -> Iterator[QARecord]:
+    """The records to run, counting and reporting the others as they go by."""
     problems = 0
     for verdict, item in _classify(options, done):
-        if stop.reason:
-            return
         if isinstance(item, InputProblem):
             counts.malformed += 1
             problems += 1
@@ -294,34 +294,6 @@ def _report(tell: Notice, number: int, message: str) -> None:
         tell(message)
     elif number == PROBLEMS_SHOWN + 1:
         tell("... more input problems are not shown; the summary counts them all.")
-
-
-def _warm_up(agent: Agent) -> None:
-    """Open what every sample needs before the workers start, so they never race to open it."""
-    agent.kg.entity_index  # noqa: B018 - the property opens the index
-    agent.kg.relations()
-    if agent.llm is None:
-        from medreason.kg_store.embeddings import model
-
-        model()
-
-
-class _FailureBreaker:
-    """Trips after `limit` `llm` rejections in a row: the endpoint is down, not one sample bad."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._in_a_row = 0
-        self.reason: str | None = None
-
-    def see(self, sample: Sample) -> None:
-        self._in_a_row = self._in_a_row + 1 if sample.stage == "llm" else 0
-        if self._limit and self._in_a_row >= self._limit and self.reason is None:
-            last = sample.row.get("reason", "")
-            self.reason = (
-                f"Stopped: the LLM failed for {self._in_a_row} samples in a row (last: {last}). "
-                "Check the endpoint, then run the same command with --retry llm to redo them."
-            )
 
 
 def _ignore(_: str) -> None:

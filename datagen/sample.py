@@ -13,19 +13,19 @@ given; this module decides what the run produced, checking in pipeline order:
    gold answer, MedReason's check).
 
 A question whose agent run raises is rejected at `llm` (an `LLMError`: the model failed for good) or
-`error` (anything else), so one bad sample never stops a batch.
+`error` (anything else), by the policy of `datagen.failures`, so one bad sample never stops a batch
+and no failure goes unseen.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from medreason.agent.errors import LLMError
 from medreason.agent.run import Agent, AgentAnswer
 from medreason.agent.state import ANSWER, QUESTION, option_side
+from medreason.datagen.failures import Failure, RunningTraces
 from medreason.datagen.records import QARecord
 from medreason.datagen.rows import Stage, accepted_row, rejected_row
 
@@ -68,7 +68,8 @@ class SampleMaker:
         self._agent = agent
         self.max_hops = max_hops
         self.top_k = top_k
-        self._failed_traces: dict[str, str | None] = {}
+        self.traces = RunningTraces()
+        """The trace of each running record, so the rejection of a run that raised can name it."""
 
     def __call__(self, record: QARecord) -> Sample:
         """Run one record and judge it; an agent failure propagates (see `failed`).
@@ -76,28 +77,20 @@ class SampleMaker:
         The trace id is chosen here, before the run, so a rejection can point at the trace of a run
         that raised (the agent stores it before re-raising).
         """
-        trace_id = uuid.uuid4().hex
-        self._failed_traces[record.id] = trace_id  # one dict write per record: atomic across threads
-        run = self._run(record, trace_id)
-        del self._failed_traces[record.id]
+        run = self._run(record, self.traces.start(record.id))
+        self.traces.done(record.id)
         return self._judge(record, run)
 
-    def failed(self, record: QARecord, error: BaseException) -> Sample:
-        """The rejection of a record whose run raised `error`: stage `llm` for a model failure, else `error`.
-
-        Called in the batch's thread after `__call__` raised in a worker thread.
-        """
-        trace_id = self._failed_traces.pop(record.id, None)
-        kind = type(error).__name__
-        if isinstance(error, LLMError):
-            step = f" at step {error.step!r}" if error.step else ""
-            stage: Stage = "llm"
-            reason = f"the LLM call failed{step} ({kind}): {error}"
-        else:
-            stage = "error"
-            reason = f"the sample failed with {kind}: {error}"
-        row = rejected_row(record, stage=stage, reason=reason, trace_id=trace_id, error_type=kind)
-        return Sample(record, row, stage)
+    def failed(self, record: QARecord, failure: Failure) -> Sample:
+        """The rejection of a record whose run raised: at stage `llm` or `error`, as `failure` says."""
+        row = rejected_row(
+            record,
+            stage=failure.kind,
+            reason=failure.reason,
+            trace_id=failure.trace_id,
+            error_type=failure.error_type,
+        )
+        return Sample(record, row, failure.kind)
 
     def _run(self, record: QARecord, trace_id: str) -> _Run:
         answer: AgentAnswer | None = None

@@ -48,6 +48,13 @@ class RunCounts:
     interrupted: bool = False
     stopped: str | None = None
     """Why the run stopped taking new records before the input ran out (Ctrl-C excepted), if it did."""
+    failures: str | None = None
+    """How many samples failed for a reason not their own (stage `error` or `llm`) and what to do."""
+
+    @property
+    def errors(self) -> int:
+        """Samples rejected at `error`: a bug or the environment, never the sample's own fault."""
+        return self.rejected.get("error", 0)
 
     @property
     def attempted(self) -> int:
@@ -81,6 +88,7 @@ class RunCounts:
             "samples_per_second": round(self.samples_per_second, 3),
             "interrupted": self.interrupted,
             "stopped": self.stopped,
+            "failures": self.failures,
         }
 
 

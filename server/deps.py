@@ -21,7 +21,7 @@ from medreason.kg_store.store import KGStore
 from medreason.server.errors import APIError
 from medreason.server.resources import Resources
 from medreason.server.schemas import ChatRequest
-from medreason.server.settings import Settings
+from medreason.server.settings import ServerSettings
 
 RETRY_AFTER_SECONDS = 1
 """What a 429 asks the client to wait before retrying: a chat slot frees as soon as one answer ends."""
@@ -33,9 +33,9 @@ bearer = HTTPBearer(
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def get_settings(request: Request) -> Settings:
+def get_settings(request: Request) -> ServerSettings:
     """The settings the app was created with."""
-    return cast(Settings, request.app.state.settings)
+    return cast(ServerSettings, request.app.state.settings)
 
 
 def get_resources(request: Request) -> Resources:
@@ -43,7 +43,7 @@ def get_resources(request: Request) -> Resources:
     return cast(Resources, request.app.state.resources)
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
@@ -93,7 +93,7 @@ def require_api_key(settings: SettingsDep, credentials: Credentials) -> None:
         )
 
 
-def client_id(request: Request, settings: Settings) -> str:
+def client_id(request: Request, settings: ServerSettings) -> str:
     """Who a request counts against: its API key (hashed) when keys are on, else its IP address.
 
     Runs after `require_api_key`, so with keys on the key is a valid one.
@@ -126,7 +126,7 @@ ChatSlot = Depends(chat_slot)
 """Use as `dependencies=[ChatSlot]`: the slot is held, not passed."""
 
 
-def checked_question(question: str, settings: Settings) -> str:
+def checked_question(question: str, settings: ServerSettings) -> str:
     """`question` unless it is over the server's length limit (then a 422 naming the limit)."""
     if len(question) > settings.max_question_chars:
         raise APIError(

@@ -27,7 +27,7 @@ from medreason.agent.errors import AgentError, LLMConfigError, LLMError, LLMUnav
 from medreason.agent.traces.errors import AmbiguousTraceIdError, TraceError, TraceNotFoundError
 from medreason.kg_store.errors import KGError, ReadOnlyError
 
-logger = logging.getLogger("medreason.server")
+logger = logging.getLogger(__name__)
 
 EXPECTED_ERRORS = (KGError, AgentError, TraceError)
 """Failures of the store, the model or the trace file that the server reports rather than crashes on."""

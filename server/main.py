@@ -1,9 +1,10 @@
 """The FastAPI app: `create_app(settings)` builds it; uvicorn can call it as a factory.
 
-    uvicorn --factory server.main:create_app     (settings from MEDREASON_* variables)
-    medreason serve --store stores/all           (the same, with flags and a clear error on bad settings)
+    uvicorn --factory medreason.server.main:create_app   (settings from MEDREASON_* variables)
+    medreason serve --store stores/all                   (the same, with flags, and bad settings in one line)
 
-The lifespan opens the store, the trace file, the LLM backend and the agent once (`server.resources`)
+The factory is the server's entry point: it reads the one `ServerSettings` (with the flags `medreason
+serve` handed over) and configures logging. The lifespan opens the agent once (`server.resources`)
 and closes them on shutdown; routes reach them through `server.deps`. The agent is synchronous, so the
 routes that run it are plain `def` functions, which FastAPI runs in its thread pool, and the chat
 stream is a plain generator, which it iterates there too: the event loop never waits on the agent.
@@ -20,6 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from medreason.agent.logs import configure_logging
 from medreason.server.chat import TRACE_HEADER
 from medreason.server.deps import require_api_key
 from medreason.server.errors import install_error_handlers
@@ -28,7 +30,7 @@ from medreason.server.openapi import install_openapi
 from medreason.server.resources import open_resources
 from medreason.server.routes import chat, completions, health, kg, pages, traces
 from medreason.server.routes.responses import API_ERRORS
-from medreason.server.settings import Settings
+from medreason.server.settings import ServerSettings, handed_over
 
 DESCRIPTION = """\
 Medical questions answered with **thinking paths** through a biomedical knowledge graph (PrimeKG,
@@ -46,13 +48,14 @@ def _version() -> str:
         return "0+unknown"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app over the store `settings` names; None reads the settings from the environment.
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """The app over the store `settings` names; None reads the settings (and `medreason serve`'s flags).
 
     Raises:
-        pydantic.ValidationError: The environment's settings are invalid (only when `settings` is None).
+        SettingsError: The environment's settings are invalid (only when `settings` is None).
     """
-    settings = settings if settings is not None else Settings.from_env()
+    settings = settings if settings is not None else ServerSettings.load(**handed_over())
+    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -21,11 +20,9 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
-from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 from medreason.kg_store.vocab import NODE_TYPES
+from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, MaxHops, TopK
 
-MAX_HOPS = 5
-MAX_TOP_K = 20
 MAX_OPTION_CHARS = 1_000
 TRACE_ID_PATTERN = r"^[0-9a-fA-F]{6,32}$"
 """A trace id (32 hex characters) or a unique prefix of at least 6, as `medreason trace show` takes."""
@@ -55,18 +52,6 @@ Options = Annotated[
     ),
 ]
 """Options by capital letter, e.g. `{"A": "Lisinopril", "B": "Alendronate"}`."""
-
-
-def _whole_number(value: object) -> object:
-    """JSON's integers, `2.0` included (JSON Schema counts it as one), but neither booleans nor strings."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a whole number")
-    return value
-
-
-# The bounds come before the validator: after it, pydantic leaves them out of the JSON schema.
-MaxHops = Annotated[int, Field(ge=1, le=MAX_HOPS), BeforeValidator(_whole_number)]
-TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_whole_number)]
 
 
 # -- errors ----------------------------------------------------------------------------------------

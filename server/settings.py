@@ -1,9 +1,8 @@
-"""The server's one configuration: read from `MEDREASON_*` variables and checked before anything is served.
+"""The server's configuration: the one `Settings` of every medreason process, plus what only a server needs.
 
     MEDREASON_STORE                 the built knowledge-graph store to serve (required)
-    MEDREASON_TRACES                the trace file (default: the one `medreason ask` uses)
-    MEDREASON_LLM                   none (default) | openai | local; the backend's own variables
-                                    (OPENAI_BASE_URL, MEDREASON_MODEL, ...) are read by `LLMSettings`
+    MEDREASON_TRACES, MEDREASON_LLM, MEDREASON_LOG_LEVEL, OPENAI_BASE_URL, ...
+                                    as for every command (`agent.settings`)
     MEDREASON_API_KEY               when set, every /v1 route needs `Authorization: Bearer <key>`;
                                     several keys may be given, separated by commas; each of
                                     at least 16 characters
@@ -14,35 +13,39 @@
     MEDREASON_MAX_CHATS_PER_CLIENT  chat requests one client may have in flight (default 4); a client is
                                     its API key when keys are on, else its IP address
 
-A bad value stops the server at start-up with a message naming the variable (`settings_error`), rather
-than failing at the first request that needs it.
+A bad value stops the server at start-up with a message naming the variable (`SettingsError`), rather
+than failing at the first request that needs it; unlike a command, a server also checks that the LLM
+variables make a usable backend before it starts.
+
+`medreason serve` hands its flags to the app factory through `hand_over` / `handed_over`, see there.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 
-from medreason.agent.errors import LLMConfigError
-from medreason.agent.llm.settings import Backend, LLMSettings
+from medreason.agent.errors import LLMConfigError, SettingsError
+from medreason.agent.settings import ENV_PREFIX, Settings
 from medreason.kg_store.layout import StoreLayout
 
-ENV_PREFIX = "MEDREASON_"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_MAX_QUESTION_CHARS = 4_000
 DEFAULT_MAX_CHATS_PER_CLIENT = 4
+HANDOVER_ENV = f"{ENV_PREFIX}SERVE_FLAGS"
+"""The one variable `medreason serve` sets: its flags, as JSON, for the app factory in every worker."""
 
 
-class Settings(BaseSettings):
-    """Everything the server needs to start; invalid values raise `pydantic.ValidationError` on creation.
+class ServerSettings(Settings):
+    """Everything the server needs to start; invalid values raise `SettingsError` on creation (`load`).
 
     Attributes:
         store: The directory of a store built by `medreason kg build`.
-        traces: The trace file; None is `medreason ask`'s default file.
-        llm: The LLM backend; None reads MEDREASON_LLM as `medreason ask` does (default none).
         api_key: The bearer keys that open /v1; empty leaves the API open.
         cors_origins: Browser origins allowed to call the API; empty turns CORS off.
         max_body_bytes: The largest request body accepted (413 above it).
@@ -50,11 +53,7 @@ class Settings(BaseSettings):
         max_chats_per_client: Chat requests one client may have running at once (429 above it).
     """
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
-
     store: Path
-    traces: Path | None = None
-    llm: Backend | None = None
     api_key: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1)
@@ -71,18 +70,6 @@ class Settings(BaseSettings):
                 f"or point --store / {ENV_PREFIX}STORE at a built store"
             )
         return store
-
-    @field_validator("traces")
-    @classmethod
-    def _traces_is_a_file(cls, traces: Path | None) -> Path | None:
-        if traces is None:
-            return None
-        traces = traces.expanduser()
-        if traces.is_dir():
-            raise ValueError(
-                f"{traces} is a folder: give the path of a trace file, e.g. {traces}/traces.sqlite"
-            )
-        return traces
 
     @field_validator("api_key", mode="before")
     @classmethod
@@ -107,42 +94,45 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _llm_is_configured(self) -> Settings:
+    def _llm_is_configured(self) -> ServerSettings:
         try:
             self.llm_settings()
         except LLMConfigError as exc:
             raise ValueError(str(exc)) from exc
         return self
 
-    @classmethod
-    def from_env(cls, **values: Any) -> Settings:
-        """Settings from the `MEDREASON_*` variables, with `values` (None ones skipped) taking precedence.
-
-        Raises:
-            pydantic.ValidationError: A value is invalid or the store is missing; `settings_error` words it.
-        """
-        return cls(**{name: value for name, value in values.items() if value is not None})
-
-    def llm_settings(self) -> LLMSettings:
-        """The LLM backend's settings: `llm` over the environment's MEDREASON_LLM, OPENAI_BASE_URL, ...
-
-        Raises:
-            LLMConfigError: A backend variable is missing or invalid.
-        """
-        return LLMSettings.from_env(backend=self.llm)
-
     def api_keys(self) -> tuple[str, ...]:
         """The keys that open /v1, in clear; empty when the API is open."""
         return tuple(key.get_secret_value() for key in self.api_key)
 
 
-def settings_error(exc: ValidationError) -> str:
-    """One line per bad setting, each naming its variable: what `medreason serve` prints before exiting."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else ""
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "missing":
-            message = "required: set it (or pass the matching command-line option)"
-        lines.append(f"{ENV_PREFIX}{field.upper()}: {message}" if field else message)
-    return "; ".join(lines)
+def hand_over(**flags: Any) -> dict[str, str]:
+    """The environment that hands `medreason serve`'s flags (None ones skipped) to the app factory.
+
+    Why the environment, and why one variable: uvicorn starts each worker as a fresh process that
+    imports the factory by name (`--workers N` needs an import string), so nothing but the environment
+    reaches it. Writing the flags into `MEDREASON_STORE`, `MEDREASON_LLM`, ... would pass them, but
+    would also make a flag indistinguishable from the user's own variable, and leak it into anything
+    the server starts. One JSON variable carries exactly what the command line said, and the factory
+    reads it back through the same validated `ServerSettings.load` as the command did.
+    """
+    given = {name: str(value) if isinstance(value, Path) else value for name, value in flags.items()}
+    return {HANDOVER_ENV: json.dumps({name: value for name, value in given.items() if value is not None})}
+
+
+def handed_over() -> dict[str, Any]:
+    """The flags `medreason serve` handed over (empty when the app was started another way).
+
+    Raises:
+        SettingsError: The variable holds something `hand_over` did not write.
+    """
+    text = os.environ.get(HANDOVER_ENV)
+    if not text:
+        return {}
+    try:
+        flags = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{HANDOVER_ENV} is not what `medreason serve` writes: unset it") from exc
+    if not isinstance(flags, dict):
+        raise SettingsError(f"{HANDOVER_ENV} is not what `medreason serve` writes: unset it")
+    return flags

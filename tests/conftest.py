@@ -1,12 +1,14 @@
-"""Fixtures shared by every test: a clean offline environment, the shared data, and real stores built once."""
+"""Fixtures shared by every test: a clean offline environment, the shared data, real stores, a trace file."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from medreason.agent.traces.store import TraceStore
 from medreason.kg_store import catalog, data_dir
 from medreason.kg_store.build import build_store
 from medreason.kg_store.store import KGStore
@@ -83,3 +85,10 @@ def everything_store_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFac
 def everything_store(everything_store_dir: Path) -> KGStore:
     """The store of everything, opened read-only."""
     return KGStore.open(everything_store_dir)
+
+
+@pytest.fixture
+def trace_store(tmp_path: Path) -> Iterator[TraceStore]:
+    """An empty trace file, in a folder the store creates."""
+    with TraceStore.open(tmp_path / "traces" / "traces.sqlite") as store:
+        yield store

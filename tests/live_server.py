@@ -4,7 +4,7 @@
         httpx.get(f"{base_url}/healthz")
 
 `make_settings` gives a test server's settings (no model, no key, no CORS unless asked); a fixture that
-outlives one test calls `tests.environment.clean_environment` first, since `Settings` also reads
+outlives one test calls `tests.environment.clean_environment` first, since `ServerSettings` also reads
 `MEDREASON_*` variables.
 
 The socket is bound before the server starts (a free port chosen by the OS, no race), the context
@@ -26,21 +26,21 @@ import uvicorn
 from fastapi import FastAPI
 
 from medreason.server.main import create_app
-from medreason.server.settings import Settings
+from medreason.server.settings import ServerSettings
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 120.0
 """Opening a store and its entity index is quick; the local LLM backend may take a while to load."""
 
 
-def make_settings(store: Path, traces: Path, **values: Any) -> Settings:
+def make_settings(store: Path, traces: Path, **values: Any) -> ServerSettings:
     """A test server's settings over `store`: no model, no API key, no CORS, unless `values` say otherwise."""
     defaults: dict[str, Any] = {"llm": "none", "api_key": (), "cors_origins": ()}
-    return Settings(store=store, traces=traces, **(defaults | values))
+    return ServerSettings(store=store, traces=traces, **(defaults | values))
 
 
 @contextmanager
-def live_server(settings: Settings, *, app: FastAPI | None = None) -> Iterator[str]:
+def live_server(settings: ServerSettings, *, app: FastAPI | None = None) -> Iterator[str]:
     """Serve `create_app(settings)` (or `app`) on a free loopback port; yield its base URL, `http://127.0.0.1:N`.
 
     Raises:

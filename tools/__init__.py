@@ -6,5 +6,7 @@
     prune_paths     the paths most relevant to the question, by embedding similarity
     describe_node   one node's facts and its neighbourhood by relation
 
-The agent records every call in its trace (`agent.toolbox`); results here are plain JSON.
+`tools.registry` holds them (name, `KGToolkit` method, input model, description) and `call_tool`, the one
+way to call them with arguments checked; `tools.limits` bounds every argument once for the tools, the
+HTTP API and the CLI. The agent records every call in its trace (`agent.toolbox`); results are plain JSON.
 """

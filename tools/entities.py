@@ -37,7 +37,7 @@ def candidate(link: Link) -> JSONObject:
     return found
 
 
-def find_entities(kg: KGStore, text: str, *, limit: int = 20) -> JSONObject:
+def find_entities(kg: KGStore, text: str, *, limit: int) -> JSONObject:
     """The distinct entities a text names, each at its first occurrence, with up to 3 candidates.
 
     Raises:
@@ -74,7 +74,7 @@ def find_entities(kg: KGStore, text: str, *, limit: int = 20) -> JSONObject:
     return result
 
 
-def link_entity(kg: KGStore, mention: str, *, node_type: str | None = None, limit: int = 5) -> JSONObject:
+def link_entity(kg: KGStore, mention: str, *, node_type: str | None, limit: int) -> JSONObject:
     """Candidate nodes for one mention, best first, or a note saying what to try instead.
 
     Raises:

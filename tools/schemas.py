@@ -1,8 +1,9 @@
-"""The tools' input schemas, as the model sees them: every field typed, bounded and described.
+"""The tools' input schemas, as the model sees them: every field typed, bounded (`tools.limits`), described.
 
-The LangChain tools validate a model's arguments against these before anything runs; a call that does
-not fit comes back to the model as an error naming the field, rather than reaching the graph. Unknown
-fields are refused (`extra="forbid"`), so a misspelt argument is reported instead of silently dropped.
+`tools.registry.call_tool` validates every call's arguments against these before anything runs, whoever
+makes the call (a model, the `none`-mode planner, a pipeline step); a call that does not fit comes back
+as a result naming each bad field, rather than reaching the graph. Unknown fields are refused
+(`extra="forbid"`), so a misspelt argument is reported instead of silently dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,18 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TypeAlias, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from medreason.tools.limits import (
+    DEFAULT_ENTITIES,
+    DEFAULT_LINKS,
+    DEFAULT_PATHS,
+    MAX_ENTITIES,
+    MAX_LINKS,
+    MAX_PATH_ENDS,
+    MAX_PATHS,
+    MaxHops,
+    TopK,
+)
 
 JSON: TypeAlias = str | int | float | bool | None | Sequence["JSON"] | Mapping[str, "JSON"]
 """A value a tool returns: plain JSON types only."""
@@ -35,13 +48,6 @@ NodeType = Literal[
 
 NODE_TYPE_NAMES: tuple[str, ...] = get_args(NodeType)
 
-MAX_ENTITIES = 50
-MAX_LINKS = 20
-MAX_PATH_ENDS = 20
-MAX_HOPS = 4
-MAX_PATHS = 20
-MAX_TOP_K = 10
-
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -51,7 +57,9 @@ class FindEntitiesInput(_Input):
     """Arguments of `find_entities`."""
 
     text: str = Field(description="The text to scan: a question, an answer option, a sentence.")
-    limit: int = Field(default=20, ge=1, le=MAX_ENTITIES, description="At most this many distinct entities.")
+    limit: int = Field(
+        default=DEFAULT_ENTITIES, ge=1, le=MAX_ENTITIES, description="At most this many distinct entities."
+    )
 
 
 class LinkEntityInput(_Input):
@@ -61,7 +69,7 @@ class LinkEntityInput(_Input):
     node_type: NodeType | None = Field(
         default=None, description="Only nodes of this type; leave it out when unsure."
     )
-    limit: int = Field(default=5, ge=1, le=MAX_LINKS, description="At most this many candidates.")
+    limit: int = Field(default=DEFAULT_LINKS, ge=1, le=MAX_LINKS, description="At most this many candidates.")
 
 
 class SearchPathsInput(_Input):
@@ -77,10 +85,10 @@ class SearchPathsInput(_Input):
         max_length=MAX_PATH_ENDS,
         description="Node IRIs (best) or exact names on the answer side.",
     )
-    max_hops: int | None = Field(
-        default=None, ge=1, le=MAX_HOPS, description="Longest path in edges; the run's default when left out."
+    max_hops: MaxHops | None = Field(
+        default=None, description="Longest path in edges; the run's default when left out."
     )
-    limit: int = Field(default=10, ge=1, le=MAX_PATHS, description="At most this many paths.")
+    limit: int = Field(default=DEFAULT_PATHS, ge=1, le=MAX_PATHS, description="At most this many paths.")
 
 
 class PrunePathsInput(_Input):
@@ -90,9 +98,7 @@ class PrunePathsInput(_Input):
     path_ids: list[str] | None = Field(
         default=None, description="Ids from search_paths ('p1', 'p2', ...); every path so far when left out."
     )
-    top_k: int | None = Field(
-        default=None, ge=1, le=MAX_TOP_K, description="Keep this many; the run's default when left out."
-    )
+    top_k: TopK | None = Field(default=None, description="Keep this many; the run's default when left out.")
 
 
 class DescribeNodeInput(_Input):

@@ -1,46 +1,44 @@
-"""`KGToolkit`: the five KG tools bound to one store and one run, as methods and as LangChain tools.
+"""`KGToolkit`: the five KG tools bound to one store and one run, as typed methods.
 
 The method docstrings are the tools' descriptions: they are written for the model that calls them
-(what the tool does, when to use it, what comes back), and `as_tools` hands them over verbatim, with
-the argument schemas of `tools.schemas`. Expected misses (an unknown name, no path, a bad type) come
-back as results with a note or a hint the model can act on; anything else raises.
+(what the tool does, when to use it, what comes back), and `tools.registry` hands them over verbatim,
+with the argument schemas of `tools.schemas`. The methods trust their arguments; calls from outside
+Python (a model, a client) go through `tools.registry.call_tool`, which validates them first. Expected
+misses (an unknown name, no path, a bad type) come back as results with a note or a hint the model can
+act on; anything else raises.
 """
 
 from __future__ import annotations
 
-import inspect
-import json
-from collections.abc import Callable
-from typing import Any
-
-from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, ValidationError
-
 from medreason.kg_store.paths import Path
 from medreason.kg_store.store import KGStore
 from medreason.tools import entities, nodes, paths
-from medreason.tools.paths import PathRegistry
-from medreason.tools.schemas import (
-    DescribeNodeInput,
-    FindEntitiesInput,
-    JSONObject,
-    LinkEntityInput,
-    PrunePathsInput,
-    SearchPathsInput,
+from medreason.tools.limits import (
+    DEFAULT_ENTITIES,
+    DEFAULT_LINKS,
+    DEFAULT_MAX_HOPS,
+    DEFAULT_PATHS,
+    DEFAULT_TOP_K,
+    MAX_HOPS,
+    MAX_TOP_K,
 )
+from medreason.tools.paths import PathRegistry
+from medreason.tools.schemas import JSONObject
 
 
 class KGToolkit:
     """The KG tools for one conversation or run; it remembers every path it returned, by id."""
 
-    def __init__(self, kg: KGStore, *, max_hops: int = 3, top_k: int = 3) -> None:
+    def __init__(self, kg: KGStore, *, max_hops: int = DEFAULT_MAX_HOPS, top_k: int = DEFAULT_TOP_K) -> None:
         """Bind the tools to `kg`, with the run's default path length and number of paths kept.
 
         Raises:
-            ValueError: `max_hops` or `top_k` is below 1.
+            ValueError: `max_hops` is not within 1..`MAX_HOPS` or `top_k` not within 1..`MAX_TOP_K`.
         """
-        if max_hops < 1 or top_k < 1:
-            raise ValueError(f"max_hops and top_k must be at least 1, got {max_hops} and {top_k}")
+        if not 1 <= max_hops <= MAX_HOPS:
+            raise ValueError(f"max_hops must be 1 to {MAX_HOPS}, got {max_hops}")
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise ValueError(f"top_k must be 1 to {MAX_TOP_K}, got {top_k}")
         self._kg = kg
         self._paths = PathRegistry()
         self.max_hops = max_hops
@@ -51,7 +49,7 @@ class KGToolkit:
         """The store the tools read."""
         return self._kg
 
-    def find_entities(self, text: str, *, limit: int = 20) -> JSONObject:
+    def find_entities(self, text: str, *, limit: int = DEFAULT_ENTITIES) -> JSONObject:
         """Find the biomedical entities a text names, each linked to knowledge-graph nodes.
 
         Use it first, on the question and on each answer option. It reads the text against every KG
@@ -63,7 +61,9 @@ class KGToolkit:
         """
         return entities.find_entities(self._kg, text, limit=limit)
 
-    def link_entity(self, mention: str, *, node_type: str | None = None, limit: int = 5) -> JSONObject:
+    def link_entity(
+        self, mention: str, *, node_type: str | None = None, limit: int = DEFAULT_LINKS
+    ) -> JSONObject:
         """Find the KG nodes one mention may mean: exact name, synonym, close spelling, then meaning.
 
         Use it for a phrase find_entities did not match (a misspelling, a paraphrase, an answer
@@ -75,7 +75,12 @@ class KGToolkit:
         return entities.link_entity(self._kg, mention, node_type=node_type, limit=limit)
 
     def search_paths(
-        self, sources: list[str], targets: list[str], *, max_hops: int | None = None, limit: int = 10
+        self,
+        sources: list[str],
+        targets: list[str],
+        *,
+        max_hops: int | None = None,
+        limit: int = DEFAULT_PATHS,
     ) -> JSONObject:
         """Find the shortest KG paths from question-side entities to answer-side entities.
 
@@ -127,53 +132,3 @@ class KGToolkit:
             KeyError: No path has this id in this run.
         """
         return self._paths[path_id]
-
-    def as_tools(self) -> list[BaseTool]:
-        """The five tools as LangChain `StructuredTool`s, bound to this toolkit's store and run.
-
-        Arguments are validated against `tools.schemas` first; arguments that do not fit come back as
-        a JSON error naming the field, not as an exception.
-        """
-        bound: list[tuple[str, Callable[..., JSONObject], type[BaseModel]]] = [
-            ("find_entities", self.find_entities, FindEntitiesInput),
-            ("link_entity", self.link_entity, LinkEntityInput),
-            ("search_paths", self.search_paths, SearchPathsInput),
-            ("prune_paths", self.prune_paths, PrunePathsInput),
-            ("describe_node", self.describe_node, DescribeNodeInput),
-        ]
-        return [
-            StructuredTool.from_function(
-                func=method,
-                name=name,
-                description=_description(method),
-                args_schema=schema,
-                handle_validation_error=_invalid_arguments(name),
-            )
-            for name, method, schema in bound
-        ]
-
-
-def _description(method: Callable[..., JSONObject]) -> str:
-    """A method's docstring as a tool description: each paragraph on one line, as a model reads it."""
-    paragraphs = (inspect.getdoc(method) or "").split("\n\n")
-    return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
-
-
-def _invalid_arguments(tool: str) -> Callable[[Exception], str]:
-    """What the model reads when its arguments fail the schema: each bad field, and what to do."""
-
-    def explain(exc: Exception) -> str:
-        problems: list[Any] = (
-            [f"{'.'.join(map(str, error['loc'])) or 'arguments'}: {error['msg']}" for error in exc.errors()]
-            if isinstance(exc, ValidationError)
-            else [str(exc)]
-        )
-        return json.dumps(
-            {
-                "error": f"Invalid arguments for {tool}: " + "; ".join(problems),
-                "hint": f"Call {tool} again with arguments that fit its schema.",
-            },
-            ensure_ascii=False,
-        )
-
-    return explain

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
@@ -12,9 +12,8 @@ from medreason.agent import prompts
 from medreason.agent.chat.planner import plan_next
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
+from medreason.agent.findings import reason_from_evidence, verify_from_evidence, with_scores
 from medreason.agent.linking import kept_candidates
-from medreason.agent.nodes.reason import reason_from_evidence
-from medreason.agent.nodes.verify import verify_from_evidence
 from medreason.agent.state import QUESTION, Entity, ScoredPath, found_path, option_side, unique_entities
 from medreason.agent.writing import read_answer_letter
 
@@ -71,12 +70,7 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         elif call["name"] == "search_paths":
             found += [_path(path, side, entities) for path in result.get("paths", [])]
         elif call["name"] == "prune_paths":
-            by_id = {path["id"]: path for path in found}
-            for ranked in result.get("paths", []):
-                if ranked["id"] in by_id:
-                    kept[ranked["id"]] = ScoredPath(
-                        **by_id[ranked["id"]], score=ranked["score"], reason=ranked["reason"]
-                    )
+            kept |= {path["id"]: path for path in with_scores(found, result.get("paths", []))}
     return {
         "messages": replies,
         "entities": unique_entities(entities),
@@ -89,10 +83,8 @@ def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """The answer, its reasoning and whether it verifies, from the evidence the tools gathered."""
     context = runtime.context
     if context.llm is None:
-        evidence: Any = state  # a ChatState carries every key the KG-native steps read
-        update = reason_from_evidence(evidence)
-        update |= verify_from_evidence(evidence | update)
-        return update
+        update = reason_from_evidence(state)
+        return update | verify_from_evidence(cast(ChatState, {**state, **update}))
     last = state["messages"][-1]
     text = last.content if isinstance(last, AIMessage) and not last.tool_calls else ""
     if not isinstance(text, str) or not text.strip():

@@ -361,6 +361,13 @@ class ChatBackend:
         return f"after {retries} {'retry' if retries == 1 else 'retries'}"
 
 
+def describe_llm(llm: ChatBackend | None) -> dict[str, str | None]:
+    """`{"backend", "model"}` of what answers, for traces and summaries; `none` without a model."""
+    if llm is None:
+        return {"backend": "none", "model": None}
+    return {"backend": llm.name, "model": llm.model}
+
+
 def open_backend(settings: LLMSettings) -> ChatBackend | None:
     """The chat backend the settings ask for; None for "none". "local" starts its server here.
 

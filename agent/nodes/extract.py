@@ -14,8 +14,9 @@ from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
 from medreason.agent.context import AgentContext
+from medreason.agent.findings import answer_sides
 from medreason.agent.linking import names_an_entity
-from medreason.agent.nodes.sides import answer_sides
+from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import ANSWER, QUESTION, Mention, PipelineState, option_side
 
 _WHOLE_OPTION_WORDS = 8
@@ -26,7 +27,7 @@ def extract(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, A
     """Mentions for the question side and every answer side."""
     context = runtime.context
     if context.llm is not None:
-        return {"mentions": _extract_with_llm(state, context)}
+        return {"mentions": _extract_with_llm(state, context.llm, context.record_llm_call)}
     mentions = _gazetteer(context, state["question"], QUESTION, runtime)
     for side, text in answer_sides(state).items():
         found = _gazetteer(context, text, side, runtime)
@@ -46,18 +47,17 @@ def _gazetteer(context: AgentContext, text: str, side: str, runtime: Runtime[Age
     ]
 
 
-def _extract_with_llm(state: PipelineState, context: AgentContext) -> list[Mention]:
-    assert context.llm is not None  # noqa: S101 - the caller checked
+def _extract_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink) -> list[Mention]:
     options = state.get("options") or {}
     block = prompts.question_block(state["question"], options)
     gold = state.get("gold_answer")
     if gold and not options:
         block += f"\nAnswer: {gold}"
-    extraction = context.llm.structured(
+    extraction = llm.structured(
         "extract",
         prompts.messages(prompts.EXTRACT.format(question_block=block)),
         prompts.Extraction,
-        on_call=context.record_llm_call,
+        on_call=on_call,
     )
     sides = set(answer_sides(state))
     mentions: list[Mention] = []

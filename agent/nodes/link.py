@@ -15,12 +15,14 @@ from langgraph.runtime import Runtime
 from medreason.agent import prompts
 from medreason.agent.context import AgentContext
 from medreason.agent.linking import exact_candidates, kept_candidates
+from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import Entity, Mention, PipelineState, unique_entities
 
 
 def link(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Entities: mentions linked to nodes, one entry per (side, node)."""
     context = runtime.context
+    llm = context.llm
     entities: list[Entity] = []
     ambiguous: list[tuple[Mention, list[dict[str, Any]]]] = []
     for mention in state.get("mentions", []):
@@ -32,12 +34,12 @@ def link(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]
             candidates = context.tools.call("link_entity", arguments, emit=runtime.stream_writer).get(
                 "candidates", []
             )
-        if candidates and context.llm is not None and not exact_candidates(candidates):
+        if candidates and llm is not None and not exact_candidates(candidates):
             ambiguous.append((mention, candidates))
         else:
             entities += [_entity(mention, candidate) for candidate in kept_candidates(candidates)]
-    if ambiguous:
-        entities += _choose_with_llm(state, context, ambiguous)
+    if llm is not None and ambiguous:
+        entities += _choose_with_llm(state, llm, context.record_llm_call, ambiguous)
     return {"entities": unique_entities(entities)}
 
 
@@ -54,15 +56,17 @@ def _entity(mention: Mention, candidate: dict[str, Any]) -> Entity:
 
 
 def _choose_with_llm(
-    state: PipelineState, context: AgentContext, ambiguous: list[tuple[Mention, list[dict[str, Any]]]]
+    state: PipelineState,
+    llm: ChatBackend,
+    on_call: UsageSink,
+    ambiguous: list[tuple[Mention, list[dict[str, Any]]]],
 ) -> list[Entity]:
-    assert context.llm is not None  # noqa: S101 - only called with a model
     block = prompts.mentions_block([(mention["text"], candidates) for mention, candidates in ambiguous])
-    choices = context.llm.structured(
+    choices = llm.structured(
         "link",
         prompts.messages(prompts.CHOOSE_LINKS.format(question=state["question"], mentions_block=block)),
         prompts.LinkChoices,
-        on_call=context.record_llm_call,
+        on_call=on_call,
     )
     chosen = {choice.mention: choice.iri for choice in choices.choices if choice.iri}
     entities = []

@@ -14,6 +14,8 @@ from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
 from medreason.agent.context import AgentContext
+from medreason.agent.findings import with_scores
+from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState, ScoredPath
 
 
@@ -26,7 +28,7 @@ def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any
     if not by_side:
         return {"kept": []}
     if context.llm is not None:
-        return {"kept": _rank_with_llm(state, context, by_side)}
+        return {"kept": _rank_with_llm(state, context.llm, context.record_llm_call, by_side, context.top_k)}
     kept: list[ScoredPath] = []
     for side_paths in by_side.values():
         arguments = {
@@ -35,25 +37,23 @@ def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any
             "top_k": context.top_k,
         }
         result = context.tools.call("prune_paths", arguments, emit=runtime.stream_writer)
-        by_id = {path["id"]: path for path in side_paths}
-        for ranked in result.get("paths", []):
-            if ranked["id"] in by_id:
-                kept.append(ScoredPath(**by_id[ranked["id"]], score=ranked["score"], reason=ranked["reason"]))
+        kept += with_scores(side_paths, result.get("paths", []))
     return {"kept": kept}
 
 
 def _rank_with_llm(
-    state: PipelineState, context: AgentContext, by_side: dict[str, list[ScoredPath]]
+    state: PipelineState,
+    llm: ChatBackend,
+    on_call: UsageSink,
+    by_side: dict[str, list[ScoredPath]],
+    top_k: int,
 ) -> list[ScoredPath]:
-    assert context.llm is not None  # noqa: S101 - only called with a model
     every = [path for side_paths in by_side.values() for path in side_paths]
     prompt = prompts.RANK_PATHS.format(
         question_block=prompts.question_block(state["question"], state.get("options")),
         paths_block=prompts.paths_block(every),
     )
-    ranking = context.llm.structured(
-        "prune", prompts.messages(prompt), prompts.PathRanking, on_call=context.record_llm_call
-    )
+    ranking = llm.structured("prune", prompts.messages(prompt), prompts.PathRanking, on_call=on_call)
     scores = {ranked.id: ranked for ranked in ranking.ranking}
     kept: list[ScoredPath] = []
     for side_paths in by_side.values():
@@ -63,5 +63,5 @@ def _rank_with_llm(
             if path["id"] in scores
         ]
         scored.sort(key=lambda path: (-path["score"], path["hops"], path["id"]))
-        kept += scored[: context.top_k]
+        kept += scored[:top_k]
     return kept

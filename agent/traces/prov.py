@@ -91,6 +91,8 @@ def prov_graph(trace: Trace) -> Graph:
         graph.add((activity, PROV.endedAtTime, _time(end_time(end.started_at, end.duration_ms))))
         if end.error:
             graph.add((activity, MR.error, Literal(end.error)))
+        if end.traceback:
+            graph.add((activity, MR.traceback, Literal(end.traceback)))
         answer = URIRef(f"{activity}/answer")
         graph.add((answer, RDF.type, PROV.Entity))
         graph.add((answer, PROV.wasGeneratedBy, activity))

@@ -18,6 +18,7 @@ import enum
 import math
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -42,6 +43,8 @@ MAX_STRING = 4_000
 """Characters kept of a string; the rest is replaced by a marker."""
 MAX_ITEMS = 200
 """Items kept of a list (or entries of a mapping); the rest are replaced by a marker."""
+MAX_TRACEBACK = 16_000
+"""Characters kept of a failed run's traceback, from its end (the frame that raised)."""
 MAX_DEPTH = 32
 """Nesting deeper than this is recorded as its `repr`, which also stops reference cycles."""
 
@@ -268,7 +271,14 @@ class TraceRecorder:
         usage = LLMUsage(calls=1, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
         self._add_call("llm", name, {"model": model}, None, duration_ms, error, usage)
 
-    def finish(self, result: JSON, *, error: str | None = None) -> Trace:
+    def fail(self, result: JSON, exc: BaseException) -> Trace:
+        """End the trace of a run that raised `exc`: its error, and its traceback to find the cause by."""
+        text = "".join(traceback.format_exception(exc))
+        if len(text) > MAX_TRACEBACK:  # the innermost frames, at the end, say most: keep those
+            text = f"[{len(text) - MAX_TRACEBACK} characters of outer frames cut] …" + text[-MAX_TRACEBACK:]
+        return self.finish(result, error=error_text(exc), traceback=text)
+
+    def finish(self, result: JSON, *, error: str | None = None, traceback: str | None = None) -> Trace:
         """End the trace with its final output (or error) and return it; a second call raises RuntimeError.
 
         A step still open is closed with an error saying so, so the trace stays complete.
@@ -296,6 +306,7 @@ class TraceRecorder:
                     llm_calls=self._usage.calls,
                     prompt_tokens=self._usage.prompt_tokens,
                     completion_tokens=self._usage.completion_tokens,
+                    traceback=traceback,
                 )
             )
             records = tuple(self._records[seq] for seq in sorted(self._records))

@@ -74,6 +74,8 @@ class TraceRecord:
         arguments: Start: the inputs; step: what it read; tool: its arguments; llm: `{"model": ...}`.
         result: Step: its state update; tool: its result; end: the final output.
         error: `TypeName: message` when it failed.
+        traceback: Where it failed, as Python prints a traceback: kept on the end record of a run that
+            raised, so a failure that is a bug can be found from its trace alone.
         llm_calls: LLM calls inside it (a step), 1 (an llm record), or the trace's total (the end record).
         prompt_tokens: Prompt tokens, counted like `llm_calls`.
         completion_tokens: Completion tokens, counted like `llm_calls`.
@@ -91,6 +93,7 @@ class TraceRecord:
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    traceback: str | None = None
 
     @property
     def usage(self) -> LLMUsage:
@@ -98,8 +101,8 @@ class TraceRecord:
         return LLMUsage(self.llm_calls, self.prompt_tokens, self.completion_tokens)
 
     def to_json(self) -> dict[str, JSON]:
-        """Every field, under its own name."""
-        return {
+        """Every field, under its own name; `traceback` only when there is one (older rows have none)."""
+        body: dict[str, JSON] = {
             "seq": self.seq,
             "kind": self.kind,
             "name": self.name,
@@ -113,6 +116,9 @@ class TraceRecord:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
         }
+        if self.traceback is not None:
+            body["traceback"] = self.traceback
+        return body
 
     @classmethod
     def from_json(cls, data: dict[str, JSON]) -> TraceRecord:
@@ -133,6 +139,7 @@ class TraceRecord:
             llm_calls=int(data.get("llm_calls", 0)),
             prompt_tokens=int(data.get("prompt_tokens", 0)),
             completion_tokens=int(data.get("completion_tokens", 0)),
+            traceback=data.get("traceback"),
         )
 
 
@@ -222,19 +229,26 @@ class Trace:
         end = self.end
         return None if end is None else end.error
 
+    @property
+    def traceback(self) -> str | None:
+        """The end record's traceback: where the run failed, when it raised."""
+        end = self.end
+        return None if end is None else end.traceback
+
     def to_json(self) -> dict[str, JSON]:
-        """The header's fields, the totals, the output and error, and every record."""
+        """The header's fields, the totals, the output, error and traceback, and every record."""
         return {
             **self.header.to_json(),
             "usage": self.usage.to_json(),
             "output": self.output,
             "error": self.error,
+            "traceback": self.traceback,
             "records": [record.to_json() for record in self.records],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, JSON]) -> Trace:
-        """The trace `to_json()` described (the derived `usage`, `output` and `error` are recomputed)."""
+        """The trace `to_json()` described (its totals, output, error and traceback are recomputed)."""
         return cls(
             header=TraceHeader.from_json(data),
             records=tuple(TraceRecord.from_json(record) for record in data["records"]),

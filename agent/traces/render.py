@@ -52,6 +52,8 @@ def render_text(trace: Trace) -> str:
             lines.append(f"answer: {answer}")
         if end.error:
             lines.append(f"✗ error: {end.error}")
+        if end.traceback:
+            lines += [_INDENT + line for line in end.traceback.rstrip().splitlines()]
         usage = trace.usage
         lines.append(
             f"total: {_duration(end.duration_ms)}, {_calls(usage.calls)}, "

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from medreason.agent.closed_book import ClosedBook
+from medreason.agent.faithfulness import Faithfulness
 from medreason.agent.run import Agent, AgentAnswer
 from medreason.agent.state import QUESTION, option_side
-from medreason.datagen.eval.faithfulness import ClaimChecker, check_path_edges
 from medreason.datagen.eval.results import ArmResult, Claims, Grounding, PathSummary, QuestionResult
 from medreason.datagen.eval.scoring import Score, gold_letter, score_answer
+from medreason.datagen.failures import RunningTraces
 from medreason.datagen.records import QARecord
-from medreason.kg_store.store import KGStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +54,9 @@ class QuestionEvaluator:
     """Answers a question in each arm and keeps the scores, the evidence checks and the costs.
 
     Args:
-        kg: The store the agent reads, against which cited edges are checked.
         agent: The chat agent (the KG arm); None runs the closed-book arm only (`--no-kg`).
         closed_book: The same backend without the KG.
-        claims: Checks free-text reasoning for edge-like claims; None skips it (KG-native reasoning
-            is written from edges, and cited edges are checked either way).
+        faithfulness: Checks the cited edges against the KG, and a model's free-text claims.
         run: The run's fingerprint, stored in every row.
         max_hops: Longest path the agent searches.
         top_k: Paths the agent keeps per option.
@@ -67,25 +65,27 @@ class QuestionEvaluator:
     def __init__(
         self,
         *,
-        kg: KGStore,
         agent: Agent | None,
         closed_book: ClosedBook,
-        claims: ClaimChecker | None,
+        faithfulness: Faithfulness,
         run: str,
         max_hops: int,
         top_k: int,
     ) -> None:
-        self.kg = kg
         self.agent = agent
         self.closed_book = closed_book
-        self.claims = claims
+        self.faithfulness = faithfulness
         self.run = run
         self.max_hops = max_hops
         self.top_k = top_k
+        self.traces = RunningTraces()
+        """Each question's running arm's trace, so a failure can name the trace of the arm that raised."""
 
     def __call__(self, question: EvalQuestion) -> QuestionResult:
         """Both arms' results for one question (the KG arm first, when it runs)."""
         kg = self._kg_arm(question) if self.agent is not None else None
+        closed_book = self._closed_arm(question)
+        self.traces.done(question.id)
         return QuestionResult(
             id=question.id,
             dataset=question.dataset,
@@ -94,7 +94,7 @@ class QuestionEvaluator:
             options=question.options,
             gold=question.gold,
             run=self.run,
-            closed_book=self._closed_arm(question),
+            closed_book=closed_book,
             kg=kg,
         )
 
@@ -102,7 +102,12 @@ class QuestionEvaluator:
         assert self.agent is not None  # noqa: S101 - only called with an agent
         started = time.perf_counter()
         answer = self.agent.ask(
-            question.question, question.options, mode="chat", max_hops=self.max_hops, top_k=self.top_k
+            question.question,
+            question.options,
+            mode="chat",
+            max_hops=self.max_hops,
+            top_k=self.top_k,
+            trace_id=self.traces.start(question.id),
         )
         seconds = time.perf_counter() - started
         score = score_answer(answer.reasoning, question.options, question.gold, structured=answer.answer_idx)
@@ -120,7 +125,9 @@ class QuestionEvaluator:
 
     def _closed_arm(self, question: EvalQuestion) -> ArmResult:
         started = time.perf_counter()
-        answer = self.closed_book.ask(question.question, question.options)
+        answer = self.closed_book.ask(
+            question.question, question.options, trace_id=self.traces.start(question.id)
+        )
         seconds = time.perf_counter() - started
         by_model = answer.method == "llm"
         structured = None if by_model else answer.answer_idx
@@ -138,7 +145,7 @@ class QuestionEvaluator:
 
     def _grounding(self, answer: AgentAnswer, gold: str) -> Grounding:
         sides = {str(path.get("side", "")) for path in answer.evidence}
-        edges = check_path_edges(self.kg, answer.paths)
+        edges = self.faithfulness.cited_edges(answer.paths)
         return Grounding(
             entities=len(answer.entities),
             question_entities=sum(entity.get("side") == QUESTION for entity in answer.entities),
@@ -151,9 +158,9 @@ class QuestionEvaluator:
         )
 
     def _claims(self, reasoning: str) -> Claims | None:
-        if self.claims is None:
+        found = self.faithfulness.claims(reasoning)
+        if found is None:
             return None
-        found = self.claims.check(reasoning)
         return Claims(claims=found.claims, unsupported=found.unsupported, examples=list(found.examples))
 
 

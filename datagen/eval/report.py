@@ -25,6 +25,7 @@ from medreason.datagen.eval.metrics import (
 )
 from medreason.datagen.eval.outputs import PLOTS, ReportPaths
 from medreason.datagen.eval.results import QuestionResult
+from medreason.datagen.failures import Failure
 
 EXCERPT_CHARS = 200
 """Characters of a reasoning's end shown for an answer that could not be read."""
@@ -59,18 +60,13 @@ class RunInfo:
     """Questions already in the journal when this run started (a resume)."""
     done_now: int = 0
     failed: int = 0
+    """Questions whose run raised in this run (listed under `failures`, not journaled: a re-run retries)."""
     interrupted: bool = False
+    stopped: str | None = None
+    """Why the run stopped taking questions (a breaker of `datagen.failures`), if it did."""
     seconds: float = 0.0
     started_at: str = ""
     finished_at: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A question whose answer failed in this run (not journaled: a re-run tries it again)."""
-
-    id: str
-    error: str
 
 
 def build_report(
@@ -100,7 +96,7 @@ def _report_json(
         "unparseable": _listed(results, lambda arm: arm.letter is None),
         "disagreements": _listed(results, lambda arm: arm.disagrees),
         "conflicts": _listed(results, lambda arm: bool(arm.conflict)),
-        "failures": [asdict(failure) for failure in failures],
+        "failures": [failure.to_json() for failure in failures],
         "plots": {name: paths.plot(name).name for name in _plots_for(metrics)},
         "records": [result.to_json() for result in results],
     }
@@ -172,12 +168,13 @@ def render_markdown(run: RunInfo, metrics: Mapping[str, SubsetMetrics], report: 
     lines += _what_was_run(run)
     if not metrics:
         lines += ["No question has been answered yet: re-run the same command to continue.", ""]
-        return "\n".join(lines)
+        return "\n".join(lines + _failures_section(report))
     lines += _accuracy_section(run, metrics)
     lines += _evidence_section(metrics)
     lines += _faithfulness_section(metrics, report)
     lines += _cost_section(metrics)
     lines += _reading_section(metrics, report)
+    lines += _failures_section(report)
     lines += _plots_section(report)
     lines += _how_to_read(run)
     return "\n".join(lines)
@@ -194,6 +191,8 @@ def _summary(run: RunInfo, metrics: Mapping[str, SubsetMetrics]) -> list[str]:
     state = ""
     if run.interrupted:
         state = " The run was interrupted; re-run the same command to answer the rest."
+    elif run.stopped:
+        state = f" {run.stopped}"
     elif answered < run.selected:
         state = f" {run.selected - answered} questions are not answered yet (failures); re-run to retry them."
     return [
@@ -397,12 +396,23 @@ def _reading_section(metrics: Mapping[str, SubsetMetrics], report: Mapping[str, 
         if len(items) > 100:
             lines.append(f"- … and {len(items) - 100} more in the JSON report")
         lines.append("")
-    failures = report["failures"]
-    if failures:
-        lines += [f"### Failed in this run ({len(failures)}; re-run to retry)", ""]
-        lines += [f"- `{item['id']}`: {_cell(item['error'])}" for item in failures[:100]]
-        lines.append("")
     return lines
+
+
+def _failures_section(report: Mapping[str, Any]) -> list[str]:
+    """The questions whose run raised in this run, each with its error and the trace holding its traceback."""
+    failures = report["failures"]
+    if not failures:
+        return []
+    lines = [f"### Failed in this run ({len(failures)}; re-run to retry)", ""]
+    lines += [
+        f"- `{item['id']}`: {_cell(item['error'])}"
+        + (f" (trace `{item['trace_id']}`)" if item["trace_id"] else "")
+        for item in failures[:100]
+    ]
+    if len(failures) > 100:
+        lines.append(f"- … and {len(failures) - 100} more in the JSON report, each with its traceback")
+    return [*lines, ""]
 
 
 def _plots_section(report: Mapping[str, Any]) -> list[str]:

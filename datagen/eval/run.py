@@ -6,6 +6,10 @@ recomputed from the journal. A journal holds one kind of run only: rows of anoth
 KG build, arm set or search setting are refused rather than pooled into one accuracy. Ctrl-C stops
 taking questions, lets the running ones finish, and writes the report so far (a second Ctrl-C stops
 at once, and still writes it).
+
+A question whose run raises is handled by datagen's policy (`datagen.failures`): it is logged (a bug
+with its traceback), listed in the report with its trace, left out of the journal so a re-run tries
+it again, and counted by the same breakers; the run goes on.
 """
 
 from __future__ import annotations
@@ -14,39 +18,28 @@ import json
 import shlex
 import sys
 import time
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from medreason.agent.closed_book import ClosedBook
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
-from medreason.agent.errors import AgentError
-from medreason.agent.llm.backend import open_backend
-from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.faithfulness import Faithfulness
 from medreason.agent.run import Agent
-from medreason.agent.traces.errors import TraceError
-from medreason.agent.traces.recorder import error_text
+from medreason.agent.session import open_agent
+from medreason.agent.settings import Settings
 from medreason.agent.traces.records import format_time
-from medreason.agent.traces.store import TraceStore
 from medreason.datagen.batch import BatchOutcome, run_batch
 from medreason.datagen.errors import InputError, OutputError
 from medreason.datagen.eval.evaluate import EvalQuestion, QuestionEvaluator
-from medreason.datagen.eval.faithfulness import ClaimChecker
 from medreason.datagen.eval.outputs import ReportPaths
-from medreason.datagen.eval.report import Failure, RunInfo, write_report
+from medreason.datagen.eval.report import RunInfo, write_report
 from medreason.datagen.eval.results import QuestionResult
 from medreason.datagen.eval.selection import Selection, select_questions
+from medreason.datagen.failures import Failure, FailurePolicy
 from medreason.datagen.journal import Journal, read_rows
 from medreason.datagen.progress import BatchProgress
-from medreason.kg_store.errors import KGError
-from medreason.kg_store.mentions import qualifier_terms
-from medreason.kg_store.store import KGStore
-
-ANSWER_ERRORS = (AgentError, KGError, TraceError)
-"""Failures of one question a re-run may not repeat (an endpoint down, a refused request): listed in
-the report, not journaled. Anything else is a bug and stops the run."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,7 +57,6 @@ class EvalConfig:
         concurrency: Questions answered at once.
         max_hops: Longest path the agent searches.
         top_k: Paths the agent keeps per option.
-        traces: The trace file; `OUT.traces.sqlite` when None.
         quiet: No progress bar.
         command: The command line, for the report; this process's arguments when None.
     """
@@ -79,7 +71,6 @@ class EvalConfig:
     concurrency: int = 1
     max_hops: int = DEFAULT_MAX_HOPS
     top_k: int = DEFAULT_TOP_K
-    traces: Path | None = None
     quiet: bool = False
     command: str | None = None
 
@@ -92,10 +83,18 @@ class EvalOutcome:
     report: dict[str, Any]
     batch: BatchOutcome
     failures: list[Failure] = field(default_factory=list)
+    stopped: str | None = None
+    """Why the run stopped taking questions before they ran out (Ctrl-C excepted), if it did."""
+    failure_summary: str | None = None
+    """The line about the questions that failed, and what to do, when any did."""
 
 
-def run_eval(config: EvalConfig, settings: LLMSettings) -> EvalOutcome:
+def run_eval(config: EvalConfig, settings: Settings) -> EvalOutcome:
     """Evaluate the selected questions not yet in the journal, then write the report of all of them.
+
+    Args:
+        config: The run.
+        settings: The LLM backend and the trace file (default `OUT.traces.sqlite`).
 
     Raises:
         InputError: The input cannot be read, or holds no multiple-choice question.
@@ -106,7 +105,6 @@ def run_eval(config: EvalConfig, settings: LLMSettings) -> EvalOutcome:
     """
     started = time.time()
     paths = ReportPaths.from_option(config.report)
-    kg = KGStore.open(config.store)
     selection = select_questions(
         config.input, format=config.format, subsets=config.subsets, limit=config.limit
     )
@@ -115,108 +113,110 @@ def run_eval(config: EvalConfig, settings: LLMSettings) -> EvalOutcome:
             f"{config.input} holds no multiple-choice question to evaluate "
             f"({selection.problems} unreadable, {selection.skipped} without options or gold letter)."
         )
-    kg_build = str(kg.build_record().get("build_id") or "") or None
-    arms = ["kg", "closed_book"] if config.use_kg else ["closed_book"]
-    fingerprint = run_fingerprint(settings, kg_build=kg_build, arms=arms, config=config)
-    traces_path = config.traces or paths.traces
-    failures: list[Failure] = []
-    outcome = BatchOutcome(0, 0, False, 0.0)
-    done_before = 0
-
-    def report(batch: BatchOutcome) -> dict[str, Any]:
-        run = RunInfo(
-            command=config.command or shlex.join(["medreason", *sys.argv[1:]]),
-            input=str(config.input),
-            format=config.format,
-            subsets=list(config.subsets),
-            limit=config.limit,
-            store=str(config.store),
-            kg_build=kg_build,
-            backend=settings.backend,
-            model=settings.describe().get("model"),
-            arms=arms,
-            max_hops=config.max_hops,
-            top_k=config.top_k,
-            concurrency=config.concurrency,
-            traces=str(traces_path),
-            fingerprint=fingerprint,
-            selected=len(selection.questions),
-            selected_per_subset=selection.per_subset(),
-            input_problems=selection.problems,
-            skipped=selection.skipped,
-            input_notes=selection.notes,
-            done_before=done_before,
-            done_now=batch.done,
-            failed=batch.failed,
-            interrupted=batch.interrupted,
-            seconds=round(batch.seconds, 2),
-            started_at=format_time(started),
-            finished_at=format_time(time.time()),
+    with open_agent(
+        settings,
+        store=config.store,
+        default_traces=paths.traces,
+        max_hops=config.max_hops,
+        top_k=config.top_k,
+        warm_up=False,
+    ) as agent:
+        arms = ["kg", "closed_book"] if config.use_kg else ["closed_book"]
+        fingerprint = run_fingerprint(
+            agent.llm_description, kg_build=agent.kg_build, arms=arms, config=config
         )
-        return write_report(run, journaled(paths.records, selection), failures, paths)
+        policy = FailurePolicy(noun="question", redo=lambda _: "run the same command again")
+        failures: list[Failure] = []
+        done_before = 0
 
-    with Journal.open(paths.records) as journal:
-        check_journal(paths.records, fingerprint)
-        todo = [question for question in selection.questions if question.id not in journal.keys]
-        done_before = len(selection.questions) - len(todo)
-        try:
-            outcome = _answer(todo, journal, failures, config, settings, kg, traces_path, fingerprint)
-        except KeyboardInterrupt:
-            answered = len(journal.keys & {question.id for question in todo})
-            report(BatchOutcome(answered, len(failures), True, time.time() - started))
-            raise
-    return EvalOutcome(paths, report(outcome), outcome, failures)
+        def report(batch: BatchOutcome) -> dict[str, Any]:
+            run = RunInfo(
+                command=config.command or shlex.join(["medreason", *sys.argv[1:]]),
+                input=str(config.input),
+                format=config.format,
+                subsets=list(config.subsets),
+                limit=config.limit,
+                store=str(config.store),
+                kg_build=agent.kg_build,
+                backend=str(agent.llm_description["backend"]),
+                model=agent.llm_description["model"],
+                arms=arms,
+                max_hops=config.max_hops,
+                top_k=config.top_k,
+                concurrency=config.concurrency,
+                traces=str(agent.traces.path if agent.traces is not None else ""),
+                fingerprint=fingerprint,
+                selected=len(selection.questions),
+                selected_per_subset=selection.per_subset(),
+                input_problems=selection.problems,
+                skipped=selection.skipped,
+                input_notes=selection.notes,
+                done_before=done_before,
+                done_now=batch.done,
+                failed=batch.failed,
+                interrupted=batch.interrupted,
+                stopped=policy.stopped,
+                seconds=round(batch.seconds, 2),
+                started_at=format_time(started),
+                finished_at=format_time(time.time()),
+            )
+            return write_report(run, journaled(paths.records, selection), failures, paths)
+
+        with Journal.open(paths.records) as journal:
+            check_journal(paths.records, fingerprint)
+            todo = [question for question in selection.questions if question.id not in journal.keys]
+            done_before = len(selection.questions) - len(todo)
+            try:
+                outcome = _answer(todo, journal, failures, policy, config, agent, fingerprint)
+            except KeyboardInterrupt:
+                answered = len(journal.keys & {question.id for question in todo})
+                report(BatchOutcome(answered, len(failures), True, time.time() - started))
+                raise
+        return EvalOutcome(paths, report(outcome), outcome, failures, policy.stopped, policy.summary())
 
 
 def _answer(
     todo: list[EvalQuestion],
     journal: Journal,
     failures: list[Failure],
+    policy: FailurePolicy,
     config: EvalConfig,
-    settings: LLMSettings,
-    kg: KGStore,
-    traces_path: Path,
+    agent: Agent,
     fingerprint: str,
 ) -> BatchOutcome:
     """Answer the questions the journal lacks, journaling each as it finishes."""
     if not todo:
         return BatchOutcome(0, 0, False, 0.0)
-    with (
-        TraceStore.open(traces_path) as traces,
-        open_backend(settings) or nullcontext() as llm,
-        BatchProgress(len(todo), description="eval", quiet=config.quiet) as progress,
-    ):
-        agent = None
-        if config.use_kg:
-            agent = Agent(
-                kg, llm=llm, settings=settings, traces=traces, max_hops=config.max_hops, top_k=config.top_k
-            )
-        evaluator = QuestionEvaluator(
-            kg=kg,
-            agent=agent,
-            closed_book=ClosedBook(llm=llm, settings=settings, traces=traces),
-            claims=ClaimChecker(kg, exclude=qualifier_terms(kg)) if llm is not None else None,
-            run=fingerprint,
-            max_hops=config.max_hops,
-            top_k=config.top_k,
-        )
-        counters = {"right (KG)": 0, "right (closed)": 0, "failed": 0}
+    agent.warm_up()
+    evaluator = QuestionEvaluator(
+        agent=agent if config.use_kg else None,
+        closed_book=ClosedBook.of(agent),
+        faithfulness=Faithfulness.of(agent),
+        run=fingerprint,
+        max_hops=config.max_hops,
+        top_k=config.top_k,
+    )
+    counters = {"right (KG)": 0, "right (closed)": 0, "failed": 0}
+    with BatchProgress(len(todo), description="eval", quiet=config.quiet) as progress:
 
         def on_result(question: EvalQuestion, result: QuestionResult) -> None:
+            policy.passed()
             journal.append([result.to_json()])
             counters["right (KG)"] += bool(result.kg and result.kg.correct)
             counters["right (closed)"] += result.closed_book.correct
             progress.advance(counters if config.use_kg else _closed_only(counters))
 
         def on_error(question: EvalQuestion, error: BaseException) -> None:
-            if not isinstance(error, ANSWER_ERRORS):
-                raise error
-            failures.append(Failure(question.id, error_text(error)))
+            failures.append(policy.failed(question.id, error, trace_id=evaluator.traces.failed(question.id)))
             counters["failed"] += 1
             progress.advance(counters if config.use_kg else _closed_only(counters))
 
         return run_batch(
-            todo, evaluator, concurrency=config.concurrency, on_result=on_result, on_error=on_error
+            policy.take(todo),
+            evaluator,
+            concurrency=config.concurrency,
+            on_result=on_result,
+            on_error=on_error,
         )
 
 
@@ -225,14 +225,13 @@ def _closed_only(counters: dict[str, int]) -> dict[str, int]:
 
 
 def run_fingerprint(
-    settings: LLMSettings, *, kg_build: str | None, arms: Sequence[str], config: EvalConfig
+    llm: Mapping[str, str | None], *, kg_build: str | None, arms: Sequence[str], config: EvalConfig
 ) -> str:
     """What makes two runs' rows comparable: backend, model, KG build, arms and search settings."""
-    described = settings.describe()
     return json.dumps(
         {
-            "backend": settings.backend,
-            "model": described.get("model"),
+            "backend": llm["backend"],
+            "model": llm["model"],
             "kg_build": kg_build,
             "arms": list(arms),
             "mode": "chat",

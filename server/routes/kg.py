@@ -10,14 +10,8 @@ from medreason.kg_store.paths import find_paths
 from medreason.server.deps import KGDep
 from medreason.server.errors import APIError
 from medreason.server.routes.responses import errors
-from medreason.server.schemas import (
-    MAX_HOPS,
-    NODE_TYPE_PATTERN,
-    EntityLink,
-    KGStats,
-    NodeDetails,
-    PathsResponse,
-)
+from medreason.server.schemas import NODE_TYPE_PATTERN, EntityLink, KGStats, NodeDetails, PathsResponse
+from medreason.tools.limits import DEFAULT_MAX_HOPS, MAX_HOPS
 
 router = APIRouter(prefix="/v1", tags=["knowledge graph"])
 
@@ -40,7 +34,9 @@ def paths(
     kg: KGDep,
     source: Annotated[str, Query(min_length=1, max_length=500, description="A node name or IRI.")],
     target: Annotated[str, Query(min_length=1, max_length=500, description="A node name or IRI.")],
-    max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS, description="Longest path, in edges.")] = 3,
+    max_hops: Annotated[
+        int, Query(ge=1, le=MAX_HOPS, description="Longest path, in edges.")
+    ] = DEFAULT_MAX_HOPS,
     limit: Annotated[int, Query(ge=1, le=100, description="At most this many paths.")] = 10,
 ) -> dict[str, Any]:
     """The shortest paths between the nodes `source` and `target` name, each edge with its direction."""

@@ -1,31 +1,22 @@
-"""An agent over the shared store with no language model, writing traces to a temporary file."""
+"""An agent over the shared store with no language model, writing to the empty trace file `trace_store`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from medreason.agent.llm.settings import LLMSettings
 from medreason.agent.run import Agent
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
 
 
 @pytest.fixture
-def trace_store(tmp_path: Path) -> Iterator[TraceStore]:
-    """An empty trace file."""
-    with TraceStore.open(tmp_path / "traces.sqlite") as store:
-        yield store
-
-
-@pytest.fixture
 def kg_agent(shared_store: KGStore, trace_store: TraceStore) -> Agent:
     """The agent in `none` mode over all the shared KG data plus HPO."""
-    return Agent(shared_store, llm=None, settings=LLMSettings(), traces=trace_store)
+    return Agent(shared_store, llm=None, traces=trace_store)
 
 
 @pytest.fixture(scope="session")

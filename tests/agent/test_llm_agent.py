@@ -18,6 +18,7 @@ from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
 from medreason.agent.run import Agent
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
+from tests.fakes import careless_model
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 QUESTION = "Which drug is indicated for hypertension?"
@@ -74,12 +75,6 @@ def _with_failures(failures: dict[str, list[Reply]]) -> Callable[[dict[str, Any]
     return respond
 
 
-@pytest.fixture
-def traces(tmp_path: Any) -> Iterator[TraceStore]:
-    with TraceStore.open(tmp_path / "traces.sqlite") as store:
-        yield store
-
-
 _opened: list[ChatBackend] = []
 
 
@@ -102,14 +97,14 @@ def _agent(kg: KGStore, fake: FakeOpenAI, traces: TraceStore, **settings: Any) -
     backend = open_backend(llm_settings)
     assert backend is not None
     _opened.append(backend)
-    return Agent(kg, llm=backend, settings=llm_settings, traces=traces)
+    return Agent(kg, llm=backend, traces=traces)
 
 
 def test_the_pipeline_makes_four_structured_calls_and_counts_their_tokens(
-    shared_store: KGStore, traces: TraceStore
+    shared_store: KGStore, trace_store: TraceStore
 ) -> None:
     with FakeOpenAI(responder=_step_replies) as fake:
-        agent = _agent(shared_store, fake, traces)
+        agent = _agent(shared_store, fake, trace_store)
         answer = agent.ask(QUESTION, OPTIONS, mode="pipeline")
     assert answer.answer_idx == "A"
     assert answer.verified
@@ -121,14 +116,14 @@ def test_the_pipeline_makes_four_structured_calls_and_counts_their_tokens(
     sent = fake.requests[0]
     assert sent["model"] == "fake-model"
     assert sent["response_format"]["type"] == "json_schema"
-    trace = traces.get(answer.trace_id)
+    trace = trace_store.get(answer.trace_id)
     llm_records = [record.name for record in trace.records if record.kind == "llm"]
     assert llm_records == ["extract", "prune", "reason", "verify"]
-    assert traces.verify(answer.trace_id).ok
+    assert trace_store.verify(answer.trace_id).ok
 
 
 def test_a_500_a_timeout_and_malformed_json_are_retried_or_repaired(
-    shared_store: KGStore, traces: TraceStore
+    shared_store: KGStore, trace_store: TraceStore
 ) -> None:
     failures = {
         "List the medical entities": [Reply.status(500, headers=SLOW)],
@@ -136,10 +131,10 @@ def test_a_500_a_timeout_and_malformed_json_are_retried_or_repaired(
         "Answer the question by reasoning": [Reply.content('{"reasoning": "unfinished')],
     }
     with FakeOpenAI(responder=_with_failures(failures)) as fake:
-        agent = _agent(shared_store, fake, traces, timeout_s=0.5)
+        agent = _agent(shared_store, fake, trace_store, timeout_s=0.5)
         answer = agent.ask(QUESTION, OPTIONS, mode="pipeline")
     assert answer.answer_idx == "A"
-    trace = traces.get(answer.trace_id)
+    trace = trace_store.get(answer.trace_id)
     llm = [(record.name, record.error) for record in trace.records if record.kind == "llm"]
     assert any(name.startswith("reason") and error for name, error in llm), (
         "the unparseable answer is recorded"
@@ -149,26 +144,28 @@ def test_a_500_a_timeout_and_malformed_json_are_retried_or_repaired(
 
 
 def test_a_step_that_keeps_failing_is_recorded_in_the_trace(
-    shared_store: KGStore, traces: TraceStore
+    shared_store: KGStore, trace_store: TraceStore
 ) -> None:
     failures = {"Answer the question by reasoning": [Reply.status(503, headers=SLOW) for _ in range(5)]}
     with FakeOpenAI(responder=_with_failures(failures)) as fake:
-        agent = _agent(shared_store, fake, traces)
+        agent = _agent(shared_store, fake, trace_store)
         with pytest.raises(LLMUnavailableError) as failure:
             agent.ask(QUESTION, OPTIONS, mode="pipeline")
     assert failure.value.step == "reason"
-    [summary] = traces.list(limit=1)
-    trace = traces.get(summary.trace_id)
+    [summary] = trace_store.list(limit=1)
+    trace = trace_store.get(summary.trace_id)
     reason_step = next(
         record for record in trace.records if record.kind == "step" and record.name == "reason"
     )
     assert reason_step.error is not None
     assert "LLMUnavailableError" in reason_step.error
     assert trace.error is not None
-    assert traces.verify(summary.trace_id).ok
+    assert trace_store.verify(summary.trace_id).ok
 
 
-def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore, traces: TraceStore) -> None:
+def test_the_chat_agent_runs_a_scripted_models_tool_calls(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
     script = [
         Reply.tool_calls([{"name": "find_entities", "arguments": {"text": QUESTION}, "id": "c1"}]),
         Reply.tool_calls(
@@ -184,7 +181,7 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore,
         Reply.content("Lisinopril —indication→ hypertension, so lisinopril treats it. The answer is A."),
     ]
     with FakeOpenAI(*script) as fake:
-        agent = _agent(shared_store, fake, traces)
+        agent = _agent(shared_store, fake, trace_store)
         answer = agent.ask(QUESTION, OPTIONS, mode="chat")
     assert answer.answer_idx == "A"
     assert answer.answer == "Lisinopril"
@@ -201,7 +198,7 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore,
     assert replies
     assert replies[0]["tool_call_id"] == "c1"
     assert "candidates" in json.loads(replies[0]["content"])["entities"][0]
-    trace = traces.get(answer.trace_id)
+    trace = trace_store.get(answer.trace_id)
     assert [record.name for record in trace.records if record.kind == "tool"] == [
         "find_entities",
         "search_paths",
@@ -210,12 +207,41 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(shared_store: KGStore,
     assert answer.llm["calls"] == 4
 
 
-def test_tool_calls_a_model_writes_as_text_are_run(shared_store: KGStore, traces: TraceStore) -> None:
+def test_tool_calls_a_model_writes_as_text_are_run(shared_store: KGStore, trace_store: TraceStore) -> None:
     call = {"name": "find_entities", "arguments": {"text": "hypertension and lisinopril"}}
     written = f"<tool_call>{json.dumps(call)}</tool_call>"
     with FakeOpenAI(Reply.content(written), Reply.content("The answer is A.")) as fake:
-        agent = _agent(shared_store, fake, traces)
+        agent = _agent(shared_store, fake, trace_store)
         answer = agent.ask(QUESTION, OPTIONS, mode="chat")
-    trace = traces.get(answer.trace_id)
+    trace = trace_store.get(answer.trace_id)
     assert [record.name for record in trace.records if record.kind == "tool"] == ["find_entities"]
     assert answer.answer_idx == "A"
+
+
+def test_a_model_sending_bad_tool_arguments_reads_what_is_wrong_and_still_answers(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    with FakeOpenAI(*careless_model.SCRIPT) as fake:
+        agent = _agent(shared_store, fake, trace_store)
+        answer = agent.ask(careless_model.QUESTION, careless_model.OPTIONS, mode="chat")
+
+    assert (answer.answer_idx, answer.verified) == ("A", True)
+    assert answer.paths, "the careful search after the careless turn found the evidence"
+    replies = {
+        message["tool_call_id"]: json.loads(message["content"])
+        for message in fake.requests[1]["messages"]
+        if message["role"] == "tool"
+    }
+    tool_records = [record for record in trace_store.get(answer.trace_id).records if record.kind == "tool"]
+    assert [record.name for record in tool_records] == [
+        *(call["name"] for call, _ in careless_model.CARELESS_CALLS.values()),
+        "search_paths",
+    ]
+    for record, (call_id, (_, problem)) in zip(
+        tool_records, careless_model.CARELESS_CALLS.items(), strict=False
+    ):
+        assert problem in replies[call_id]["error"], "the model reads what is wrong"
+        assert replies[call_id]["hint"].startswith("Call ")
+        assert record.error is not None
+        assert problem in record.error, "the trace records it as the call's error"
+    assert tool_records[-1].error is None

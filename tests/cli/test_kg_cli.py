@@ -185,3 +185,21 @@ def test_data_dir_takes_no_other_source_and_mappings_need_mapping_files(tmp_path
     code, _, err = run("kg", "build", "--store", store, "--mappings", str(tmp_path))
     assert code == 1
     assert "No mapping file in" in " ".join(err.split())
+
+
+def test_build_in_a_log_prints_progress_lines_and_the_seconds_of_every_stage(tmp_path: Path) -> None:
+    csv_file = write_toy_csv(tmp_path / "kg.csv")
+
+    arguments = ["kg", "build", "--store", str(tmp_path / "store"), "--primekg", str(csv_file), "--no-hpo"]
+    result = CliRunner(env={"COLUMNS": "1000"}).invoke(app, arguments)  # one summary line per line
+    code, out, err = result.exit_code, result.stdout, result.stderr
+
+    assert code == 0, err
+    assert "build: index: 16/16 (100%) done after" in err
+    assert "build: encoder: 1/1 (100%) done after" in err
+    assert "entity index with name embeddings by minilm-onnx-int8" in out
+    stages = next(line for line in out.splitlines() if line.startswith("seconds per stage:"))
+    for stage in ("load primekg:kg.csv", "degrees", "finish", "encoder", "index", "total"):
+        assert stage in stages
+    manifest = json.loads((tmp_path / "store" / "index" / "manifest.json").read_text())
+    assert manifest["encoder"] == "minilm-onnx-int8"

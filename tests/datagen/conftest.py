@@ -1,6 +1,11 @@
-"""What the datagen command tests share: a console wide enough that messages stay on one line."""
+"""What the datagen command tests share: a console wide enough that messages stay on one line, QA files."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,3 +19,9 @@ def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
 def flat(text: str) -> str:
     """Printed text with the console's line wrapping undone."""
     return " ".join(text.split())
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
+    """`rows` as a JSON-lines file at `path` (a plain QA input, when they are QA records)."""
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path

@@ -12,20 +12,40 @@ import pytest
 
 from medreason.datagen.batch import run_batch
 
+HANG_GUARD_SECONDS = 60
+"""Only so that a broken runner fails the test instead of hanging it; no assertion is about time."""
+
+
+def _fail(item: object, error: BaseException) -> None:
+    pytest.fail(f"item {item} failed: {error!r}")
+
 
 def test_every_item_is_settled_once_with_at_most_n_running() -> None:
+    concurrency = 4
     running = 0
     peak = 0
     lock = threading.Lock()
+    pulled: list[int] = []
+    pulled_when_all_ran: list[int] = []
+    # Every item waits until `concurrency` items are inside `work` at once, so the peak is forced, not
+    # hoped for: with fewer slots the barrier breaks (an error), with more the count shows it.
+    together = threading.Barrier(
+        concurrency, action=lambda: pulled_when_all_ran.append(len(pulled)), timeout=HANG_GUARD_SECONDS
+    )
     settled_in: set[int] = set()
     results: dict[int, int] = {}
+
+    def items() -> Iterator[int]:
+        for item in range(40):
+            pulled.append(item)
+            yield item
 
     def work(item: int) -> int:
         nonlocal running, peak
         with lock:
             running += 1
             peak = max(peak, running)
-        time.sleep(0.01)
+        together.wait()
         with lock:
             running -= 1
         return item * item
@@ -35,10 +55,12 @@ def test_every_item_is_settled_once_with_at_most_n_running() -> None:
         assert item not in results
         results[item] = result
 
-    outcome = run_batch(range(40), work, concurrency=4, on_result=on_result, on_error=pytest.fail)
+    outcome = run_batch(items(), work, concurrency=concurrency, on_result=on_result, on_error=_fail)
 
     assert results == {item: item * item for item in range(40)}
-    assert peak == 4
+    assert peak == concurrency
+    assert pulled_when_all_ran[0] == concurrency, "no item is pulled while every slot is busy"
+    assert len(pulled_when_all_ran) == 40 // concurrency
     assert settled_in == {threading.get_ident()}
     assert (outcome.done, outcome.failed, outcome.interrupted) == (40, 0, False)
 

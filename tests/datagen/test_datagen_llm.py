@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.settings import Settings
 from medreason.agent.traces.store import TraceStore
 from medreason.cli.main import app
 from medreason.datagen.run import DatagenOptions, generate
@@ -195,8 +195,8 @@ def test_an_endpoint_that_is_down_stops_the_run_and_retry_redoes_those_samples(
 ) -> None:
     questions, output = _questions_file(tmp_path), tmp_path / "out.jsonl"
     with FakeOpenAI(responder=_scripted({}, broken=set(QUESTIONS))) as fake:
-        settings = LLMSettings(
-            backend="openai", base_url=fake.base_url, model="fake-model", max_retries=1, timeout_s=5.0
+        settings = Settings(
+            llm="openai", openai_base_url=fake.base_url, model="fake-model", llm_retries=1, llm_timeout=5.0
         )
         options = DatagenOptions(inputs=(questions,), output=output, max_llm_failures=2, quiet=True)
         down = generate(options, store=shared_store_dir, settings=settings)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from medreason.kg_store.vocab import node_curie
+from medreason.tools.limits import MAX_HOPS, MAX_TOP_K
 from tests.e2e.conftest import ANSWER_TIMEOUT_MS, WatchedPage
 from tests.e2e.expected import ExpectedGraph, expected_graph
 from tests.fakes.openai_server import FakeOpenAI, Reply
@@ -320,6 +321,26 @@ def test_option_rows_are_relettered_and_an_empty_one_is_refused_before_asking(
     page.get_by_role("button", name="Ask", exact=True).click()
     assert page.get_by_test_id("error").inner_text() == "Option A is empty: fill it in or remove it."
     assert page.get_by_label("Option A", exact=True).evaluate("(input) => input === document.activeElement")
+    assert page.get_by_test_id("log-entry").count() == 0, "nothing was sent"
+    assert watched_page.console_errors == []
+
+
+def test_the_hop_and_top_k_inputs_take_the_servers_limits_and_refuse_more_before_asking(
+    open_server: str, watched_page: WatchedPage
+) -> None:
+    page = watched_page.page
+    page.goto(open_server + "/")
+    hops, top_k = page.get_by_label("Max hops"), page.get_by_label("Top-k paths")
+    page.wait_for_function(f"document.getElementById('max-hops').max === '{MAX_HOPS}'")
+    assert top_k.get_attribute("max") == str(MAX_TOP_K)
+    assert f"(1–{MAX_HOPS})" in page.locator("#max-hops-help").inner_text()
+    assert (hops.input_value(), top_k.input_value()) == ("", ""), "empty: the server's default applies"
+    page.get_by_label("Your question").fill(QUESTION)
+    hops.fill(str(MAX_HOPS + 1))
+    page.get_by_role("button", name="Ask", exact=True).click()
+    assert page.get_by_test_id("error").inner_text() == (
+        f"Max hops must be a whole number from 1 to {MAX_HOPS}, or empty for the server's default."
+    )
     assert page.get_by_test_id("log-entry").count() == 0, "nothing was sent"
     assert watched_page.console_errors == []
 

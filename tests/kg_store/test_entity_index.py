@@ -319,3 +319,61 @@ def test_chroma_function_round_trips_its_config() -> None:
     assert np.allclose(function(["Fever"])[0], embed(["Fever"])[0], atol=1e-6)
     with pytest.raises(ValueError, match="not 'all-MiniLM-L6-v2'"):
         MiniLMEmbeddingFunction.validate_config({"model": "some-other-model"})
+
+
+def test_the_manifest_records_the_encoder_and_mentions_use_its_space(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    EntityIndex.build(tmp_path / "index", [METFORMIN, FEVER], encoder="minilm-onnx").close()
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+
+    monkeypatch.setenv("MEDREASON_INDEX_ENCODER", "minilm-torch")
+    same_space = EntityIndex.open(tmp_path / "index")
+    monkeypatch.delenv("MEDREASON_INDEX_ENCODER")
+    default = EntityIndex.open(tmp_path / "index")
+
+    assert manifest["encoder"] == "minilm-onnx"
+    assert (same_space.encoder, same_space.mention_encoder) == ("minilm-onnx", "minilm-torch")
+    assert default.mention_encoder == "minilm-onnx"  # not the int8 default: its vectors would not compare
+    same_space.close()
+    default.close()
+
+
+def test_an_encoder_of_another_space_is_refused_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    EntityIndex.build(tmp_path / "index", [METFORMIN], encoder="minilm-onnx").close()
+    monkeypatch.setenv("MEDREASON_INDEX_ENCODER", "minilm-onnx-int8")
+
+    with pytest.raises(EntityIndexError) as raised:
+        EntityIndex.open(tmp_path / "index")
+
+    message = str(raised.value)
+    assert "come from minilm-onnx, and MEDREASON_INDEX_ENCODER asks for minilm-onnx-int8" in message
+    assert "Unset MEDREASON_INDEX_ENCODER" in message
+    assert "MEDREASON_INDEX_ENCODER=minilm-onnx-int8 medreason kg build" in message
+
+
+def test_an_index_from_before_encoders_were_recorded_was_torchs(tmp_path: Path) -> None:
+    EntityIndex.build(tmp_path / "index", [METFORMIN], encoder="minilm-torch").close()
+    manifest_file = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    del manifest["encoder"]
+    manifest_file.write_text(json.dumps(manifest))
+
+    old = EntityIndex.open(tmp_path / "index")
+
+    assert (old.encoder, old.mention_encoder) == ("minilm-torch", "minilm-onnx")
+    assert _best(old.link("glucophage tablets")).iri == METFORMIN.iri
+    old.close()
+
+
+def test_an_index_embedded_by_an_unknown_encoder_says_to_rebuild(tmp_path: Path) -> None:
+    EntityIndex.build(tmp_path / "index", [METFORMIN], embeddings=False).close()
+    manifest_file = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest_file.write_text(json.dumps(manifest | {"embeddings": True, "encoder": "bert-xl"}))
+    (tmp_path / "index" / "chroma").mkdir()
+
+    with pytest.raises(EntityIndexError, match=r"encoder 'bert-xl', which this version .* rebuild it"):
+        EntityIndex.open(tmp_path / "index")

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from medreason.tools.limits import MAX_HOPS, MAX_TOP_K
 from tests.server.conftest import OPTIONS, QUESTION, error_of, sse_events
 
 pytestmark = pytest.mark.shared_data
@@ -88,8 +89,8 @@ def test_the_stream_and_the_json_route_give_the_same_answer(client: httpx.Client
         ({}, "question"),
         ({"question": "   "}, "question"),
         ({"question": QUESTION, "max_hops": 0}, "max_hops"),
-        ({"question": QUESTION, "max_hops": 6}, "max_hops"),
-        ({"question": QUESTION, "top_k": 21}, "top_k"),
+        ({"question": QUESTION, "max_hops": MAX_HOPS + 1}, "max_hops"),
+        ({"question": QUESTION, "top_k": MAX_TOP_K + 1}, "top_k"),
         ({"question": QUESTION, "mode": "fast"}, "mode"),
         ({"question": QUESTION, "options": {"AB": "x"}}, "options"),
         ({"question": QUESTION, "options": {"A": ""}}, "options.A"),

@@ -14,6 +14,7 @@ from medreason.agent.traces.records import Trace
 from medreason.agent.traces.store import TraceStore
 from medreason.server.main import create_app
 from medreason.server.routes.pages import STATIC_DIR
+from medreason.tools.limits import MAX_HOPS
 from tests.live_server import live_server, make_settings
 from tests.server.conftest import OPTIONS, QUESTION, error_of
 
@@ -157,7 +158,9 @@ def test_paths_between_unknown_names_are_empty_not_an_error(client: httpx.Client
     assert response.json()["paths"] == []
 
 
-@pytest.mark.parametrize("params", [{"source": "a"}, {"source": "a", "target": "b", "max_hops": 6}])
+@pytest.mark.parametrize(
+    "params", [{"source": "a"}, {"source": "a", "target": "b", "max_hops": MAX_HOPS + 1}]
+)
 def test_bad_path_parameters_are_a_422(client: httpx.Client, params: dict[str, str | int]) -> None:
     assert client.get("/v1/paths", params=params).status_code == 422
 

@@ -21,11 +21,11 @@ import schemathesis
 from schemathesis.generation.case import Case
 
 from medreason.server.main import create_app
-from medreason.server.settings import Settings
+from medreason.server.settings import ServerSettings
 
 pytestmark = pytest.mark.shared_data
 
-OPENAPI = create_app(Settings.model_construct(store=Path("unused"))).openapi()
+OPENAPI = create_app(ServerSettings.model_construct(store=Path("unused"))).openapi()
 schema = schemathesis.openapi.from_dict(OPENAPI)
 
 

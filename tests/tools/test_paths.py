@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from medreason.kg_store.embeddings import encoder
 from medreason.kg_store.paths import Path
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import node_iri
@@ -124,6 +125,26 @@ def test_prune_ranks_the_relevant_path_first(toy: KGStore) -> None:
     )
     assert second["reason"].startswith("names no entity of the question; similarity")
     assert json.loads(json.dumps(both)) == both
+
+
+def test_pruning_encodes_the_question_once_and_each_path_once(toy: KGStore) -> None:
+    toolkit = KGToolkit(toy)
+    toolkit.search_paths(["Aspirin"], ["asthma"])
+    toolkit.search_paths(["Metformin"], ["type 2 diabetes mellitus"])
+    cached = encoder()
+    cached.forget()
+    start = cached.stats()
+
+    toolkit.prune_paths(T2D_QUESTION, ["p1"])
+    after_p1 = cached.stats()
+    toolkit.prune_paths(T2D_QUESTION, ["p2"])
+    after_p2 = cached.stats()
+    toolkit.prune_paths(T2D_QUESTION)
+    after_both = cached.stats()
+
+    assert (after_p1.calls - start.calls, after_p1.encoded - start.encoded) == (1, 2)
+    assert (after_p2.calls - after_p1.calls, after_p2.encoded - after_p1.encoded) == (1, 1)
+    assert (after_both.calls, after_both.encoded) == (after_p2.calls, after_p2.encoded)
 
 
 def test_prune_ranks_only_the_ids_asked_and_lists_unknown_ones(toy: KGStore) -> None:

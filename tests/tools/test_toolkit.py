@@ -1,4 +1,4 @@
-"""The toolkit as LangChain tools: names, schemas, descriptions, and real invocations through LangChain."""
+"""The registry's LangChain tools: names, schemas, descriptions, and real invocations through LangChain."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from langchain_core.tools import BaseTool
 
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import NODE_TYPES
+from medreason.tools.limits import MAX_HOPS, MAX_LINKS, MAX_TOP_K
+from medreason.tools.registry import langchain_tools
 from medreason.tools.schemas import NodeType
 from medreason.tools.toolkit import KGToolkit
 
@@ -19,7 +21,7 @@ NAMES = ["find_entities", "link_entity", "search_paths", "prune_paths", "describ
 
 @pytest.fixture
 def tools(toy: KGStore) -> dict[str, BaseTool]:
-    return {tool.name: tool for tool in KGToolkit(toy).as_tools()}
+    return {tool.name: tool for tool in langchain_tools(KGToolkit(toy))}
 
 
 def test_the_five_tools_are_named_and_described_for_a_model(tools: dict[str, BaseTool]) -> None:
@@ -38,9 +40,9 @@ def test_schemas_type_and_bound_every_argument(tools: dict[str, BaseTool]) -> No
 
     assert link["required"] == ["mention"]
     assert link["properties"]["node_type"]["anyOf"][0]["enum"] == list(NODE_TYPES)
-    assert link["properties"]["limit"]["maximum"] == 20
+    assert link["properties"]["limit"]["maximum"] == MAX_LINKS
     assert search["required"] == ["sources", "targets"]
-    assert search["properties"]["max_hops"]["anyOf"][0]["maximum"] == 4
+    assert search["properties"]["max_hops"]["anyOf"][0]["maximum"] == MAX_HOPS
     assert all(prop.get("description") for prop in link["properties"].values())
 
 
@@ -85,9 +87,9 @@ def test_arguments_outside_the_schema_come_back_as_an_error_to_act_on(tools: dic
 
     assert bad_type["error"].startswith("Invalid arguments for link_entity: node_type:")
     assert all(node_type in bad_type["error"] for node_type in NODE_TYPES)
-    assert bad_type["hint"] == "Call link_entity again with arguments that fit its schema."
+    assert bad_type["hint"].startswith("Call link_entity again with only these arguments: mention (required)")
     assert "depth: Extra inputs are not permitted" in extra["error"]
-    assert "max_hops: Input should be less than or equal to 4" in hops["error"]
+    assert f"max_hops: Input should be less than or equal to {MAX_HOPS} (got 9)" in hops["error"]
     assert isinstance(message, ToolMessage)
     assert message.status == "error"
     assert "question: Field required" in str(message.content)
@@ -95,7 +97,7 @@ def test_arguments_outside_the_schema_come_back_as_an_error_to_act_on(tools: dic
 
 def test_the_run_defaults_apply_when_the_model_leaves_them_out(toy: KGStore) -> None:
     toolkit = KGToolkit(toy, max_hops=2, top_k=1)
-    tools = {tool.name: tool for tool in toolkit.as_tools()}
+    tools = {tool.name: tool for tool in langchain_tools(toolkit)}
 
     none = tools["search_paths"].invoke({"sources": ["Lonely drug"], "targets": ["lonely disease"]})
     tools["search_paths"].invoke({"sources": ["Aspirin", "Metformin"], "targets": ["asthma", "HUB1"]})
@@ -107,8 +109,10 @@ def test_the_run_defaults_apply_when_the_model_leaves_them_out(toy: KGStore) -> 
     assert pruned["considered"] == 2
 
 
-def test_the_toolkit_refuses_impossible_defaults(toy: KGStore) -> None:
-    with pytest.raises(ValueError, match="at least 1"):
-        KGToolkit(toy, max_hops=0)
-    with pytest.raises(ValueError, match="at least 1"):
-        KGToolkit(toy, top_k=0)
+def test_the_toolkit_refuses_run_defaults_outside_the_limits(toy: KGStore) -> None:
+    for max_hops in (0, MAX_HOPS + 1):
+        with pytest.raises(ValueError, match=f"max_hops must be 1 to {MAX_HOPS}"):
+            KGToolkit(toy, max_hops=max_hops)
+    for top_k in (0, MAX_TOP_K + 1):
+        with pytest.raises(ValueError, match=f"top_k must be 1 to {MAX_TOP_K}"):
+            KGToolkit(toy, top_k=top_k)

@@ -65,6 +65,7 @@ $("ask-form").addEventListener("submit", (event) => {
 });
 $("stop-button").addEventListener("click", () => running?.abort());
 setRunState("idle");
+applyServerLimits();
 
 function readForm() {
   const question = $("question").value.trim();
@@ -76,20 +77,50 @@ function readForm() {
   const chosen = options.value();
   if (chosen) body.options = chosen;
   body.mode = $("mode").value;
-  body.max_hops = wholeNumber($("max-hops"), "Max hops");
-  body.top_k = wholeNumber($("top-k"), "Top-k paths");
+  const maxHops = wholeNumber($("max-hops"), "Max hops");
+  const topK = wholeNumber($("top-k"), "Top-k paths");
+  if (maxHops !== undefined) body.max_hops = maxHops;
+  if (topK !== undefined) body.top_k = topK;
   return body;
 }
 
+/** The input's whole number, or undefined when it is empty (the server's default applies). */
 function wholeNumber(input, name) {
+  if (input.value.trim() === "") return undefined;
   const value = Number(input.value);
   const min = Number(input.min);
-  const max = Number(input.max);
-  if (input.value.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+  const max = input.max === "" ? Infinity : Number(input.max);
+  if (!Number.isInteger(value) || value < min || value > max) {
     input.focus();
-    throw new Error(`${name} must be a whole number from ${min} to ${max}.`);
+    const range = max === Infinity ? `${min} or more` : `from ${min} to ${max}`;
+    throw new Error(`${name} must be a whole number ${range}, or empty for the server's default.`);
   }
   return value;
+}
+
+/**
+ * Bound the max-hops and top-k inputs as the server does: its OpenAPI document is the one source of
+ * the limits, so the page never offers a value the server refuses. Without it the server still checks.
+ */
+async function applyServerLimits() {
+  let properties;
+  try {
+    const schema = await (await request("/openapi.json")).json();
+    properties = schema.components.schemas.ChatRequest.properties;
+  } catch (error) {
+    console.warn("The server's limits are unknown; it still checks max hops and top-k itself.", error);
+    return;
+  }
+  for (const [id, field] of [
+    ["max-hops", "max_hops"],
+    ["top-k", "top_k"],
+  ]) {
+    const bounds = properties[field]?.anyOf?.[0] ?? properties[field] ?? {};
+    if (bounds.minimum === undefined || bounds.maximum === undefined) continue;
+    $(id).min = String(bounds.minimum);
+    $(id).max = String(bounds.maximum);
+    $(`${id}-help`).querySelector("[data-range]").textContent = ` (${bounds.minimum}–${bounds.maximum})`;
+  }
 }
 
 async function ask(body) {

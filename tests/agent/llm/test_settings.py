@@ -1,4 +1,4 @@
-"""LLM settings from the environment: defaults, overrides, and every invalid value named."""
+"""LLM settings, read once from the environment by `Settings`: defaults, flags, every bad value named."""
 
 from __future__ import annotations
 
@@ -6,13 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from medreason.agent.errors import LLMConfigError
+from medreason.agent.errors import LLMConfigError, SettingsError
 from medreason.agent.llm import LLMSettings
-from medreason.agent.llm.settings import DEFAULT_GGUF_NAME
+from medreason.agent.settings import Settings
+
+
+def _llm(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], **flags: object) -> LLMSettings:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings.load(**flags).llm_settings()
 
 
 def test_defaults_run_without_a_model() -> None:
-    settings = LLMSettings.from_env({})
+    settings = Settings.load().llm_settings()
     assert settings == LLMSettings()
     assert (settings.backend, settings.timeout_s, settings.max_retries, settings.temperature) == (
         "none",
@@ -20,23 +26,11 @@ def test_defaults_run_without_a_model() -> None:
         2,
         0.0,
     )
-    assert settings.describe() == {"backend": "none", "model": None}
 
 
-def test_reads_the_process_environment_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MEDREASON_LLM", "openai")
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")
-    monkeypatch.setenv("MEDREASON_MODEL", "qwen")
-    settings = LLMSettings.from_env()
-    assert (settings.backend, settings.base_url, settings.model) == (
-        "openai",
-        "http://127.0.0.1:8000/v1",
-        "qwen",
-    )
-
-
-def test_openai_settings_from_env() -> None:
-    settings = LLMSettings.from_env(
+def test_openai_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _llm(
+        monkeypatch,
         {
             "MEDREASON_LLM": "OpenAI",
             "OPENAI_BASE_URL": "http://127.0.0.1:8000/v1",
@@ -45,50 +39,50 @@ def test_openai_settings_from_env() -> None:
             "MEDREASON_LLM_TIMEOUT": "12.5",
             "MEDREASON_LLM_RETRIES": "0",
             "MEDREASON_LLM_MAX_TOKENS": "256",
-        }
+            "MEDREASON_LLM_CTX": "2048",
+        },
     )
     assert settings.backend == "openai"
     assert settings.base_url == "http://127.0.0.1:8000/v1"
     assert settings.model == "qwen2.5-7b"
+    assert settings.api_key == "sk-secret"
     assert (settings.timeout_s, settings.max_retries, settings.max_tokens) == (12.5, 0, 256)
-    assert settings.describe() == {"backend": "openai", "model": "qwen2.5-7b"}
+    assert settings.context_size == 2048
     assert "sk-secret" not in repr(settings)
-    assert "sk-secret" not in str(settings.describe())
+    assert "sk-secret" not in repr(Settings.load())
 
 
-def test_the_official_api_needs_only_a_key_and_a_model() -> None:
-    settings = LLMSettings.from_env(
-        {"MEDREASON_LLM": "openai", "OPENAI_API_KEY": "sk-x", "MEDREASON_MODEL": "gpt-4o-mini"}
+def test_the_official_api_needs_only_a_key_and_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _llm(
+        monkeypatch, {"MEDREASON_LLM": "openai", "OPENAI_API_KEY": "sk-x", "MEDREASON_MODEL": "gpt-4o-mini"}
     )
     assert settings.base_url is None
     assert settings.api_key == "sk-x"
 
 
-def test_local_names_the_gguf_file() -> None:
-    default = LLMSettings.from_env({"MEDREASON_LLM": "local"})
-    assert default.gguf is None
-    assert default.describe() == {"backend": "local", "model": DEFAULT_GGUF_NAME}
-    chosen = LLMSettings.from_env({"MEDREASON_LLM": "local", "MEDREASON_GGUF": "/models/qwen-0.5b.gguf"})
-    assert chosen.gguf == Path("/models/qwen-0.5b.gguf")
-    assert chosen.describe() == {"backend": "local", "model": "qwen-0.5b.gguf"}
+def test_local_names_the_gguf_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _llm(monkeypatch, {"MEDREASON_LLM": "local"}).gguf is None
+    chosen = _llm(monkeypatch, {"MEDREASON_GGUF": "~/models/qwen-0.5b.gguf"})
+    assert chosen.gguf == Path("~/models/qwen-0.5b.gguf").expanduser()
 
 
-def test_overrides_win_and_none_overrides_are_ignored() -> None:
+def test_flags_win_and_none_flags_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     env = {"MEDREASON_LLM": "none", "MEDREASON_MODEL": "from-env", "OPENAI_BASE_URL": "http://h/v1"}
-    settings = LLMSettings.from_env(env, backend="openai", model=None, timeout_s=5, gguf="/m.gguf")
+    settings = _llm(monkeypatch, env, llm="openai", model=None, llm_timeout=5)
     assert settings.backend == "openai"
     assert settings.model == "from-env"
     assert settings.timeout_s == 5
-    assert settings.gguf == Path("/m.gguf")
 
 
-def test_empty_variables_count_as_unset() -> None:
-    assert LLMSettings.from_env({"MEDREASON_LLM": "", "MEDREASON_LLM_TIMEOUT": " "}) == LLMSettings()
+def test_the_environment_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings.load()
+    monkeypatch.setenv("MEDREASON_LLM", "local")
+    assert settings.llm_settings().backend == "none", "a later change of the environment changes nothing"
+    assert settings.with_flags(llm="local").llm_settings().backend == "local"
 
 
-def test_an_unknown_override_is_a_bug() -> None:
-    with pytest.raises(TypeError, match="no field colour"):
-        LLMSettings.from_env({}, colour="red")
+def test_empty_variables_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _llm(monkeypatch, {"MEDREASON_LLM": "", "MEDREASON_LLM_TIMEOUT": ""}) == LLMSettings()
 
 
 @pytest.mark.parametrize(
@@ -96,25 +90,41 @@ def test_an_unknown_override_is_a_bug() -> None:
     [
         ({"MEDREASON_LLM": "gpt"}, "MEDREASON_LLM"),
         ({"MEDREASON_LLM_TIMEOUT": "soon"}, "MEDREASON_LLM_TIMEOUT"),
+        ({"MEDREASON_LLM_RETRIES": "two"}, "MEDREASON_LLM_RETRIES"),
+        ({"MEDREASON_LLM_CTX": "big"}, "MEDREASON_LLM_CTX"),
+    ],
+)
+def test_an_unreadable_value_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        _llm(monkeypatch, env)
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
         ({"MEDREASON_LLM_TIMEOUT": "0"}, "MEDREASON_LLM_TIMEOUT"),
         ({"MEDREASON_LLM_TIMEOUT": "nan"}, "MEDREASON_LLM_TIMEOUT"),
-        ({"MEDREASON_LLM_RETRIES": "two"}, "MEDREASON_LLM_RETRIES"),
         ({"MEDREASON_LLM_RETRIES": "-1"}, "MEDREASON_LLM_RETRIES"),
         ({"MEDREASON_LLM_MAX_TOKENS": "0"}, "MEDREASON_LLM_MAX_TOKENS"),
-        ({"MEDREASON_LLM_CTX": "big"}, "MEDREASON_LLM_CTX"),
         ({"MEDREASON_LLM": "openai", "OPENAI_BASE_URL": "http://h/v1"}, "MEDREASON_MODEL"),
         ({"MEDREASON_LLM": "openai", "MEDREASON_MODEL": "m"}, "OPENAI_BASE_URL"),
     ],
 )
-def test_invalid_values_name_the_variable(env: dict[str, str], variable: str) -> None:
+def test_an_unusable_backend_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], variable: str
+) -> None:
     with pytest.raises(LLMConfigError, match=variable) as caught:
-        LLMSettings.from_env(env)
+        _llm(monkeypatch, env)
     assert caught.value.step == ""
 
 
-def test_an_invalid_override_is_rejected_too() -> None:
-    with pytest.raises(LLMConfigError, match="MEDREASON_LLM must be one of none, openai, local"):
-        LLMSettings.from_env({}, backend="remote")
+def test_an_invalid_flag_is_rejected_too() -> None:
+    with pytest.raises(SettingsError, match="MEDREASON_LLM: Input should be 'none', 'openai' or 'local'"):
+        Settings.load().with_flags(llm="remote")
 
 
 def test_openai_without_an_endpoint_says_both_ways_to_fix_it() -> None:

@@ -12,8 +12,10 @@ import pytest
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel
 
-from medreason.agent.traces.recorder import MAX_ITEMS, MAX_STRING, TraceRecorder, json_safe
+from medreason.agent.traces.recorder import MAX_ITEMS, MAX_STRING, MAX_TRACEBACK, TraceRecorder, json_safe
 from medreason.agent.traces.records import Trace, format_time
+from medreason.agent.traces.render import render_text
+from medreason.agent.traces.store import TraceStore
 from tests.agent.traces.sample import START, Clock, record_sample
 
 
@@ -121,6 +123,38 @@ def test_a_failing_step_records_its_error_and_reraises() -> None:
     assert trace.records[2].error is None
     assert trace.error == "KeyError: 'missing'"
     assert trace.output is None
+
+
+def test_a_failed_run_keeps_its_traceback_and_a_long_one_keeps_its_end(trace_store: TraceStore) -> None:
+    def deep(depth: int) -> None:
+        if depth == 0:
+            raise KeyError("side")
+        deep(depth - 1)
+
+    recorder = new_recorder()
+    with pytest.raises(KeyError) as caught:
+        with recorder.step("link"):
+            deep(3)
+    trace = recorder.fail({"question": "q"}, caught.value)
+    assert trace.error == "KeyError: 'side'"
+    assert trace.traceback is not None
+    assert trace.traceback.startswith("Traceback (most recent call last)")
+    assert trace.traceback.count("in deep") == 4
+    assert trace.traceback.rstrip().endswith("KeyError: 'side'")
+    assert "traceback" not in trace.records[1].to_json(), "only the end record carries it"
+    trace_store.append(trace)
+    assert trace_store.get(trace.trace_id).traceback == trace.traceback
+    assert trace_store.verify_all().ok
+    assert "\n  KeyError: 'side'\n" in render_text(trace), "indented under the error"
+
+    with pytest.raises(ValueError, match="long") as wordy:
+        raise ValueError("a long message " * 2_000)
+    long = new_recorder().fail(None, wordy.value).traceback
+    assert long is not None
+    assert len(long) < MAX_TRACEBACK + 100
+    assert long.startswith("[")
+    assert "characters of outer frames cut" in long
+    assert long.rstrip().endswith("a long message")
 
 
 def test_steps_nest_and_inner_usage_counts_for_every_enclosing_step() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from medreason.agent.settings import Settings
 from medreason.agent.traces.errors import NoTraceStoreError, TraceNotFoundError, TraceStoreError
 from medreason.agent.traces.location import default_traces_path
 from medreason.agent.traces.records import Trace
@@ -19,20 +20,14 @@ from medreason.agent.traces.store import GENESIS_HASH, TraceStore, canonical_jso
 from tests.agent.traces.sample import record_sample
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[TraceStore]:
-    with TraceStore.open(tmp_path / "traces" / "traces.sqlite") as opened:
-        yield opened
-
-
 def with_id(trace: Trace, trace_id: str) -> Trace:
     return dataclasses.replace(trace, header=dataclasses.replace(trace.header, trace_id=trace_id))
 
 
 @contextmanager
-def raw(store: TraceStore) -> Iterator[sqlite3.Connection]:
+def raw(trace_store: TraceStore) -> Iterator[sqlite3.Connection]:
     """A second connection, as a tamperer with the file would have."""
-    connection = sqlite3.connect(store.path, isolation_level=None)
+    connection = sqlite3.connect(trace_store.path, isolation_level=None)
     try:
         yield connection
     finally:
@@ -45,12 +40,12 @@ def rows_of(connection: sqlite3.Connection, trace_id: str) -> list[tuple[int, st
     ).fetchall()
 
 
-def test_a_trace_reads_back_exactly(store: TraceStore) -> None:
+def test_a_trace_reads_back_exactly(trace_store: TraceStore) -> None:
     trace = record_sample()
-    store.append(trace)
-    assert store.get(trace.trace_id) == trace
-    assert store.path.is_file()
-    with raw(store) as connection:
+    trace_store.append(trace)
+    assert trace_store.get(trace.trace_id) == trace
+    assert trace_store.path.is_file()
+    with raw(trace_store) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
         # The header is a row of its own, covered by the chain like the records.
@@ -58,10 +53,10 @@ def test_a_trace_reads_back_exactly(store: TraceStore) -> None:
     assert kinds == ["header", "start", "step", "tool", "llm", "step", "tool", "step", "llm", "end"]
 
 
-def test_rows_are_canonical_json_chained_from_the_genesis_hash(store: TraceStore) -> None:
+def test_rows_are_canonical_json_chained_from_the_genesis_hash(trace_store: TraceStore) -> None:
     trace = record_sample()
-    store.append(trace)
-    with raw(store) as connection:
+    trace_store.append(trace)
+    with raw(trace_store) as connection:
         rows = rows_of(connection, trace.trace_id)
     assert rows[0][2] == GENESIS_HASH
     assert rows[0][1] == canonical_json(trace.header.to_json())
@@ -72,34 +67,34 @@ def test_rows_are_canonical_json_chained_from_the_genesis_hash(store: TraceStore
             assert prev_hash == before[3]
 
 
-def test_get_accepts_a_unique_prefix(store: TraceStore) -> None:
+def test_get_accepts_a_unique_prefix(trace_store: TraceStore) -> None:
     trace = record_sample()
-    store.append(trace)
-    assert store.get(trace.trace_id[:6]).trace_id == trace.trace_id
-    assert store.get(trace.trace_id[:10].upper()).trace_id == trace.trace_id
+    trace_store.append(trace)
+    assert trace_store.get(trace.trace_id[:6]).trace_id == trace.trace_id
+    assert trace_store.get(trace.trace_id[:10].upper()).trace_id == trace.trace_id
 
 
-def test_get_refuses_short_unknown_and_ambiguous_ids(store: TraceStore) -> None:
+def test_get_refuses_short_unknown_and_ambiguous_ids(trace_store: TraceStore) -> None:
     sample = record_sample()
-    store.append(with_id(sample, "abcdef01" + "0" * 24))
-    store.append(with_id(sample, "abcdef02" + "0" * 24))
+    trace_store.append(with_id(sample, "abcdef01" + "0" * 24))
+    trace_store.append(with_id(sample, "abcdef02" + "0" * 24))
     with pytest.raises(TraceNotFoundError, match="at least 6 hex"):
-        store.get("abcde")
+        trace_store.get("abcde")
     with pytest.raises(TraceNotFoundError, match="more than one trace"):
-        store.get("abcdef0")
+        trace_store.get("abcdef0")
     with pytest.raises(TraceNotFoundError, match="medreason trace list"):
-        store.get("123456")
+        trace_store.get("123456")
     with pytest.raises(TraceNotFoundError, match="not a trace id"):
-        store.get("zzzzzzzz")
-    assert store.get("abcdef02").trace_id.startswith("abcdef02")
+        trace_store.get("zzzzzzzz")
+    assert trace_store.get("abcdef02").trace_id.startswith("abcdef02")
 
 
-def test_list_is_newest_first_with_a_cursor(store: TraceStore) -> None:
+def test_list_is_newest_first_with_a_cursor(trace_store: TraceStore) -> None:
     traces = [record_sample(question=f"question {number}") for number in range(5)]
     for trace in traces:
-        store.append(trace)
-    store.append(record_sample(question="x" * 300, fail=True))
-    first = store.list(limit=3)
+        trace_store.append(trace)
+    trace_store.append(record_sample(question="x" * 300, fail=True))
+    first = trace_store.list(limit=3)
     assert [summary.question for summary in first] == ["x" * 119 + "…", "question 4", "question 3"]
     failed = first[0]
     assert (failed.answer, failed.error) == (None, "LLMUnavailableError: timed out")
@@ -112,77 +107,77 @@ def test_list_is_newest_first_with_a_cursor(store: TraceStore) -> None:
         "llm_backend": "openai",
         "error": None,
     }
-    rest = store.list(limit=10, before=first[-1].trace_id)
+    rest = trace_store.list(limit=10, before=first[-1].trace_id)
     assert [summary.question for summary in rest] == ["question 2", "question 1", "question 0"]
-    assert store.list(before=traces[0].trace_id[:8]) == []
+    assert trace_store.list(before=traces[0].trace_id[:8]) == []
     with pytest.raises(TraceNotFoundError):
-        store.list(before="ffffffffff")
+        trace_store.list(before="ffffffffff")
 
 
-def test_the_same_trace_is_stored_once(store: TraceStore) -> None:
+def test_the_same_trace_is_stored_once(trace_store: TraceStore) -> None:
     trace = record_sample()
-    store.append(trace)
+    trace_store.append(trace)
     with pytest.raises(TraceStoreError, match="already stored"):
-        store.append(trace)
-    assert store.verify_all().checked == 10
+        trace_store.append(trace)
+    assert trace_store.verify_all().checked == 10
 
 
-def test_an_unfinished_trace_is_refused(store: TraceStore) -> None:
+def test_an_unfinished_trace_is_refused(trace_store: TraceStore) -> None:
     trace = record_sample()
     with pytest.raises(ValueError, match="not finished"):
-        store.append(dataclasses.replace(trace, records=trace.records[:-1]))
-    assert store.list() == []
+        trace_store.append(dataclasses.replace(trace, records=trace.records[:-1]))
+    assert trace_store.list() == []
 
 
-def test_verify_passes_an_untouched_file(store: TraceStore) -> None:
+def test_verify_passes_an_untouched_file(trace_store: TraceStore) -> None:
     traces = [record_sample() for _ in range(3)]
     for trace in traces:
-        store.append(trace)
+        trace_store.append(trace)
     for trace in traces:
-        result = store.verify(trace.trace_id[:8])
+        result = trace_store.verify(trace.trace_id[:8])
         assert result.ok, result.problems
         assert result.checked == 10
-    everything = store.verify_all()
+    everything = trace_store.verify_all()
     assert everything.to_json() == {"ok": True, "checked": 30, "problems": []}
 
 
-def test_the_file_refuses_update_and_delete(store: TraceStore) -> None:
-    store.append(record_sample())
-    with raw(store) as connection:
+def test_the_file_refuses_update_and_delete(trace_store: TraceStore) -> None:
+    trace_store.append(record_sample())
+    with raw(trace_store) as connection:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             connection.execute("UPDATE rows SET body = '{}' WHERE rowid = 2")
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             connection.execute("DELETE FROM rows WHERE rowid = 2")
-    assert store.verify_all().ok
+    assert trace_store.verify_all().ok
 
 
-def test_a_changed_body_is_found_and_its_row_named(store: TraceStore) -> None:
+def test_a_changed_body_is_found_and_its_row_named(trace_store: TraceStore) -> None:
     traces = [record_sample() for _ in range(2)]
     for trace in traces:
-        store.append(trace)
+        trace_store.append(trace)
     target = traces[0]
-    with raw(store) as connection:
+    with raw(trace_store) as connection:
         rowid, body, _, _ = rows_of(connection, target.trace_id)[-1]
         connection.execute("DROP TRIGGER rows_no_update")
         changed = body.replace('"Aspirin"', '"Insulin"')
         connection.execute("UPDATE rows SET body = ? WHERE rowid = ?", (changed, rowid))
-    assert store.get(target.trace_id).output["answer"] == "Insulin"
-    result = store.verify(target.trace_id)
+    assert trace_store.get(target.trace_id).output["answer"] == "Insulin"
+    result = trace_store.verify(target.trace_id)
     assert not result.ok
     assert any(
         problem.startswith(f"row {rowid} ") and "hash does not match" in problem
         for problem in result.problems
     )
-    assert store.verify(traces[1].trace_id).ok
-    assert not store.verify_all().ok
+    assert trace_store.verify(traces[1].trace_id).ok
+    assert not trace_store.verify_all().ok
 
 
-def test_a_trace_rewritten_consistently_is_caught_by_the_row_after_it(store: TraceStore) -> None:
+def test_a_trace_rewritten_consistently_is_caught_by_the_row_after_it(trace_store: TraceStore) -> None:
     traces = [record_sample() for _ in range(3)]
     for trace in traces:
-        store.append(trace)
+        trace_store.append(trace)
     middle = traces[1].trace_id
-    with raw(store) as connection:
+    with raw(trace_store) as connection:
         rows = rows_of(connection, middle)
         connection.execute("DROP TRIGGER rows_no_update")
         prev_hash = rows[0][2]  # the hash of the first trace's last row: this trace chains on to it
@@ -195,42 +190,42 @@ def test_a_trace_rewritten_consistently_is_caught_by_the_row_after_it(store: Tra
             )
             prev_hash = forged_hash
         next_rowid = rows[-1][0] + 1
-    result = store.verify(middle)
+    result = trace_store.verify(middle)
     assert not result.ok
     assert len(result.problems) == 1
     assert result.problems[0].startswith(f"row {next_rowid} (trace {traces[2].trace_id}")
     assert f"row {rows[-1][0]} before it" in result.problems[0]
-    assert store.verify(traces[0].trace_id).ok
-    assert not store.verify(traces[2].trace_id).ok
-    assert not store.verify_all().ok
+    assert trace_store.verify(traces[0].trace_id).ok
+    assert not trace_store.verify(traces[2].trace_id).ok
+    assert not trace_store.verify_all().ok
 
 
-def test_a_deleted_row_is_found(store: TraceStore) -> None:
+def test_a_deleted_row_is_found(trace_store: TraceStore) -> None:
     traces = [record_sample() for _ in range(2)]
     for trace in traces:
-        store.append(trace)
+        trace_store.append(trace)
     target = traces[0].trace_id
-    with raw(store) as connection:
+    with raw(trace_store) as connection:
         rows = rows_of(connection, target)
         connection.execute("DROP TRIGGER rows_no_delete")
         connection.execute("DELETE FROM rows WHERE rowid = ?", (rows[4][0],))  # record 3, an llm call
-    result = store.verify(target)
+    result = trace_store.verify(target)
     assert not result.ok
     problems = "\n".join(result.problems)
     assert f"row {rows[5][0]} " in problems
     assert "record(s) 3 missing" in problems
-    everything = store.verify_all()
+    everything = trace_store.verify_all()
     assert not everything.ok
     assert everything.checked == 19
 
 
-def test_a_deleted_end_row_at_the_end_of_the_file_is_found(store: TraceStore) -> None:
+def test_a_deleted_end_row_at_the_end_of_the_file_is_found(trace_store: TraceStore) -> None:
     trace = record_sample()
-    store.append(trace)
-    with raw(store) as connection:
+    trace_store.append(trace)
+    with raw(trace_store) as connection:
         connection.execute("DROP TRIGGER rows_no_delete")
         connection.execute("DELETE FROM rows WHERE kind = 'end'")
-    result = store.verify(trace.trace_id)
+    result = trace_store.verify(trace.trace_id)
     assert result.problems == (f"trace {trace.trace_id}: its end record is missing; rows were deleted",)
 
 
@@ -285,10 +280,14 @@ def test_a_corrupt_or_foreign_file_is_refused(tmp_path: Path) -> None:
         TraceStore.open(foreign, create=False)
 
 
-def test_the_default_path_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_default_path_is_the_users_and_the_settings_move_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert default_traces_path().name == "traces.sqlite"
     assert "medreason" in default_traces_path().parts
+    assert Settings.load().traces_file() == default_traces_path()
+    assert Settings.load().traces_file(tmp_path / "command.sqlite") == tmp_path / "command.sqlite"
     monkeypatch.setenv("MEDREASON_TRACES", str(tmp_path / "mine.sqlite"))
-    assert default_traces_path() == tmp_path / "mine.sqlite"
-    with TraceStore.open() as opened:
+    assert Settings.load().traces_file(tmp_path / "command.sqlite") == tmp_path / "mine.sqlite"
+    with TraceStore.open(Settings.load().traces_file()) as opened:
         assert opened.path == tmp_path / "mine.sqlite"

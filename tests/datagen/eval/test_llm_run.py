@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.settings import Settings
 from medreason.agent.traces.store import TraceStore
 from medreason.datagen.eval.run import EvalConfig, run_eval
 from medreason.datagen.journal import read_rows
@@ -60,8 +60,8 @@ def questions(tmp_path: Path) -> Path:
     return path
 
 
-def _settings(fake: FakeOpenAI) -> LLMSettings:
-    return LLMSettings(backend="openai", base_url=fake.base_url, model="fake-model", max_retries=0)
+def _settings(fake: FakeOpenAI) -> Settings:
+    return Settings(llm="openai", openai_base_url=fake.base_url, model="fake-model", llm_retries=0)
 
 
 def test_both_arms_ask_the_same_model_and_free_text_claims_are_checked(

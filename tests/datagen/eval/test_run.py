@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
-from medreason.agent.llm.settings import LLMSettings
+from medreason.agent.settings import Settings
 from medreason.agent.traces.store import TraceStore
 from medreason.datagen.errors import OutputError
 from medreason.datagen.eval.metrics import ALL
@@ -46,7 +46,7 @@ def config(shared_store_dir: Path, mirage: Path, tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="module")
 def evaluated(config: EvalConfig) -> EvalOutcome:
     """The slow part, once: 150 questions, both arms."""
-    return run_eval(config, LLMSettings())
+    return run_eval(config, Settings())
 
 
 @pytest.mark.slow
@@ -137,7 +137,7 @@ def test_every_answer_left_a_verifiable_trace_of_its_arm(evaluated: EvalOutcome)
 def test_running_the_same_command_again_answers_nothing_new(
     evaluated: EvalOutcome, config: EvalConfig
 ) -> None:
-    again = run_eval(config, LLMSettings())
+    again = run_eval(config, Settings())
     assert again.batch.done == 0
     assert again.report["run"]["done_before"] == len(SUBSETS) * PER_SUBSET
     assert len(list(read_rows(again.paths.records))) == len(SUBSETS) * PER_SUBSET
@@ -147,7 +147,7 @@ def test_running_the_same_command_again_answers_nothing_new(
 @pytest.mark.slow
 def test_a_journal_of_another_kind_of_run_is_refused(evaluated: EvalOutcome, config: EvalConfig) -> None:
     with pytest.raises(OutputError, match="another run"):
-        run_eval(replace(config, use_kg=False), LLMSettings())
+        run_eval(replace(config, use_kg=False), Settings())
 
 
 def test_ctrl_c_writes_the_report_so_far_and_the_next_run_finishes(
@@ -167,7 +167,7 @@ def test_ctrl_c_writes_the_report_so_far_and_the_next_run_finishes(
     watcher = threading.Thread(target=interrupt_after_the_first_answer, daemon=True)
     watcher.start()
     try:
-        first = run_eval(small, LLMSettings())
+        first = run_eval(small, Settings())
     finally:
         stop.set()
         watcher.join()
@@ -177,7 +177,7 @@ def test_ctrl_c_writes_the_report_so_far_and_the_next_run_finishes(
     assert json.loads(first.paths.json.read_text())["run"]["interrupted"] is True
     assert "interrupted" in first.paths.markdown.read_text()
 
-    second = run_eval(small, LLMSettings())
+    second = run_eval(small, Settings())
     assert not second.batch.interrupted
     assert second.report["run"]["done_before"] == answered
     assert second.batch.done == 6 - answered

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pyoxigraph import NamedNode
 
-from medreason.datagen.eval.faithfulness import ClaimChecker, check_path_edges, sentences
+from medreason.agent.faithfulness import ClaimChecker, check_path_edges, sentences
 from medreason.kg_store.mentions import qualifier_terms
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import source_of_graph

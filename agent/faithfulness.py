@@ -1,4 +1,7 @@
-"""Is the reasoning faithful to the knowledge graph? Two checks, each asked of the store itself.
+"""Is an answer faithful to the knowledge graph it came from? Two checks, each asked of the store itself.
+
+The agent owns the store, so the checks live beside it: an evaluation asks `Faithfulness.of(agent)`
+and never handles the store itself.
 
 Cited paths (every backend): each edge of each path an answer returned is looked up with an ASK query,
 the edge's head, predicate, tail and source graph bound as terms: `head —predicate→ tail` in the graph
@@ -26,7 +29,8 @@ from typing import Any
 
 from pyoxigraph import NamedNode, QueryBoolean
 
-from medreason.kg_store.mentions import find_mentions
+from medreason.agent.run import Agent
+from medreason.kg_store.mentions import find_mentions, qualifier_terms
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import EDGE_GRAPH_PREFIX, edge_graph
 
@@ -41,6 +45,33 @@ _ASK_ANY_EDGE = f"""ASK {{
   GRAPH ?g {{ {{ ?a ?p ?b }} UNION {{ ?b ?p ?a }} }}
   FILTER(STRSTARTS(STR(?g), "{EDGE_GRAPH_PREFIX}"))
 }}"""
+
+
+class Faithfulness:
+    """Both checks over one store: the cited edges of every answer, the free-text claims of a model's.
+
+    Args:
+        kg: The store the answers came from.
+        claims: Check free-text claims too; KG-native reasoning is written from edges, so only a
+            model's reasoning needs it (cited edges are checked either way).
+    """
+
+    def __init__(self, kg: KGStore, *, claims: bool) -> None:
+        self._kg = kg
+        self._claims = ClaimChecker(kg, exclude=qualifier_terms(kg)) if claims else None
+
+    @classmethod
+    def of(cls, agent: Agent) -> Faithfulness:
+        """The checks for an agent's answers: its store, and claims when it has a model."""
+        return cls(agent.kg, claims=agent.llm is not None)
+
+    def cited_edges(self, paths: Iterable[Mapping[str, Any]]) -> EdgeCheck:
+        """Every edge of the paths an answer returned, looked up (see `check_path_edges`)."""
+        return check_path_edges(self._kg, paths)
+
+    def claims(self, text: str) -> ClaimCheck | None:
+        """The edge-like claims of a model's free text and the unsupported ones; None without a model."""
+        return self._claims.check(text) if self._claims is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,73 @@
+"""The one way to open an agent: the store, its entity index, the trace file and the model, then close them.
+
+    with open_agent(settings, store=Path("stores/all")) as agent:
+        answer = agent.ask("Which drug is indicated for hypertension?")
+
+`medreason ask`, `datagen`, `eval` and the server all open their agent here, so each gets the same
+collaborators, the same warm-up and the same clean-up: everything opened is closed in reverse order
+when the block ends, also when opening a later part or a question fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from medreason.agent.llm.backend import open_backend
+from medreason.agent.run import Agent
+from medreason.agent.settings import Settings
+from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.store import KGStore
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def open_agent(
+    settings: Settings,
+    *,
+    store: Path,
+    default_traces: Path | None = None,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    top_k: int = DEFAULT_TOP_K,
+    warm_up: bool = True,
+) -> Iterator[Agent]:
+    """An agent over the store at `store`, its collaborators opened from `settings`, closed on exit.
+
+    Args:
+        settings: The model and the trace file (`settings.traces`, else `default_traces`, else the
+            user's trace file).
+        store: A store built by `medreason kg build`, opened read-only.
+        default_traces: The command's own trace file, used when the settings name none.
+        max_hops: The agent's longest path, unless a question says otherwise.
+        top_k: The paths the agent keeps per side, unless a question says otherwise.
+        warm_up: Open the entity index, the relations and MiniLM now (`Agent.warm_up`); a caller that
+            may have nothing to ask (a finished datagen run) passes False and warms up when it knows.
+
+    Raises:
+        LLMConfigError: The LLM settings do not make a usable backend (checked before anything opens).
+        KGError: The store or its entity index cannot be opened.
+        TraceStoreError: The trace file cannot be opened or created.
+        LLMError: The local model server did not start.
+    """
+    llm_settings = settings.llm_settings()
+    with ExitStack() as opened:
+        kg = opened.enter_context(KGStore.open(store))
+        traces = opened.enter_context(TraceStore.open(settings.traces_file(default_traces)))
+        llm = open_backend(llm_settings)
+        if llm is not None:
+            opened.enter_context(llm)
+        agent = Agent(kg, llm=llm, traces=traces, max_hops=max_hops, top_k=top_k)
+        if warm_up:
+            agent.warm_up()
+        logger.info(
+            "agent open: store %s (build %s), traces %s, LLM %s",
+            store,
+            agent.kg_build or "unknown",
+            traces.path,
+            agent.llm_description,
+        )
+        yield agent

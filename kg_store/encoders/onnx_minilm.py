@@ -1,0 +1,97 @@
+"""all-MiniLM-L6-v2 through ONNX Runtime: the shipped weights exported once (`onnx_export`), fp32 or int8.
+
+The exported graph ends in mean pooling and L2 normalization, so a call is tokenize → run → done, and
+running needs only `tokenizers`, `onnxruntime` and numpy: no torch import, which alone takes seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from medreason.kg_store.encoders.shipped import DIMENSIONS, MAX_TOKENS
+from medreason.kg_store.errors import EncoderError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+BATCH_SIZE = 64
+
+
+class OnnxMiniLM:
+    """An exported MiniLM graph in one ONNX Runtime session; safe to share between threads."""
+
+    dimensions = DIMENSIONS
+
+    def __init__(self, name: str, folder: Path, *, threads: int) -> None:
+        """Open `folder/model.onnx` with its tokenizer; `threads` bounds each call's intra-op threads.
+
+        Raises:
+            EncoderError: The files are missing or unreadable (deleting the folder has them rebuilt).
+        """
+        import onnxruntime
+        from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+        self.name = name
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # Spinning threads burn a shared core while they wait for work; two cores are all there is.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self._tokenizer = load_tokenizer(folder / TOKENIZER_FILE)
+            self._session = onnxruntime.InferenceSession(
+                str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except (OSError, state.Fail, state.NoSuchFile, state.InvalidProtobuf, state.InvalidGraph) as exc:
+            raise EncoderError(
+                f"cannot load the {name} encoder from {folder}: {exc}. "
+                "Delete that folder: it is rebuilt on next use."
+            ) from exc
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Normalized vectors, one row per text; texts are batched by length so padding stays small."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda number: len(texts[number]))
+        for start in range(0, len(order), BATCH_SIZE):
+            rows = order[start : start + BATCH_SIZE]
+            out[rows] = self._run([texts[row] for row in rows])
+        return out
+
+    def _run(self, texts: list[str]) -> NDArray[np.float32]:
+        encodings = self._tokenizer.encode_batch(texts)
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (vectors,) = self._session.run(None, feed)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_tokenizer(path: Path) -> Tokenizer:
+    """The shipped fast tokenizer, truncating and padding as sentence-transformers does.
+
+    The shipped `tokenizer.json` pads every input to 128 tokens and truncates there; sentence-transformers
+    pads to the longest input of a batch and truncates at 256, and so must we to give its vectors.
+
+    Raises:
+        OSError: The file is missing or not a tokenizer.
+    """
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # noqa: BLE001 - tokenizers raises a bare Exception for a missing or bad file
+        raise OSError(f"cannot read the tokenizer {path}: {exc}") from exc
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    pad_id = tokenizer.token_to_id("[PAD]")
+    tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")  # noqa: S106 - a token, not a secret
+    return tokenizer
