@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from medreason.kg_store.records import Node
+from medreason.kg_store.records import Edge, Node, Record
+from medreason.kg_store.vocab import Relation
 
 
 class FirstSeen:
@@ -19,3 +20,8 @@ class FirstSeen:
             if node.iri.value not in self._seen:
                 self._seen.add(node.iri.value)
                 yield node
+
+    def edge(self, head: Node, relation: Relation, tail: Node, source_database: str) -> Iterator[Record]:
+        """The ends not named before, then the edge between them: one row of a pair table."""
+        yield from self(head, tail)
+        yield Edge(head.iri, relation, tail.iri, source_database)

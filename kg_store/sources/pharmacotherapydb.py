@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.records import Node, Record, Skipped
 from medreason.kg_store.sources.files import table_rows
 from medreason.kg_store.sources.first_seen import FirstSeen
 from medreason.kg_store.sources.ids import is_doid, is_drugbank_id
@@ -51,9 +51,10 @@ def read_doid_indications(path: Path, source_database: str, what: str) -> Iterat
         if relation is None:
             yield Skipped(path.name, row.line, f"unknown category {category!r}")
             continue
-        drug, disease = node_iri("DrugBank", drugbank_id), node_iri("DOID", doid.removeprefix("DOID:"))
-        yield from first_seen(
-            Node(drug, drug_name, "drug", "DrugBank", drugbank_id),
+        disease = node_iri("DOID", doid.removeprefix("DOID:"))
+        yield from first_seen.edge(
+            Node(node_iri("DrugBank", drugbank_id), drug_name, "drug", "DrugBank", drugbank_id),
+            relation,
             Node(disease, disease_name, "disease", "DOID", doid),
+            source_database,
         )
-        yield Edge(drug, relation, disease, source_database)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.records import Node, Record, Skipped
 from medreason.kg_store.sources.files import table_rows
 from medreason.kg_store.sources.first_seen import FirstSeen
 from medreason.kg_store.sources.ids import is_drugbank_id, is_umls_cui
@@ -45,9 +45,9 @@ def read_repodb(path: Path) -> Iterator[Record]:
         if relation is None:
             yield Skipped(path.name, row.line, f"unknown status {status!r}")
             continue
-        drug, disease = node_iri("DrugBank", drug_id), node_iri("UMLS", disease_id)
-        yield from first_seen(
-            Node(drug, drug_name, "drug", "DrugBank", drug_id),
-            Node(disease, disease_name, "disease", "UMLS", disease_id),
+        yield from first_seen.edge(
+            Node(node_iri("DrugBank", drug_id), drug_name, "drug", "DrugBank", drug_id),
+            relation,
+            Node(node_iri("UMLS", disease_id), disease_name, "disease", "UMLS", disease_id),
+            SOURCE_DATABASE,
         )
-        yield Edge(drug, relation, disease, SOURCE_DATABASE)

@@ -12,7 +12,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.records import Node, Record, Skipped
 from medreason.kg_store.sources.files import open_text
 from medreason.kg_store.sources.first_seen import FirstSeen
 from medreason.kg_store.sources.ids import is_drugbank_id, is_umls_cui
@@ -39,9 +39,9 @@ def read_sider(path: Path) -> Iterator[Record]:
             if not is_drugbank_id(drugbank_id) or not is_umls_cui(cui):
                 yield Skipped(path.name, reader.line_num, f"malformed DrugBank id or UMLS CUI in {row!r}")
                 continue
-            drug, effect = node_iri("DrugBank", drugbank_id), node_iri("UMLS", cui)
-            yield from first_seen(
-                Node(drug, drug_name, "drug", "DrugBank", drugbank_id),
-                Node(effect, effect_name, "effect/phenotype", "UMLS", cui),
+            yield from first_seen.edge(
+                Node(node_iri("DrugBank", drugbank_id), drug_name, "drug", "DrugBank", drugbank_id),
+                SIDE_EFFECT,
+                Node(node_iri("UMLS", cui), effect_name, "effect/phenotype", "UMLS", cui),
+                SOURCE_DATABASE,
             )
-            yield Edge(drug, SIDE_EFFECT, effect, SOURCE_DATABASE)
