@@ -131,7 +131,7 @@ def test_a_conflicting_real_mapping_is_reported_and_not_applied(
 
 
 def test_no_two_disease_nodes_share_a_name_that_a_mapping_joins(
-    everything_store: KGStore, shared_data: Path
+    everything_store: KGStore, everything_store_dir: Path, shared_data: Path
 ) -> None:
     by_name: defaultdict[str, set[str]] = defaultdict(set)
     disease = type_class("disease")
@@ -141,6 +141,14 @@ def test_no_two_disease_nodes_share_a_name_that_a_mapping_joins(
     shared = {name: iris for name, iris in by_name.items() if len(iris) > 1}
     stats = everything_store.stats().shared_disease_names
     assert (stats["names"], stats["nodes"]) == (len(shared), sum(map(len, shared.values())))
+    printed = CliRunner(env={"COLUMNS": "1000"}).invoke(
+        app, ["kg", "stats", "--store", str(everything_store_dir)]
+    )
+    assert printed.exit_code == 0, printed.output
+    counted = (
+        f"{len(shared):,} disease names are each shared by two or more of {stats['nodes']:,} disease nodes"
+    )
+    assert counted in printed.stdout
     assert len(shared) < 0.005 * len(by_name)
     onto: defaultdict[str, set[str]] = defaultdict(set)
     with gzip.open(shared_data / "kg/mappings/mondo_references.csv.gz", "rt") as handle:
