@@ -244,6 +244,7 @@ def test_openapi_documents_every_api_route_with_json_errors(client: httpx.Client
         "/v1/traces/{trace_id}/verify",
         "/v1/entities",
         "/v1/paths",
+        "/v1/node",
         "/v1/kg/stats",
         "/healthz",
         "/readyz",
