@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 def open_agent(
     settings: Settings,
     *,
-    store: Path,
+    store: Path | None,
     default_traces: Path | None = None,
     max_hops: int = DEFAULT_MAX_HOPS,
     top_k: int = DEFAULT_TOP_K,
@@ -38,9 +38,10 @@ def open_agent(
     """An agent over the store at `store`, its collaborators opened from `settings`, closed on exit.
 
     Args:
-        settings: The model and the trace file (`settings.traces`, else `default_traces`, else the
-            user's trace file).
-        store: A store built by `medreason kg build`, opened read-only.
+        settings: The model, the trace file (`settings.traces`, else `default_traces`, else the
+            user's trace file), and the SPARQL endpoint and entity index when the graph is served.
+        store: A store built by `medreason kg build`, opened read-only; with an endpoint, read for its
+            entity index only (or None, the index then given by `settings.index`).
         default_traces: The command's own trace file, used when the settings name none.
         max_hops: The agent's longest path, unless a question says otherwise.
         top_k: The paths the agent keeps per side, unless a question says otherwise.
@@ -49,13 +50,13 @@ def open_agent(
 
     Raises:
         LLMConfigError: The LLM settings do not make a usable backend (checked before anything opens).
-        KGError: The store or its entity index cannot be opened.
+        KGError: The store or its entity index cannot be opened, or no graph is given.
         TraceStoreError: The trace file cannot be opened or created.
         LLMError: The local model server did not start.
     """
     llm_settings = settings.llm_settings()
     with ExitStack() as opened:
-        kg = opened.enter_context(KGStore.open(store))
+        kg = opened.enter_context(KGStore.open(settings.kg_location(store)))
         traces = opened.enter_context(TraceStore.open(settings.traces_file(default_traces)))
         llm = open_backend(llm_settings)
         if llm is not None:
@@ -64,8 +65,8 @@ def open_agent(
         if warm_up:
             agent.warm_up()
         logger.info(
-            "agent open: store %s (build %s), traces %s, LLM %s",
-            store,
+            "agent open: graph %s (build %s), traces %s, LLM %s",
+            kg.location,
             agent.kg_build or "unknown",
             traces.path,
             agent.llm_description,

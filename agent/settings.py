@@ -1,8 +1,16 @@
 """The one configuration of every medreason process: read from the environment once, at start-up, and checked.
 
     MEDREASON_LLM, OPENAI_BASE_URL, ...   the model (see `agent.llm.settings` for every LLM variable)
+    MEDREASON_STORE                       the knowledge-graph store of every command taking --store
     MEDREASON_TRACES                      the trace file (default: each command's own, see `traces_file`)
     MEDREASON_LOG_LEVEL                   debug | info | warning (default) | error | critical
+    MEDREASON_SPARQL_ENDPOINT             read the graph from this SPARQL endpoint (`medreason kg serve`);
+                                          a store given too is then read for its entity index only
+    MEDREASON_INDEX                       the entity index (`medreason kg index`) to link names with
+    MEDREASON_SPARQL_AUTH                 the endpoint's `Authorization` header value, if it wants one
+    MEDREASON_SPARQL_TIMEOUT              seconds one query to the endpoint may take (default 60)
+    MEDREASON_PRIMEKG_URL                 where `kg fetch primekg` downloads kg.csv (default: Dataverse)
+    MEDREASON_PRIMEKG_METADATA_URL        where it reads the file's size and MD5 (default: Dataverse)
 
 An entry point (the CLI's callback, the server's app factory) builds one `Settings` and hands it down;
 nothing below reads `os.environ` again, so a run cannot change its mind halfway. Command-line flags win
@@ -37,13 +45,27 @@ from medreason.agent.llm.settings import (
     LLMSettings,
 )
 from medreason.agent.traces.location import default_traces_path
+from medreason.kg_store.fetch import (
+    PRIMEKG_METADATA_URL,
+    PRIMEKG_METADATA_URL_ENV,
+    PRIMEKG_URL,
+    PRIMEKG_URL_ENV,
+)
+from medreason.kg_store.location import (
+    INDEX_ENV,
+    SPARQL_AUTH_ENV,
+    SPARQL_ENDPOINT_ENV,
+    SPARQL_TIMEOUT_ENV,
+    KGLocation,
+)
+from medreason.kg_store.remote import DEFAULT_TIMEOUT_S
 
 ENV_PREFIX = "MEDREASON_"
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
 
 class Settings(BaseSettings):
-    """The model, the trace file and the log level; `load` and `with_flags` raise `SettingsError`.
+    """The model, the trace file, the log level and where the graph is; raises `SettingsError` on bad values.
 
     Attributes:
         llm: The LLM backend.
@@ -55,8 +77,17 @@ class Settings(BaseSettings):
         llm_retries: Retries of a failed model request; None is `LLMSettings`' default.
         llm_max_tokens: Most tokens one answer may have; None leaves it to the server.
         llm_context: The local server's context window; None is `LLMSettings`' default.
+        store: The store's directory (built by `medreason kg build`); None when neither `--store` nor
+            MEDREASON_STORE names one.
         traces: The trace file; None is the running command's default.
         log_level: How much the `medreason` loggers say on standard error.
+        sparql_endpoint: A SPARQL 1.1 query URL serving the graph in place of a store's own.
+        index: An entity index directory, in place of the store's.
+        sparql_auth: The endpoint's `Authorization` header value (kept off command lines, where `ps`
+            shows it: the environment only).
+        sparql_timeout: Seconds one query to the endpoint may take; raise it for heavy analytic queries.
+        primekg_url: PrimeKG's `kg.csv`, for `kg fetch primekg` (a mirror, or a local server in tests).
+        primekg_metadata_url: The JSON that publishes its size and MD5 checksum.
     """
 
     model_config = SettingsConfigDict(
@@ -72,15 +103,22 @@ class Settings(BaseSettings):
     llm_retries: int | None = Field(default=None, validation_alias=ENV_RETRIES)
     llm_max_tokens: int | None = Field(default=None, validation_alias=ENV_MAX_TOKENS)
     llm_context: int | None = Field(default=None, validation_alias=ENV_CONTEXT)
+    store: Path | None = None
     traces: Path | None = None
     log_level: LogLevel = "warning"
+    sparql_endpoint: str | None = Field(default=None, validation_alias=SPARQL_ENDPOINT_ENV)
+    index: Path | None = Field(default=None, validation_alias=INDEX_ENV)
+    sparql_auth: SecretStr | None = Field(default=None, validation_alias=SPARQL_AUTH_ENV)
+    sparql_timeout: float = Field(default=DEFAULT_TIMEOUT_S, gt=0, validation_alias=SPARQL_TIMEOUT_ENV)
+    primekg_url: str = Field(default=PRIMEKG_URL, validation_alias=PRIMEKG_URL_ENV)
+    primekg_metadata_url: str = Field(default=PRIMEKG_METADATA_URL, validation_alias=PRIMEKG_METADATA_URL_ENV)
 
     @field_validator("llm", "log_level", mode="before")
     @classmethod
     def _any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("gguf", "traces")
+    @field_validator("gguf", "store", "traces", "index")
     @classmethod
     def _home(cls, path: Path | None) -> Path | None:
         return path.expanduser() if path is not None else None
@@ -138,6 +176,21 @@ class Settings(BaseSettings):
             "context_size": self.llm_context,
         }
         return LLMSettings(**_given(values))
+
+    def kg_location(self, store: Path | None) -> KGLocation:
+        """Where the graph is read: the store `store` (--store), else MEDREASON_STORE's, or the endpoint.
+
+        Raises:
+            StoreNotFoundError: Neither a store nor an endpoint is given.
+        """
+        auth = self.sparql_auth.get_secret_value() if self.sparql_auth is not None else None
+        return KGLocation(
+            store=store.expanduser() if store is not None else self.store,
+            endpoint=self.sparql_endpoint,
+            index=self.index,
+            authorization=auth,
+            timeout_s=self.sparql_timeout,
+        )
 
     def traces_file(self, default: Path | None = None) -> Path:
         """The trace file: `traces` (MEDREASON_TRACES or --traces), else `default`, else the user's one."""

@@ -25,7 +25,7 @@ from bench.measure import Stopwatch, log, write_result
 from bench.runner import REPO
 from bench.stats import median, percentile
 from medreason.kg_store.paths import MAX_HOPS, find_paths
-from medreason.kg_store.sparql import select, text
+from medreason.kg_store.sparql import text
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import DEGREE, NODES_GRAPH
 
@@ -43,8 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     kg = KGStore.open(args.store)
     nodes = sorted(
-        text(row["n"])
-        for row in select(kg.raw, f"SELECT ?n WHERE {{ GRAPH {NODES_GRAPH} {{ ?n {DEGREE} ?d }} }}")
+        text(row["n"]) for row in kg.select(f"SELECT ?n WHERE {{ GRAPH {NODES_GRAPH} {{ ?n {DEGREE} ?d }} }}")
     )
     rng = random.Random(args.seed)  # noqa: S311 - a reproducible sample, not cryptography
     pairs = [tuple(rng.sample(nodes, 2)) for _ in range(args.pairs)]

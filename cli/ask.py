@@ -17,8 +17,9 @@ from rich.console import Console
 from medreason.agent.run import AgentAnswer, Mode
 from medreason.agent.session import open_agent
 from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.options import MaxHopsOption, TopKOption
-from medreason.cli.output import fail_cleanly, print_json
+from medreason.cli.output import CommandMisuse, fail_cleanly, print_json
 from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 
 err = Console(stderr=True, highlight=False)
@@ -28,7 +29,9 @@ err = Console(stderr=True, highlight=False)
 def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
-    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     options: Annotated[
         str | None,
         typer.Option("--options", help='Multiple choice: a JSON object, e.g. \'{"A": "...", "B": "..."}\'.'),
@@ -49,10 +52,14 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
 ) -> None:
     """Answer a medical question from the knowledge graph, with its thinking paths as evidence."""
+    if not question.strip():
+        raise CommandMisuse(
+            'the question is empty: write it in quotes, e.g. medreason ask "Which drug treats hypertension?"'
+        )
     if mode not in ("chat", "pipeline"):
         raise typer.BadParameter("--mode must be chat or pipeline.")
     parsed = _parse_options(options)
-    settings = command_settings(ctx, llm=llm, traces=traces)
+    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
     with open_agent(settings, store=store, max_hops=max_hops, top_k=top_k) as agent:
         answer = None
         for event in agent.stream(question, parsed, mode=_mode(mode)):

@@ -19,8 +19,9 @@ import typer
 from rich.console import Console
 
 from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.options import MaxHopsOption, TopKOption
-from medreason.cli.output import fail_cleanly
+from medreason.cli.output import CommandMisuse, fail_cleanly, new_typer
 from medreason.datagen.adapters import FORMATS
 from medreason.datagen.export import EXPORT_FORMATS, export
 from medreason.datagen.merge import merge
@@ -33,7 +34,7 @@ from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
 INTERRUPTED_EXIT = 130
 """Exit code after Ctrl-C, as shells report an interrupted command."""
 
-app = typer.Typer(
+app = new_typer(
     help=(
         "Turn QA pairs into KG-grounded chain-of-thought training data (the MedReason method). "
         "Without a subcommand it generates: medreason datagen --store DIR --input FILE --output OUT.jsonl. "
@@ -41,6 +42,7 @@ app = typer.Typer(
         "and the reason) to OUT.rejected.jsonl."
     ),
     invoke_without_command=True,
+    no_args_is_help=False,  # the callback prints the help itself, as generating needs options
 )
 err = Console(stderr=True, highlight=False)
 
@@ -49,9 +51,9 @@ err = Console(stderr=True, highlight=False)
 @fail_cleanly
 def datagen(
     ctx: typer.Context,
-    store: Annotated[
-        Path | None, typer.Option("--store", help="Directory of the store (built by `kg build`).")
-    ] = None,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     inputs: Annotated[
         list[Path] | None,
         typer.Option(
@@ -106,16 +108,23 @@ def datagen(
     """
     if ctx.invoked_subcommand is not None:
         return
-    if store is None and not inputs and output is None:
+    if store is None and sparql_endpoint is None and not inputs and output is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(code=0)
+    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
+    graph = store or settings.store or settings.sparql_endpoint
     missing = [
-        name for name, value in (("--store", store), ("--input", inputs), ("--output", output)) if not value
+        name
+        for name, value in (
+            ("--store (or --sparql-endpoint, or MEDREASON_STORE)", graph),
+            ("--input", inputs),
+            ("--output", output),
+        )
+        if not value
     ]
     if missing:
-        raise typer.BadParameter(f"{' and '.join(missing)} required: see `medreason datagen --help`.")
-    assert store is not None  # noqa: S101 - checked just above
-    assert inputs  # noqa: S101
+        raise CommandMisuse(f"{' and '.join(missing)} required")
+    assert inputs  # noqa: S101 - checked just above
     assert output is not None  # noqa: S101
     options = DatagenOptions(
         inputs=tuple(inputs),
@@ -130,7 +139,6 @@ def datagen(
         retry=tuple(retry or ()),
         quiet=quiet,
     )
-    settings = command_settings(ctx, llm=llm, traces=traces)
     summary = generate(options, store=store, settings=settings, notify=_tell)
     if not quiet:
         print_summary(summary, Console(highlight=False))

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.options import MaxHopsOption, TopKOption
 from medreason.cli.output import fail_cleanly
 from medreason.datagen.adapters import FORMATS
@@ -30,7 +31,6 @@ err = Console(stderr=True, highlight=False)
 @fail_cleanly
 def evaluate(
     ctx: typer.Context,
-    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
     input_file: Annotated[
         Path,
         typer.Option(
@@ -67,11 +67,14 @@ def evaluate(
         typer.Option("--traces", help="Trace file (default: $MEDREASON_TRACES, else OUT.traces.sqlite)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
 ) -> None:
     """Measure accuracy with and without the KG, and how faithful the reasoning is, on a QA benchmark."""
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}.")
-    settings = command_settings(ctx, llm=llm, traces=traces)
+    settings = command_settings(ctx, llm=llm, traces=traces, sparql_endpoint=sparql_endpoint, index=index)
     config = EvalConfig(
         store=store,
         input=input_file,

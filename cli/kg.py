@@ -15,28 +15,36 @@ from rich.console import Console
 from rich.table import Table
 
 from medreason.cli.build_progress import BuildProgress
+from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, open_graph
+from medreason.cli.kg_fetch import app as fetch_app
+from medreason.cli.kg_serve import index, serve
 from medreason.cli.kg_summary import print_build_summary, print_stats
 from medreason.cli.options import MaxHopsOption
-from medreason.cli.output import fail_cleanly, print_json
+from medreason.cli.output import CommandMisuse, fail_cleanly, new_typer, print_json
 from medreason.kg_store import catalog
 from medreason.kg_store.build import build_store
 from medreason.kg_store.data_dir import everything
 from medreason.kg_store.mapping_set import MappingSet, mapping_set
 from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
-from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import NODE_TYPES, node_curie
 
-app = typer.Typer(help="Build the knowledge-graph store and query it: stats, entity linking, paths, SPARQL.")
+app = new_typer(
+    help="Build the knowledge-graph store, serve it, and query it: stats, entity linking, paths, SPARQL."
+)
 err = Console(stderr=True)
 
-StoreOption = Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")]
+BuildStoreOption = Annotated[
+    Path | None, typer.Option("--store", help="Directory to build the store in (default: $MEDREASON_STORE).")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
 @app.command()
 @fail_cleanly
 def build(
-    store: StoreOption,
+    ctx: typer.Context,
+    store: BuildStoreOption = None,
     primekg: Annotated[
         list[Path] | None, typer.Option("--primekg", help="PrimeKG kg.csv (or rows of it); repeatable.")
     ] = None,
@@ -100,6 +108,9 @@ def build(
     if not sources:
         raise typer.BadParameter("No source to build from: drop --no-hpo or give --primekg/--hetionet files.")
 
+    store = store or command_settings(ctx).store
+    if store is None:
+        raise CommandMisuse("no store to build: pass --store DIR or set MEDREASON_STORE")
     progress = BuildProgress(err, quiet=as_json)
     with progress.bars:
         report = build_store(
@@ -114,9 +125,14 @@ def build(
 
 @app.command()
 @fail_cleanly
-def stats(store: StoreOption, as_json: JsonOption = False) -> None:
+def stats(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Sizes, node types, relations and the sources a store was built from."""
-    result = KGStore.open(store).stats()
+    result = open_graph(ctx, store, sparql_endpoint).stats()
     if as_json:
         print_json(result.to_json())
     else:
@@ -126,8 +142,11 @@ def stats(store: StoreOption, as_json: JsonOption = False) -> None:
 @app.command()
 @fail_cleanly
 def link(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="A mention to link, e.g. 'type 2 diabetes'.")],
-    store: StoreOption,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     node_type: Annotated[
         str | None, typer.Option("--type", help=f"Only nodes of this type: {', '.join(NODE_TYPES)}.")
     ] = None,
@@ -139,7 +158,7 @@ def link(
         raise typer.BadParameter(
             f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type"
         )
-    kg = KGStore.open(store)
+    kg = open_graph(ctx, store, sparql_endpoint, index)
     links = kg.link(text, node_type=node_type, limit=limit)
     nodes = kg.nodes(item.iri for item in links)
     xrefs = {iri: list(node.xrefs) for iri, node in nodes.items()}
@@ -163,9 +182,12 @@ def link(
 @app.command()
 @fail_cleanly
 def paths(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A node name or IRI.")],
     target: Annotated[str, typer.Argument(help="A node name or IRI.")],
-    store: StoreOption,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many paths.")] = 10,
     hub_degree: Annotated[
@@ -174,11 +196,11 @@ def paths(
     as_json: JsonOption = False,
 ) -> None:
     """Shortest paths between two entities, each edge with its relation, direction and source."""
-    kg = KGStore.open(store)
+    kg = open_graph(ctx, store, sparql_endpoint, index)
     sources, targets = kg.resolve(source), kg.resolve(target)
     for text, found in ((source, sources), (target, targets)):
         if not found and not as_json:
-            err.print(f"No node matches {text!r}; try `medreason kg link --store {store} {text!r}`.")
+            err.print(f"No node matches {text!r}; try `medreason kg link {text!r}` with the same options.")
     found_paths = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit, hub_degree=hub_degree)
     if as_json:
         print_json([path.to_json() for path in found_paths])
@@ -196,12 +218,14 @@ def paths(
 @app.command()
 @fail_cleanly
 def sparql(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")],
-    store: StoreOption,
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a read-only SPARQL query (updates are refused); all graphs form the default graph."""
-    result = KGStore.open(store).query(query)
+    result = open_graph(ctx, store, sparql_endpoint).query(query)
     if isinstance(result, QuerySolutions):
         if as_json:
             typer.echo(_serialized(result.serialize(format=QueryResultsFormat.JSON)))
@@ -220,3 +244,8 @@ def sparql(
 def _serialized(data: bytes | None) -> str:
     """What `serialize()` wrote when asked for bytes (it returns None only when given a file)."""
     return (data or b"").decode()
+
+
+app.command()(serve)
+app.command()(index)
+app.add_typer(fetch_app, name="fetch")

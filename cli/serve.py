@@ -18,6 +18,7 @@ from rich.console import Console
 
 from medreason.agent.settings import ENV_PREFIX
 from medreason.cli.context import command_settings
+from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.output import fail_cleanly
 from medreason.server.settings import ServerSettings, hand_over
 
@@ -31,7 +32,9 @@ less than a worker takes to import the agent and open the store on a busy machin
 @fail_cleanly
 def serve(
     ctx: typer.Context,
-    store: Annotated[Path, typer.Option("--store", help="Directory of the store (built by `kg build`).")],
+    store: StoreOption = None,
+    sparql_endpoint: EndpointOption = None,
+    index: IndexOption = None,
     host: Annotated[
         str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")
     ] = "127.0.0.1",
@@ -54,14 +57,16 @@ def serve(
 ) -> None:
     """Serve the chat API (JSON, SSE, OpenAI-compatible), the traces and the web page."""
     flags = {
-        "store": store.resolve(),
+        "store": store.resolve() if store else None,
+        "sparql_endpoint": sparql_endpoint,
+        "index": index.resolve() if index else None,
         "traces": traces.resolve() if traces else None,
         "llm": llm,
         "log_level": command_settings(ctx).log_level,  # `medreason --log-level`, for every worker
     }
     settings = ServerSettings.load(**flags)
     os.environ.update(hand_over(**flags))
-    if not settings.api_keys() and not _is_loopback(host):
+    if not settings.api_keys() and not is_loopback(host):
         err.print(
             f"[yellow]warning:[/yellow] serving on {host} without {ENV_PREFIX}API_KEY: anyone who can reach "
             f"port {port} can use the API",
@@ -79,7 +84,8 @@ def serve(
     )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach: a warning is due for any other."""
     if host == "localhost":
         return True
     try:

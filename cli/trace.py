@@ -18,9 +18,9 @@ from medreason.agent.traces.prov import trace_to_prov
 from medreason.agent.traces.render import render_text, trace_to_json
 from medreason.agent.traces.store import TraceStore, TraceSummary
 from medreason.cli.context import command_settings
-from medreason.cli.output import fail_cleanly, print_json
+from medreason.cli.output import fail_cleanly, new_typer, print_json
 
-app = typer.Typer(
+app = new_typer(
     help="Look at the traces of past questions: list, show, verify the hash chain, export (PROV-O)."
 )
 

@@ -102,7 +102,7 @@ class DatagenOptions:
 def generate(
     options: DatagenOptions,
     *,
-    store: Path,
+    store: Path | None,
     settings: Settings,
     notify: Notice | None = None,
 ) -> Summary:
@@ -110,9 +110,9 @@ def generate(
 
     Args:
         options: The run.
-        store: A store built by `medreason kg build`.
-        settings: The LLM backend (`none` needs nothing else) and the trace file (default
-            `OUT.traces.sqlite` beside the output).
+        store: A store built by `medreason kg build`; None when `settings` name a SPARQL endpoint.
+        settings: The LLM backend (`none` needs nothing else), the trace file (default
+            `OUT.traces.sqlite` beside the output) and the SPARQL endpoint, if any.
         notify: Receives messages for the user (default: dropped).
 
     Raises:

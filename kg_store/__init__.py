@@ -1,1 +1,1 @@
-"""The knowledge graph: RDF schema, source loaders, the Oxigraph store, SPARQL, path search, entity index."""
+"""The knowledge graph: schema, loaders, the store (in process or over SPARQL), path search, entity index."""

@@ -1,9 +1,10 @@
 """Shortest paths between two node sets, by batched SPARQL frontier expansion from both ends.
 
 Oxigraph's property paths (`p+`) say *that* two nodes connect, not through what, so the search walks
-the graph itself, a breadth-first layer at a time, each layer fetched with one `VALUES` query per
-batch of nodes, until the two sides meet. Both directions of every edge are walked and each step
-reports which way its edge is stored.
+the graph itself, a breadth-first layer at a time, each layer fetched with one `VALUES` query (per
+`BATCH_SIZE` nodes), until the two sides meet. A hop costs two queries, the layer's degrees and its
+edges, whether the store is opened here or read from a SPARQL endpoint. Both directions of every
+edge are walked and each step reports which way its edge is stored.
 
 Each layer grows the side whose frontier has fewer edges in all (the sum of stored degrees); the last
 layer keeps only the nodes the other side already holds, so the widest layer of a 3-hop search is
@@ -19,9 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from pyoxigraph import NamedNode
-
-from medreason.kg_store.sparql import select, text
+from medreason.kg_store.sparql import iri_values, text
 from medreason.kg_store.store import KGStore, NodeInfo
 from medreason.kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
 
@@ -40,8 +39,11 @@ seconds; five would let one request hold a worker for minutes, and full PrimeKG 
 """
 
 DEFAULT_HUB_DEGREE = 2_000
-BATCH_SIZE = 200
-DEGREE_BATCH_SIZE = 1_000
+BATCH_SIZE = 5_000
+"""Frontier nodes per expansion query: in practice a whole layer, so one hop is one request to a remote
+endpoint (each costs a round trip); the embedded store answers one big `VALUES` query as fast as many
+small ones."""
+DEGREE_BATCH_SIZE = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +188,9 @@ def _learn_degrees(kg: KGStore, degrees: dict[str, int], iris: list[str]) -> Non
     """Fetch the stored degree of every node in `iris` not already known."""
     missing = [iri for iri in iris if iri not in degrees]
     for start in range(0, len(missing), DEGREE_BATCH_SIZE):
-        values = " ".join(str(NamedNode(iri)) for iri in missing[start : start + DEGREE_BATCH_SIZE])
-        sparql = f"SELECT ?n ?d WHERE {{ VALUES ?n {{ {values} }} GRAPH {NODES_GRAPH} {{ ?n {DEGREE} ?d }} }}"
-        for row in select(kg.raw, sparql):
+        values = iri_values("n", missing[start : start + DEGREE_BATCH_SIZE])
+        sparql = f"SELECT ?n ?d WHERE {{ {values} GRAPH {NODES_GRAPH} {{ ?n {DEGREE} ?d }} }}"
+        for row in kg.select(sparql):
             degrees[text(row["n"])] = int(text(row["d"]))
     for iri in missing:
         degrees.setdefault(iri, 0)
@@ -208,15 +210,15 @@ def _expand(kg: KGStore, side: _Side, expandable: list[str], *, keep: set[str] |
     new_frontier: set[str] = set()
     edge_graphs = {graph.value for graph in kg.edge_graphs}
     for start in range(0, len(expandable), BATCH_SIZE):
-        values = " ".join(str(NamedNode(iri)) for iri in expandable[start : start + BATCH_SIZE])
+        values = iri_values("n", expandable[start : start + BATCH_SIZE])
         sparql = f"""
             SELECT ?n ?p ?m ?g ?fwd WHERE {{
-              {{ VALUES ?n {{ {values} }} GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
+              {{ {values} GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
               UNION
-              {{ VALUES ?n {{ {values} }} GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?fwd) }}
+              {{ {values} GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?fwd) }}
             }}
         """
-        for row in select(kg.raw, sparql):
+        for row in kg.select(sparql):
             reached, graph = text(row["m"]), text(row["g"])
             if graph not in edge_graphs or (keep is not None and reached not in keep):
                 continue

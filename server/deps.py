@@ -11,7 +11,7 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
@@ -40,7 +40,12 @@ def get_settings(request: Request) -> ServerSettings:
 
 def get_resources(request: Request) -> Resources:
     """What the lifespan opened."""
-    return cast(Resources, request.app.state.resources)
+    return resources_of(request.app)
+
+
+def resources_of(app: FastAPI) -> Resources:
+    """What the lifespan of `app` opened (for what runs outside a route: the MCP server)."""
+    return cast(Resources, app.state.resources)
 
 
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
@@ -68,29 +73,35 @@ TracesDep = Annotated[TraceStore, Depends(get_traces)]
 
 
 def require_api_key(settings: SettingsDep, credentials: Credentials) -> None:
-    """Refuse the request unless it carries one of the server's keys (does nothing when there are none).
+    """Refuse the request unless it carries one of the server's keys (does nothing when there are none)."""
+    error = api_key_error(settings.api_keys(), credentials.credentials if credentials is not None else None)
+    if error is not None:
+        raise error
+
+
+def api_key_error(keys: tuple[str, ...], given: str | None) -> APIError | None:
+    """The 401 for a request whose bearer token is `given` (None: no token), or None when it may pass.
 
     Every key is compared in constant time, so the time taken tells nothing about how much matched.
     """
-    keys = settings.api_keys()
     if not keys:
-        return
-    if credentials is None:
-        raise APIError(
+        return None
+    if given is None:
+        return APIError(
             401,
             "unauthorized",
             "this server needs an API key: send the header `Authorization: Bearer <key>`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    given = credentials.credentials.encode()
-    matches = [hmac.compare_digest(given, key.encode()) for key in keys]
+    matches = [hmac.compare_digest(given.encode(), key.encode()) for key in keys]
     if not any(matches):
-        raise APIError(
+        return APIError(
             401,
             "unauthorized",
             "the API key is not valid: check the key you send in `Authorization: Bearer <key>`",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
+    return None
 
 
 def client_id(request: Request, settings: ServerSettings) -> str:

@@ -9,13 +9,19 @@ large, 422 bad field or JSON, 429 too many chats in flight: retry after `Retry-A
 
 Our own errors (`kg_store.errors`, `agent.errors`, `agent.traces.errors`) are translated here, once, by
 `api_error`, which the exception handlers and the chat stream's `error` event both use.
+
+No message leaves with a path of the server's file system in it: our errors name the store or trace
+file they failed on, which helps at a terminal and tells an HTTP client how the server is laid out, so
+every `APIError` hides them (`hide_paths`) and the client reads `…/traces.sqlite`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,11 +39,34 @@ EXPECTED_ERRORS = (KGError, AgentError, TraceError)
 """Failures of the store, the model or the trace file that the server reports rather than crashes on."""
 
 
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/[\w.@+-]+(?:/[\w.@+-]*)*")
+"""A POSIX absolute path in running text; not the path part of a URL (`http://host:8000/v1`)."""
+
+
+def hide_paths(text: str) -> str:
+    """`text` with each path of this machine's file system cut to its last part (`…/traces.sqlite`).
+
+    A path counts as the machine's when its first folder exists here (`/tmp/…`, `/home/…`, `/work/…`),
+    so a route a message names (`/v1/traces`, `/docs`) stays as it is. The server resolves the store
+    and trace paths it is given, so the paths its errors name are absolute.
+    """
+
+    def hidden(match: re.Match[str]) -> str:
+        path = match.group(0)
+        if not Path("/", path.split("/")[1]).exists():
+            return path
+        name = PurePosixPath(path).name
+        return f"…/{name}" if name else "…"
+
+    return _ABSOLUTE_PATH.sub(hidden, text)
+
+
 class APIError(Exception):
     """A failure with its HTTP status, a short machine-readable type and a message saying what to do.
 
     Routes and dependencies raise it for client mistakes the request schema cannot express (a question
-    over the length limit, a chat slot not free); `api_error` builds it from our packages' errors.
+    over the length limit, a chat slot not free); `api_error` builds it from our packages' errors. The
+    message and details go out with the server's paths hidden (`hide_paths`).
     """
 
     def __init__(
@@ -49,12 +78,20 @@ class APIError(Exception):
         headers: Mapping[str, str] | None = None,
         details: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
+        message = hide_paths(message)
         super().__init__(message)
         self.status_code = status_code
         self.error_type = error_type
         self.message = message
         self.headers = dict(headers or {})
-        self.details = [dict(detail) for detail in details] if details is not None else None
+        self.details = (
+            [
+                {key: hide_paths(value) if isinstance(value, str) else value for key, value in detail.items()}
+                for detail in details
+            ]
+            if details is not None
+            else None
+        )
 
     def body(self) -> dict[str, Any]:
         """`{"error": {"type", "message"[, "details"]}}`."""

@@ -14,18 +14,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
+from medreason import __version__
 from medreason.agent.logs import configure_logging
 from medreason.server.chat import TRACE_HEADER
-from medreason.server.deps import require_api_key
+from medreason.server.deps import require_api_key, resources_of
 from medreason.server.errors import install_error_handlers
 from medreason.server.limits import BodyLimitMiddleware
+from medreason.server.mcp_http import mount_mcp
+from medreason.server.mcp_tools import mcp_server
+from medreason.server.openai_compat import IGNORED_HEADER
 from medreason.server.openapi import install_openapi
 from medreason.server.resources import open_resources
 from medreason.server.routes import chat, completions, health, kg, pages, traces
@@ -39,13 +43,10 @@ Hetionet, HPO), every step recorded in an auditable trace.
 Errors always have the body `{"error": {"type", "message"}}` (validation errors add `details`).
 When the server has `MEDREASON_API_KEY`, every `/v1` route needs `Authorization: Bearer <key>`.
 """
-
-
-def _version() -> str:
-    try:
-        return version("medreason")
-    except PackageNotFoundError:
-        return "0+unknown"
+DOCS_ASSETS_URL = "/docs-assets"
+"""Where Swagger UI's script and styles are served from: files of the `fastapi-offline` package, so /docs
+renders on a machine without internet (FastAPI's own page loads a CDN). ReDoc is not offered: its page
+still fetches its logo from its maker's CDN."""
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -62,15 +63,18 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         resources = await run_in_threadpool(open_resources, settings)
         app.state.resources = resources
         try:
-            yield
+            async with mcp_sessions.run():
+                yield
         finally:
             await run_in_threadpool(resources.close)
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="medreason",
-        version=_version(),
+        version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        static_url=DOCS_ASSETS_URL,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -78,6 +82,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     api_dependencies = [Depends(require_api_key)] if settings.api_keys() else []
     for router in (chat.router, completions.router, traces.router, kg.router):
         app.include_router(router, dependencies=api_dependencies, responses=API_ERRORS)
+    mcp = mcp_server(lambda: resources_of(app).agent, max_question_chars=settings.max_question_chars)
+    mcp_sessions = mount_mcp(app, mcp, keys=settings.api_keys())
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
@@ -88,6 +94,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
-            expose_headers=[TRACE_HEADER, "Retry-After"],
+            expose_headers=[TRACE_HEADER, IGNORED_HEADER, "Retry-After"],
         )
     return app

@@ -5,6 +5,11 @@ The question is the last user message with text. Multiple-choice options may be 
 they are the options and the other lines are the question. Earlier messages (system prompts, past
 turns) are not read: each request is one question.
 
+Parameters are never silently dropped: those that would change what comes back (`REFUSED`: `n` over 1,
+`tools`, `logprobs`, ...) are refused with a 400 naming each and what to send instead; any other
+parameter we do not read (sampling: `temperature`, `max_tokens`, ...) leaves the answer's shape as the
+client expects, is accepted, and is named in the `X-Ignored-Parameters` header.
+
 The answer is complete before anything is sent, so the trace id can be both the completion's `id`
 and the `X-Trace-Id` header; `stream: true` then sends the standard `chat.completion.chunk` events
 (role, answer, reasoning, finish) and `data: [DONE]`.
@@ -15,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from medreason.agent.run import AgentAnswer
@@ -24,7 +29,74 @@ from medreason.server.errors import APIError
 from medreason.server.schemas import CompletionMessage
 
 DEFAULT_MODEL = "medreason"
-"""The model name answered when the request names none."""
+"""The model name answered when the request names none, and the one `GET /v1/models` lists."""
+STARTED = int(time.time())
+"""When this server process started: the `created` of the model it lists."""
+IGNORED_HEADER = "X-Ignored-Parameters"
+"""The response header naming the request's parameters that were accepted but do not apply."""
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value is not False and value != [] and value != {}
+
+
+REFUSED: Mapping[str, tuple[Callable[[Any], bool], str]] = {
+    "n": (lambda n: n not in (None, 1), "the agent gives one answer per question: send n=1 or leave it out"),
+    "tools": (_given, "the agent calls its own knowledge-graph tools, not the client's: leave tools out"),
+    "functions": (_given, "the agent calls its own knowledge-graph tools, not the client's: leave it out"),
+    "tool_choice": (lambda choice: choice not in (None, "none", "auto"), "there are no client tools"),
+    "function_call": (lambda call: call not in (None, "none", "auto"), "there are no client functions"),
+    "logprobs": (_given, "the answer is written from graph evidence, without token log-probabilities"),
+    "top_logprobs": (lambda top: top is not None, "no log-probabilities are given: leave it out"),
+    "response_format": (
+        lambda format_: _given(format_) and not (isinstance(format_, dict) and format_.get("type") == "text"),
+        "the answer is text (its evidence is in the `medreason` field): leave response_format out",
+    ),
+    "modalities": (lambda modalities: modalities not in (None, ["text"]), "only text is answered"),
+    "audio": (_given, "only text is answered: leave audio out"),
+    "prediction": (_given, "predicted outputs do not apply to a reasoned answer: leave it out"),
+}
+"""Parameter → (whether its value asks for what we cannot give, what to do instead)."""
+
+
+def refuse_unsupported(extra: Mapping[str, Any]) -> list[str]:
+    """The parameters in `extra` (what the request model does not read) that are merely ignored, sorted.
+
+    A `REFUSED` parameter with a value we give anyway (`n: 1`, `tools: []`) is neither refused nor ignored.
+
+    Raises:
+        APIError: 400 `unsupported_parameter`, naming each parameter whose value cannot be honoured.
+    """
+    refused = [name for name, (cannot, _) in REFUSED.items() if name in extra and cannot(extra[name])]
+    if refused:
+        details = [{"location": name, "message": REFUSED[name][1]} for name in refused]
+        reasons = "; ".join(f"{detail['location']} ({detail['message']})" for detail in details)
+        message = f"not supported by this server: {reasons}"
+        raise APIError(400, "unsupported_parameter", message, details=details)
+    return sorted(name for name in extra if name not in REFUSED)
+
+
+MAX_NAMED_IGNORED = 20
+"""Ignored parameters named in the header; more are counted (a header must stay a header)."""
+
+
+def ignored_header(names: Sequence[str]) -> str:
+    """`X-Ignored-Parameters`: the names, comma-separated, as ASCII (JSON escapes), the first 20 of them."""
+    shown = [json.dumps(name)[1:-1] for name in names[:MAX_NAMED_IGNORED]]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f", and {more} more" if more else "")
+
+
+def models() -> dict[str, Any]:
+    """The `GET /v1/models` body: the one model this server answers as."""
+    return {"object": "list", "data": [model(DEFAULT_MODEL)]}
+
+
+def model(name: str) -> dict[str, Any]:
+    """One model of `GET /v1/models`."""
+    return {"id": name, "object": "model", "created": STARTED, "owned_by": "medreason"}
+
+
 _OPTION_LINE = re.compile(r"^\s*\(?([A-Za-z])[.)]\s+(\S.*?)\s*$")
 
 

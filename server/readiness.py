@@ -11,6 +11,7 @@ from collections.abc import Callable
 from medreason.agent.errors import AgentError
 from medreason.agent.traces.errors import TraceError
 from medreason.kg_store.errors import KGError
+from medreason.server.errors import hide_paths
 from medreason.server.resources import Resources
 from medreason.server.schemas import Check
 
@@ -29,15 +30,16 @@ def readiness_checks(resources: Resources) -> dict[str, Check]:
 
 
 def _check(probe: Callable[[], str]) -> Check:
+    """The probe's finding, or its error; either without the server's paths (anyone may ask `/readyz`)."""
     try:
-        return Check(ok=True, detail=probe())
+        return Check(ok=True, detail=hide_paths(probe()))
     except (KGError, TraceError, AgentError) as exc:
-        return Check(ok=False, detail=str(exc))
+        return Check(ok=False, detail=hide_paths(str(exc)))
 
 
 def _store(resources: Resources) -> str:
     build = resources.kg.build_record().get("build_id") or "unknown"
-    return f"{resources.settings.store} (build {str(build)[:8]}), read-only"
+    return f"{resources.kg.location} (build {str(build)[:8]}), read-only"
 
 
 def _index(resources: Resources) -> str:

@@ -50,12 +50,12 @@ class Resources:
         return self.agent.llm
 
     def close(self) -> None:
-        """Stop the model server (local), close the trace file and the store with its entity index."""
+        """Stop the model server (local), close the trace file, the graph's connections and its index."""
         self._exit.close()
 
 
 def open_resources(settings: ServerSettings) -> Resources:
-    """Open the agent over `settings.store` and build the chat limiter.
+    """Open the agent over the graph the settings name (a store, or an endpoint) and build the chat limiter.
 
     Raises:
         KGError: The store or its entity index cannot be opened.

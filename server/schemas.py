@@ -246,12 +246,15 @@ class CompletionRequest(BaseModel):
     """An OpenAI chat-completion request. The last user message with text is the question.
 
     Multiple-choice options may be written in that message as lines `A. text`, `A) text` or `(A) text`
-    (at least two, lettered A, B, C, ... in order); the other lines are the question. Sampling
-    parameters (`temperature`, `max_tokens`, ...) are accepted and ignored: the agent's own settings
-    apply. `max_hops`, `top_k` and `mode` are extensions with the meaning they have in `POST /v1/chat`.
+    (at least two, lettered A, B, C, ... in order); the other lines are the question. A parameter that
+    would change what comes back (`n` over 1, `tools`, `logprobs`, a `response_format` other than
+    text, ...) is refused with a 400 naming it; sampling parameters (`temperature`, `max_tokens`, ...)
+    are accepted and do not apply (the agent's own settings do), and the `X-Ignored-Parameters` header
+    names them. `max_hops`, `top_k` and `mode` are extensions with the meaning they have in
+    `POST /v1/chat`.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
 
     model: str | None = Field(default=None, description="Echoed back; the server's backend answers.")
     messages: list[CompletionMessage] = Field(
@@ -300,6 +303,22 @@ class ChatCompletion(BaseModel):
     choices: list[CompletionChoice]
     usage: CompletionUsage
     medreason: ChatResponse
+
+
+class Model(BaseModel):
+    """A model a client may name: what `GET /v1/models` lists."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int = Field(description="When this server started (Unix seconds).")
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    """`GET /v1/models`: the one model this server answers as."""
+
+    object: Literal["list"] = "list"
+    data: list[Model]
 
 
 # -- knowledge graph -------------------------------------------------------------------------------

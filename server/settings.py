@@ -1,7 +1,10 @@
 """The server's configuration: the one `Settings` of every medreason process, plus what only a server needs.
 
-    MEDREASON_STORE                 the built knowledge-graph store to serve (required)
-    MEDREASON_TRACES, MEDREASON_LLM, MEDREASON_LOG_LEVEL, OPENAI_BASE_URL, ...
+    MEDREASON_STORE                 the built knowledge-graph store to serve (this or an endpoint)
+    MEDREASON_SPARQL_ENDPOINT, MEDREASON_INDEX
+                                    the graph served elsewhere (`medreason kg serve`) and the entity
+                                    index to link with (a store, if given too, then gives only its index)
+    MEDREASON_TRACES, MEDREASON_LLM, MEDREASON_LOG_LEVEL, MEDREASON_SPARQL_AUTH, OPENAI_BASE_URL, ...
                                     as for every command (`agent.settings`)
     MEDREASON_API_KEY               when set, every /v1 route needs `Authorization: Bearer <key>`;
                                     several keys may be given, separated by commas; each of
@@ -31,7 +34,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from medreason.agent.errors import LLMConfigError, SettingsError
-from medreason.agent.settings import ENV_PREFIX, Settings
+from medreason.agent.settings import ENV_PREFIX, Settings, env_name
 from medreason.kg_store.layout import StoreLayout
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -45,7 +48,7 @@ class ServerSettings(Settings):
     """Everything the server needs to start; invalid values raise `SettingsError` on creation (`load`).
 
     Attributes:
-        store: The directory of a store built by `medreason kg build`.
+        store: The directory of a store built by `medreason kg build`; None with an endpoint and an index.
         api_key: The bearer keys that open /v1; empty leaves the API open.
         cors_origins: Browser origins allowed to call the API; empty turns CORS off.
         max_body_bytes: The largest request body accepted (413 above it).
@@ -53,7 +56,7 @@ class ServerSettings(Settings):
         max_chats_per_client: Chat requests one client may have running at once (429 above it).
     """
 
-    store: Path
+    store: Path | None = None
     api_key: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1)
@@ -62,14 +65,22 @@ class ServerSettings(Settings):
 
     @field_validator("store")
     @classmethod
-    def _store_is_built(cls, store: Path) -> Path:
-        store = store.expanduser()
+    def _store_is_built(cls, store: Path | None) -> Path | None:
+        if store is None:
+            return None
+        store = store.expanduser().resolve()
         if not StoreLayout(store).exists():
             raise ValueError(
                 f"no knowledge-graph store at {store}: build one with `medreason kg build --store {store}` "
                 f"or point --store / {ENV_PREFIX}STORE at a built store"
             )
         return store
+
+    @field_validator("traces")
+    @classmethod
+    def _traces_resolved(cls, traces: Path | None) -> Path | None:
+        """Absolute, as every path the server names is, so an error can hide it (`errors.hide_paths`)."""
+        return traces.resolve() if traces is not None else None
 
     @field_validator("api_key", mode="before")
     @classmethod
@@ -92,6 +103,21 @@ class ServerSettings(Settings):
                     raise ValueError(f"{origin!r} is not an origin: write it as https://host[:port], or *")
             return origins
         return value
+
+    @model_validator(mode="after")
+    def _graph_is_given(self) -> ServerSettings:
+        if self.store is None and not self.sparql_endpoint:
+            raise ValueError(
+                f"no knowledge graph: set {ENV_PREFIX}STORE (--store) to a built store, or "
+                f"{env_name(Settings, 'sparql_endpoint')} (--sparql-endpoint) to a served one"
+            )
+        if self.store is None and self.index is None:
+            raise ValueError(
+                f"{env_name(Settings, 'sparql_endpoint')} needs an entity index: set "
+                f"{env_name(Settings, 'index')} (--index) to one built by `medreason kg index`, or "
+                "--store to a store with its index"
+            )
+        return self
 
     @model_validator(mode="after")
     def _llm_is_configured(self) -> ServerSettings:

@@ -1,8 +1,15 @@
-"""Fixtures shared by every test: a clean offline environment, the shared data, real stores, a trace file."""
+"""Fixtures shared by every test: a clean offline environment, the shared data, real stores, a trace file.
+
+`toy` and `shared_store` come in two backends, so every test that reads the graph through them runs
+twice: on the store opened in this process (`embedded`), and on the same store served by
+`oxigraph serve-read-only` on 127.0.0.1 and read over the SPARQL protocol (`remote`). Each server
+starts once per session and stops at its end.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +18,9 @@ import pytest
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store import catalog, data_dir
 from medreason.kg_store.build import build_store
+from medreason.kg_store.errors import ServeError
+from medreason.kg_store.location import KGLocation
+from medreason.kg_store.serve import OxigraphServer, oxigraph_binary
 from medreason.kg_store.store import KGStore
 from tests.environment import clean_environment
 from tests.kg_store.toy_graph import write_toy_csv
@@ -18,6 +28,17 @@ from tests.kg_store.toy_graph import write_toy_csv
 SHARED_DATA = Path(
     os.environ.get("MEDREASON_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
+
+
+def pytest_configure() -> None:
+    """Ctrl-C reaches the code under test however pytest was started.
+
+    A shell starts a background job (`cmd &`, `nohup`) with SIGINT ignored, and Python then leaves it
+    ignored: the Ctrl-C tests, in process and in the `medreason` children they spawn (which inherit the
+    disposition), would see no interrupt at all. A Python handler here is reset to the default on exec.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
@@ -43,10 +64,42 @@ def toy_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "store"
 
 
+BACKENDS = ["embedded", "remote"]
+REMOTE_TEST_TIMEOUT_S = 600.0
+"""Whole-graph aggregates in the tests take a minute on a busy 2-core machine: far above the default,
+still a bound (the tests of a slow endpoint set their own, short one)."""
+
+
+def served(store_dir: Path) -> Iterator[str]:
+    """The endpoint URL of an Oxigraph server on `store_dir`, stopped when the generator closes."""
+    try:
+        oxigraph_binary()
+    except ServeError as exc:
+        pytest.skip(str(exc))
+    with OxigraphServer(store_dir) as server:
+        yield server.url
+
+
+def open_backend(backend: str, store_dir: Path, request: pytest.FixtureRequest, endpoint: str) -> KGStore:
+    """The store at `store_dir` through `backend`: opened here, or read from its endpoint fixture."""
+    if backend == "embedded":
+        return KGStore.open(store_dir)
+    url: str = request.getfixturevalue(endpoint)
+    return KGStore.open(KGLocation(endpoint=url, store=store_dir, timeout_s=REMOTE_TEST_TIMEOUT_S))
+
+
 @pytest.fixture(scope="session")
-def toy(toy_store_dir: Path) -> KGStore:
-    """The toy store, opened read-only as the server opens it."""
-    return KGStore.open(toy_store_dir)
+def toy_endpoint(toy_store_dir: Path) -> Iterator[str]:
+    """The toy store served read-only over SPARQL on 127.0.0.1."""
+    yield from served(toy_store_dir)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def toy(request: pytest.FixtureRequest, toy_store_dir: Path) -> Iterator[KGStore]:
+    """The toy store, read-only, opened in process or read from its endpoint."""
+    kg = open_backend(request.param, toy_store_dir, request, "toy_endpoint")
+    yield kg
+    kg.close()
 
 
 @pytest.fixture(scope="session")
@@ -67,9 +120,17 @@ def shared_store_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="session")
-def shared_store(shared_store_dir: Path) -> KGStore:
-    """The shared store, opened read-only as the server opens it."""
-    return KGStore.open(shared_store_dir)
+def shared_endpoint(shared_store_dir: Path) -> Iterator[str]:
+    """The shared store served read-only over SPARQL on 127.0.0.1."""
+    yield from served(shared_store_dir)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def shared_store(request: pytest.FixtureRequest, shared_store_dir: Path) -> Iterator[KGStore]:
+    """The shared store, read-only, opened in process or read from its endpoint."""
+    kg = open_backend(request.param, shared_store_dir, request, "shared_endpoint")
+    yield kg
+    kg.close()
 
 
 @pytest.fixture(scope="session")

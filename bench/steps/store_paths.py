@@ -1,5 +1,8 @@
 """Serve path queries from our store: open it read-only, ask every pair, report latency and memory.
 
+With `--sparql-endpoint URL` the same pairs are asked of the store served at that URL (`kg serve`),
+so `bench.remote_kg` times both backends with this one step.
+
 The resident memory reported is the process's after opening and after all queries: what a server
 holding the store pays. RocksDB reads files through the page cache, which RSS does not count; that is
 the point of an on-disk store, and the OS can drop those pages under pressure.
@@ -23,16 +26,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--pairs", type=Path, required=True)
     parser.add_argument("--max-hops", type=int, default=3)
     parser.add_argument("--limit", type=int, default=10)
+    parser.add_argument("--sparql-endpoint", help="read the store served here instead of opening it")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
     from medreason.kg_store.errors import KGError
+    from medreason.kg_store.location import KGLocation
     from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, find_paths
     from medreason.kg_store.store import KGStore
 
     rss_start = rss_mib()
     clock = Stopwatch()
-    kg = KGStore.open(args.store)
+    kg = KGStore.open(KGLocation(store=args.store, endpoint=args.sparql_endpoint))
     open_seconds = clock.seconds()
     rss_open = rss_mib()
     pairs = json.loads(args.pairs.read_text(encoding="utf-8"))
@@ -54,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "seconds": elapsed,
                 "paths": len(paths),
                 "hops": paths[0].hops if paths else None,
+                "first": paths[0].to_json() if paths else None,
                 "error": error,
             }
         )
@@ -73,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "max_hops": args.max_hops,
             "limit": args.limit,
             "hub_degree": DEFAULT_HUB_DEGREE,
+            "backend": "remote" if args.sparql_endpoint else "embedded",
             "per_pair": results,
         },
     )

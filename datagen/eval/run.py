@@ -47,7 +47,7 @@ class EvalConfig:
     """One `medreason eval` command.
 
     Attributes:
-        store: The KG store directory.
+        store: The KG store directory; None with a SPARQL endpoint in the settings.
         input: The QA file (any format the datagen adapters read).
         report: The output prefix `OUT` (see `datagen.eval.outputs`).
         format: The input format; detected when None.
@@ -61,7 +61,7 @@ class EvalConfig:
         command: The command line, for the report; this process's arguments when None.
     """
 
-    store: Path
+    store: Path | None
     input: Path
     report: Path
     format: str | None = None
@@ -94,7 +94,8 @@ def run_eval(config: EvalConfig, settings: Settings) -> EvalOutcome:
 
     Args:
         config: The run.
-        settings: The LLM backend and the trace file (default `OUT.traces.sqlite`).
+        settings: The LLM backend, the trace file (default `OUT.traces.sqlite`) and a SPARQL endpoint,
+            if the graph is read from one.
 
     Raises:
         InputError: The input cannot be read, or holds no multiple-choice question.
@@ -136,7 +137,7 @@ def run_eval(config: EvalConfig, settings: Settings) -> EvalOutcome:
                 format=config.format,
                 subsets=list(config.subsets),
                 limit=config.limit,
-                store=str(config.store),
+                store=agent.kg.location,
                 kg_build=agent.kg_build,
                 backend=str(agent.llm_description["backend"]),
                 model=agent.llm_description["model"],

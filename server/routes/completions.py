@@ -9,9 +9,20 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from medreason.server.chat import TRACE_HEADER
 from medreason.server.deps import AgentDep, ChatSlot, SettingsDep, checked_question
-from medreason.server.openai_compat import completion, completion_chunks, question_of
-from medreason.server.routes.responses import CHAT_ERRORS
-from medreason.server.schemas import ChatCompletion, CompletionRequest
+from medreason.server.errors import APIError
+from medreason.server.openai_compat import (
+    DEFAULT_MODEL,
+    IGNORED_HEADER,
+    completion,
+    completion_chunks,
+    ignored_header,
+    model,
+    models,
+    question_of,
+    refuse_unsupported,
+)
+from medreason.server.routes.responses import CHAT_ERRORS, errors
+from medreason.server.schemas import ChatCompletion, CompletionRequest, Model, ModelList
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -40,17 +51,34 @@ _OK: dict[int | str, dict[str, Any]] = {
     "/chat/completions",
     response_model=ChatCompletion,
     dependencies=[ChatSlot],
-    responses=_OK | CHAT_ERRORS,
+    responses=_OK | errors(400) | CHAT_ERRORS,
 )
 def chat_completions(body: CompletionRequest, agent: AgentDep, settings: SettingsDep) -> Response:
     """Ask as an OpenAI client would; the completion id and the `X-Trace-Id` header are the trace id."""
+    ignored = refuse_unsupported(body.model_extra or {})
     question, options = question_of(body.messages)
     checked_question(question, settings)
     answer = agent.ask(question, options, mode=body.mode, max_hops=body.max_hops, top_k=body.top_k)
     headers = {TRACE_HEADER: answer.trace_id}
+    if ignored:
+        headers[IGNORED_HEADER] = ignored_header(ignored)
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
         chunks = completion_chunks(answer, model=body.model, include_usage=include_usage)
         return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
     checked = ChatCompletion.model_validate(completion(answer, model=body.model))
     return JSONResponse(checked.model_dump(mode="json"), headers=headers)
+
+
+@router.get("/models", response_model=ModelList)
+def list_models() -> dict[str, Any]:
+    """The model this server answers as (any name a request gives is echoed back, and answered the same)."""
+    return models()
+
+
+@router.get("/models/{model_id}", response_model=Model, responses=errors(404))
+def get_model(model_id: str) -> dict[str, Any]:
+    """One model, as `client.models.retrieve` asks for it."""
+    if model_id != DEFAULT_MODEL:
+        raise APIError(404, "model_not_found", f"no model {model_id!r}: this server lists {DEFAULT_MODEL!r}")
+    return model(model_id)

@@ -57,7 +57,7 @@ def node(
     return found.to_json()
 
 
-@router.get("/kg/stats", response_model=KGStats)
+@router.get("/kg/stats", response_model=KGStats, responses=errors(503))
 def stats(kg: KGDep) -> dict[str, object]:
     """Sizes, node types, relations and the sources the store was built from."""
     return kg.stats().to_json()

@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 def _page(name: str) -> FileResponse:
     path = STATIC_DIR / name
     if not path.is_file():
-        raise APIError(404, "page_missing", f"the web page is not installed: {path} is missing")
+        raise APIError(404, "page_missing", f"the web page is not installed: {name} is missing")
     return FileResponse(path, media_type="text/html")
 
 

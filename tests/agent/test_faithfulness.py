@@ -10,18 +10,19 @@ from pyoxigraph import NamedNode
 from medreason.agent.faithfulness import ClaimChecker, check_path_edges, sentences
 from medreason.kg_store.mentions import qualifier_terms
 from medreason.kg_store.store import KGStore
-from medreason.kg_store.vocab import source_of_graph
+from medreason.kg_store.vocab import edge_graph
 
 pytestmark = pytest.mark.shared_data
 
 
 def _stored_edge(kg: KGStore) -> tuple[str, str, str, str]:
     """One edge as stored: head, predicate, tail and source."""
-    graph = next(g for g in kg.edge_graphs if source_of_graph(g.value) == "primekg")
-    quad = next(iter(kg.raw.quads_for_pattern(None, None, None, graph)))
-    assert isinstance(quad.subject, NamedNode)
-    assert isinstance(quad.object, NamedNode)
-    return quad.subject.value, quad.predicate.value, quad.object.value, "primekg"
+    (row,) = kg.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {edge_graph('primekg')} {{ ?s ?p ?o }} }} LIMIT 1")
+    head, predicate, tail = row["s"], row["p"], row["o"]
+    assert isinstance(head, NamedNode)
+    assert isinstance(predicate, NamedNode)
+    assert isinstance(tail, NamedNode)
+    return head.value, predicate.value, tail.value, "primekg"
 
 
 def _path(first: str, second: str, predicate: str, *, forward: bool, source: str) -> dict[str, Any]:

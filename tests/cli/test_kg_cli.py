@@ -44,7 +44,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_help_lists_every_kg_command() -> None:
     code, out, _ = run("kg", "--help")
     assert code == 0
-    for command in ("build", "stats", "link", "paths", "sparql"):
+    for command in ("build", "stats", "link", "paths", "sparql", "serve", "index", "fetch"):
         assert command in out
 
 

@@ -35,7 +35,7 @@ def test_info_logs_go_to_stderr_and_json_stdout_stays_one_object(toy_store_dir: 
     result = runner.invoke(app, _ask(toy_store_dir, tmp_path / "traces.sqlite", "--log-level", "info"))
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["llm"]["backend"] == "none"
-    assert f"INFO medreason.agent.session: agent open: store {toy_store_dir}" in result.stderr
+    assert f"INFO medreason.agent.session: agent open: graph {toy_store_dir}" in result.stderr
 
 
 def test_the_level_comes_from_the_environment_and_the_default_is_quiet(

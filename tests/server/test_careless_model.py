@@ -1,10 +1,11 @@
-"""A model's bad tool arguments never fail a chat: `POST /v1/chat` is a 200, the trace says what was wrong."""
+"""A model's bad tool arguments never fail a chat (the trace says what was wrong); its tokens count."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import httpx
+import openai
 import pytest
 
 from tests.fakes import careless_model
@@ -34,3 +35,34 @@ def test_bad_tool_arguments_from_the_model_are_a_200_with_the_errors_in_the_trac
     for error, (_, problem) in zip(errors[:-1], careless_model.CARELESS_CALLS.values(), strict=True):
         assert problem in error
     assert errors[-1] is None
+
+
+def test_usage_counts_the_tokens_the_model_spent_streamed_or_not(
+    shared_store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = f"{careless_model.QUESTION}\n" + "\n".join(
+        f"{letter}. {text}" for letter, text in careless_model.OPTIONS.items()
+    )
+    messages: list[openai.types.chat.ChatCompletionMessageParam] = [{"role": "user", "content": message}]
+    with FakeOpenAI(*careless_model.SCRIPT, *careless_model.SCRIPT) as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        monkeypatch.setenv("MEDREASON_MODEL", "fake-model")
+        settings = make_settings(shared_store_dir, tmp_path / "traces.sqlite", llm="openai")
+        with live_server(settings) as url:
+            client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=120)
+            whole = client.chat.completions.create(model="medreason", messages=messages)
+            chunks = list(
+                client.chat.completions.create(
+                    model="medreason", messages=messages, stream=True, stream_options={"include_usage": True}
+                )
+            )
+    prompt = sum(reply.prompt_tokens for reply in careless_model.SCRIPT)
+    completion = sum(reply.completion_tokens for reply in careless_model.SCRIPT)
+    assert whole.usage is not None
+    assert (whole.usage.prompt_tokens, whole.usage.completion_tokens) == (prompt, completion)
+    assert whole.usage.total_tokens == prompt + completion > 0
+    streamed = chunks[-1].usage
+    assert streamed is not None
+    assert chunks[-1].choices == []
+    assert (streamed.prompt_tokens, streamed.completion_tokens) == (prompt, completion)
+    assert len(fake.requests) == 2 * len(careless_model.SCRIPT)

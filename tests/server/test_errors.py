@@ -18,7 +18,7 @@ from medreason.agent.traces.errors import (
     TraceStoreError,
 )
 from medreason.kg_store.errors import EntityIndexError, QueryError, ReadOnlyError, StoreNotFoundError
-from medreason.server.errors import api_error
+from medreason.server.errors import APIError, api_error, hide_paths
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,30 @@ def test_each_expected_error_has_its_status_and_keeps_its_message(
 
 def test_anything_else_is_not_ours_to_translate() -> None:
     assert api_error(KeyError("bug")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("no trace 'ab' in /usr/x/traces.sqlite; list them", "no trace 'ab' in …/traces.sqlite; list them"),
+        ("store at /home/me/stores/all (build 1)", "store at …/all (build 1)"),
+        ("no route GET /v1/nothing; the API is described at /docs", None),
+        ("the model at http://127.0.0.1:8080/v1 refused", None),
+        ("a ratio 3/4 and and/or", None),
+    ],
+)
+def test_hide_paths_cuts_this_machines_paths_only(text: str, shown: str | None) -> None:
+    assert hide_paths(text) == (shown or text)
+
+
+def test_an_api_error_never_carries_a_path_out() -> None:
+    error = APIError(
+        503, "x", "cannot open /usr/a/b.sqlite", details=[{"location": "/usr/c", "message": "m"}]
+    )
+    assert error.body() == {
+        "error": {
+            "type": "x",
+            "message": "cannot open …/b.sqlite",
+            "details": [{"location": "…/c", "message": "m"}],
+        }
+    }

@@ -12,6 +12,7 @@ from pyoxigraph import NamedNode, Quad
 from medreason.agent.traces.recorder import TraceRecorder
 from medreason.agent.traces.records import Trace
 from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.backend import EmbeddedBackend
 from medreason.server.main import create_app
 from medreason.server.routes.pages import STATIC_DIR
 from medreason.tools.limits import MAX_HOPS
@@ -81,6 +82,15 @@ def test_an_unknown_trace_is_a_404(client: httpx.Client, path: str) -> None:
     error = error_of(response)
     assert error["type"] == "trace_not_found"
     assert "medreason trace list" in error["message"]
+
+
+def test_errors_and_readiness_never_show_the_servers_paths(client: httpx.Client, traces_file: Path) -> None:
+    unknown = client.get("/v1/traces/0123456789abcdef0123456789abcdef").json()["error"]["message"]
+    ready = client.get("/readyz").text
+    for text in (unknown, ready):
+        assert str(traces_file.parent) not in text
+        assert f"/{traces_file.parts[1]}/" not in text, "nor any folder of this machine"
+    assert f"…/{traces_file.name}" in unknown, "the file is named, its folders are not"
 
 
 def test_an_unknown_before_is_a_404(client: httpx.Client) -> None:
@@ -239,6 +249,8 @@ def test_openapi_documents_every_api_route_with_json_errors(client: httpx.Client
         "/v1/chat",
         "/v1/chat/stream",
         "/v1/chat/completions",
+        "/v1/models",
+        "/v1/models/{model_id}",
         "/v1/traces",
         "/v1/traces/{trace_id}",
         "/v1/traces/{trace_id}/verify",
@@ -272,9 +284,10 @@ def test_no_route_writes_and_the_served_store_refuses_writes(shared_store_dir: P
         for path in [path for _, path in operations if "{" not in path] + ["/", "/static/index.html"]:
             for method in ("PUT", "PATCH", "DELETE") + (() if path in writes else ("POST",)):
                 assert http.request(method, path).status_code == 405, (method, path)
-        kg = app.state.resources.kg
-        before = len(kg.raw)
+        backend = app.state.resources.kg.backend
+        assert isinstance(backend, EmbeddedBackend)
+        before = len(backend.store)
         node = NamedNode("https://example.org/x")
         with pytest.raises(RuntimeError, match="only possible on read-write"):
-            kg.raw.add(Quad(node, node, node))
-        assert len(kg.raw) == before
+            backend.store.add(Quad(node, node, node))
+        assert len(backend.store) == before

@@ -8,7 +8,7 @@ import httpx
 import openai
 import pytest
 
-from medreason.server.openai_compat import split_options
+from medreason.server.openai_compat import ignored_header, split_options
 from tests.server.conftest import OPTIONS, QUESTION, error_of
 
 pytestmark = pytest.mark.shared_data
@@ -103,14 +103,75 @@ def test_bad_completion_requests_are_422(client: httpx.Client, body: dict[str, o
     assert error_of(response)["type"] in {"invalid_request", "question_too_long"}
 
 
-def test_text_parts_are_read_and_sampling_parameters_ignored(client: httpx.Client) -> None:
+def test_text_parts_are_read_and_sampling_parameters_ignored_aloud(client: httpx.Client) -> None:
     parts = [{"type": "text", "text": QUESTION}, {"type": "image_url", "image_url": {"url": "data:,"}}]
     response = client.post(
         "/v1/chat/completions",
-        json={"messages": [{"role": "user", "content": parts}], "temperature": 0.7, "n": 1, "top_k": 1},
+        json={
+            "messages": [{"role": "user", "content": parts}],
+            "temperature": 0.7,
+            "max_tokens": 50,
+            "n": 1,
+            "tools": [],
+            "top_k": 1,
+        },
     )
     assert response.status_code == 200
     assert response.json()["medreason"]["answer_idx"] is None
+    assert response.headers["x-ignored-parameters"] == "max_tokens, temperature", (
+        "n=1 and no tools is what we do"
+    )
+
+
+@pytest.mark.parametrize(
+    ("parameters", "named"),
+    [
+        ({"n": 2}, ["n"]),
+        ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}, ["tools"]),
+        ({"tool_choice": "required"}, ["tool_choice"]),
+        ({"logprobs": True, "top_logprobs": 3}, ["logprobs", "top_logprobs"]),
+        ({"response_format": {"type": "json_object"}}, ["response_format"]),
+        (
+            {"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}},
+            ["modalities", "audio"],
+        ),
+    ],
+    ids=["n", "tools", "tool_choice", "logprobs", "response_format", "audio"],
+)
+def test_parameters_we_cannot_honour_are_a_400_naming_them(
+    openai_client: openai.OpenAI, client: httpx.Client, parameters: dict[str, object], named: list[str]
+) -> None:
+    messages: list[openai.types.chat.ChatCompletionMessageParam] = [{"role": "user", "content": MESSAGE}]
+    with pytest.raises(openai.BadRequestError) as failure:
+        openai_client.chat.completions.create(model="m", messages=messages, extra_body=parameters)
+    assert failure.value.status_code == 400
+    response = client.post("/v1/chat/completions", json={"messages": messages, "stream": True, **parameters})
+    assert response.status_code == 400, "refused before any stream starts"
+    error = error_of(response)
+    assert error["type"] == "unsupported_parameter"
+    assert [detail["location"] for detail in error["details"]] == named
+    for name in named:
+        assert name in error["message"]
+
+
+def test_the_ignored_parameters_header_stays_ascii_and_short() -> None:
+    assert ignored_header(["temperature", "t\u00e9\n"]) == "temperature, t\\u00e9\\n"
+    assert ignored_header([f"p{number}" for number in range(25)]).endswith("p19, and 5 more")
+
+
+def test_models_list_and_retrieve(openai_client: openai.OpenAI) -> None:
+    listed = openai_client.models.list()
+    assert [model.id for model in listed.data] == ["medreason"]
+    assert openai_client.models.retrieve("medreason").owned_by == "medreason"
+    with pytest.raises(openai.NotFoundError):
+        openai_client.models.retrieve("gpt-4o")
+
+
+def test_without_include_usage_no_usage_chunk_is_sent(openai_client: openai.OpenAI) -> None:
+    messages: list[openai.types.chat.ChatCompletionMessageParam] = [{"role": "user", "content": MESSAGE}]
+    chunks = list(openai_client.chat.completions.create(model="m", messages=messages, stream=True))
+    assert all(chunk.choices for chunk in chunks)
+    assert all(chunk.usage is None for chunk in chunks)
 
 
 @pytest.mark.parametrize(

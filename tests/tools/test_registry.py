@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pyoxigraph import Store
 
+from medreason.kg_store.backend import EmbeddedBackend
 from medreason.kg_store.store import KGStore
 from medreason.tools.limits import MAX_HOPS, MAX_PATH_ENDS, MAX_PATHS, MAX_TOP_K
 from medreason.tools.registry import TOOL_NAMES, TOOLS, call_tool, planned_call
@@ -109,7 +110,7 @@ def test_an_unknown_tool_is_a_result_listing_the_tools(toolkit: KGToolkit) -> No
 
 
 def test_a_kg_failure_is_a_result_saying_what_failed() -> None:
-    no_index = KGToolkit(KGStore(Store()))  # a real store opened without a directory has no entity index
+    no_index = KGToolkit(KGStore(EmbeddedBackend(Store())))  # a real store without a directory: no index
 
     outcome = call_tool(no_index, "link_entity", {"mention": "asthma"})
 
