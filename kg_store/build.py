@@ -1,9 +1,12 @@
 """Building a store: stream every source into Oxigraph's bulk loader, then index its entities.
 
 One pass per source, records turned into quads on the fly and handed to `Store.bulk_extend`, which
-writes sorted files straight to RocksDB; nothing holds more than the node registry in memory. After the
-load, one pass over the edges drops any whose ends no source described (a dangling id) and counts
-each node's degree, which path search uses to cap hubs.
+writes sorted files straight to RocksDB; nothing holds more than the node registry (and, with
+`mappings`, one entry per mapped id) in memory. With mappings, they are read before the sources, so
+every node is stored under its merged identity as it streams (`kg_store.identity`), and the name files'
+synonyms are added once the id-bearing sources are in. After the load, one pass over the edges drops
+any whose ends no source described (a dangling id) and counts each node's degree, which path search
+uses to cap hubs.
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ from medreason.kg_store.catalog import Source
 from medreason.kg_store.encoders.settings import EncoderSettings
 from medreason.kg_store.entity_index import EntityEntry, EntityIndex
 from medreason.kg_store.errors import StoreExistsError
+from medreason.kg_store.identity import IdentityMap, IdentityReport
 from medreason.kg_store.layout import StoreLayout
-from medreason.kg_store.records import Edge, Node, Skipped, SourceReport
+from medreason.kg_store.mapping_set import MappingSet
+from medreason.kg_store.merging import SharedNames, load_identity, shared_disease_names, synonym_quads
+from medreason.kg_store.records import Edge, MappingFileReport, Node, Skipped, SourceReport
 from medreason.kg_store.registry import NodeRegistry
 from medreason.kg_store.sources.files import sha256
 from medreason.kg_store.sparql import edge_graphs, select, text
@@ -45,13 +51,15 @@ from medreason.kg_store.vocab import (
     SKOS_ALT_LABEL,
     SOURCE,
     SOURCE_ID,
+    XREF,
     edge_graph,
+    node_curie,
+    source_of_graph,
     type_class,
 )
 
 BUILD = NamedNode(SCHEMA + "build")
 BUILD_RECORD = NamedNode(SCHEMA + "buildRecord")
-MAX_SKIPPED_EXAMPLES = 20
 
 Progress = Callable[[str, int, int | None], None]
 """Called as `progress(stage, done, total)`; `total` is None where it is not known in advance."""
@@ -75,7 +83,15 @@ class BuildReport:
     encoder: str | None = None
     """The encoder of the name embeddings (None without them)."""
     seconds: dict[str, float] = field(default_factory=dict)
-    """Seconds per stage, in the order they ran: `load SOURCE`..., degrees, finish, encoder, index."""
+    """Seconds per stage, in the order they ran: mappings, `load SOURCE`..., synonyms, degrees, finish,
+    encoder, index."""
+    source_edges: dict[str, int] = field(default_factory=dict)
+    """Stored edges per source database (its named graph), after dropping dangling ones."""
+    mappings: list[MappingFileReport] = field(default_factory=list)
+    """Each mapping and name file read; empty for a build without `mappings`."""
+    identity: IdentityReport = field(default_factory=IdentityReport)
+    """What the mappings merged and refused, and the ids kept apart by type."""
+    shared_disease_names: SharedNames = field(default_factory=SharedNames)
 
     def to_json(self) -> dict[str, object]:
         """The report as plain JSON types."""
@@ -86,11 +102,16 @@ def build_store(
     directory: Path,
     sources: Sequence[Source],
     *,
+    mappings: MappingSet | None = None,
     embeddings: bool = True,
     force: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Build a store at `directory` from `sources`; the directory must not hold a store unless `force`."""
+    """Build a store at `directory` from `sources`; the directory must not hold a store unless `force`.
+
+    With `mappings`, ids the mapping files (and the sources' own cross-references) call one entity
+    become one node, and the name files add synonyms; without, only nodes sharing an id are one.
+    """
     layout = StoreLayout(directory)
     if layout.exists() and not force:
         raise StoreExistsError(
@@ -114,9 +135,18 @@ def build_store(
         embeddings=embeddings,
     )
     registry = NodeRegistry()
+    identity = IdentityMap()
+    if mappings is not None:
+        started = time.perf_counter()
+        notify("mappings", 0, None)
+        identity, report.mappings = load_identity(mappings, sources)
+        report.seconds["mappings"] = round(time.perf_counter() - started, 2)
     store = Store(str(partial.oxigraph))
-    ordered = sorted(sources, key=lambda source: source.resolves_names)
+    ordered = sorted(sources, key=lambda source: source.load_order)
+    names_added = mappings is None
     for source in ordered:
+        if source.resolves_names and not names_added:
+            names_added = _add_synonyms(store, mappings, identity, registry, report)
         started = time.perf_counter()
         source_report = SourceReport(
             name=source.name,
@@ -125,17 +155,23 @@ def build_store(
             version=source.version,
         )
         report.sources.append(source_report)
-        store.bulk_extend(_quads(source, registry, source_report, notify))
+        store.bulk_extend(_quads(source, registry, identity, source_report, notify))
         report.seconds[f"load {source.name}"] = round(time.perf_counter() - started, 2)
+    if not names_added:
+        _add_synonyms(store, mappings, identity, registry, report)
 
     started = time.perf_counter()
     relations: Counter[str] = Counter()
+    graphs: Counter[str] = Counter()
     report.edges, report.dangling_edges = _drop_dangling_edges_and_count_degrees(
-        store, registry, relations, notify
+        store, registry, relations, graphs, notify
     )
-    report.relations = dict(sorted(relations.items(), key=lambda item: (-item[1], item[0])))
+    report.relations = _by_count(relations)
+    report.source_edges = _by_count(graphs)
     types = Counter(entry.node_type for entry in registry.nodes.values())
-    report.node_types = dict(sorted(types.items(), key=lambda item: (-item[1], item[0])))
+    report.node_types = _by_count(types)
+    report.shared_disease_names = shared_disease_names(registry)
+    report.identity = identity.report
     report.seconds["degrees"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     report.nodes = len(registry.nodes)
@@ -176,7 +212,9 @@ def build_store(
     return report
 
 
-def _quads(source: Source, registry: NodeRegistry, report: SourceReport, notify: Progress) -> Iterator[Quad]:
+def _quads(
+    source: Source, registry: NodeRegistry, identity: IdentityMap, report: SourceReport, notify: Progress
+) -> Iterator[Quad]:
     predicates: set[str] = set()
     count = 0
     for record in source.read(registry.find):
@@ -184,32 +222,62 @@ def _quads(source: Source, registry: NodeRegistry, report: SourceReport, notify:
         if count % 50_000 == 0:
             notify(source.name, count, None)
         if isinstance(record, Node):
-            yield from _node_quads(record, registry, report)
+            yield from _node_quads(record, registry, identity, report)
         elif isinstance(record, Edge):
+            head, tail = identity.end(record.head), identity.end(record.tail)
+            if head == tail and record.head != record.tail:
+                identity.report.self_loops_dropped += 1
+                continue
             report.edges += 1
             predicate = record.relation.predicate
             if predicate.value not in predicates:
                 predicates.add(predicate.value)
                 yield from _predicate_quads(record)
-            yield Quad(record.head, predicate, record.tail, edge_graph(record.source_database))
+            yield Quad(head, predicate, tail, edge_graph(record.source_database))
         elif isinstance(record, Skipped):
-            report.skipped += 1
-            if len(report.skipped_examples) < MAX_SKIPPED_EXAMPLES:
-                report.skipped_examples.append(str(record))
+            report.tally(record)
     notify(source.name, count, count)
 
 
-def _node_quads(node: Node, registry: NodeRegistry, report: SourceReport) -> Iterator[Quad]:
+def _node_quads(
+    record: Node, registry: NodeRegistry, identity: IdentityMap, report: SourceReport
+) -> Iterator[Quad]:
+    """A node's facts under the IRI its identity gives, the first source's name as its label.
+
+    A node merged from several ids keeps each as a `schema:xref`, and every other source's name as a
+    synonym; its `schema:source` and `schema:sourceId` stay those of the source that described it first.
+    """
+    identity.note_group(record)
+    node = identity.store_as(record, registry.node_type)
+    iri = node.iri
     is_new, labels = registry.add(node)
     if is_new:
         report.nodes += 1
-        yield Quad(node.iri, RDF_TYPE, type_class(node.node_type), NODES_GRAPH)
-        yield Quad(node.iri, RDFS_LABEL, Literal(node.name), NODES_GRAPH)
-        yield Quad(node.iri, SOURCE, Literal(node.source), NODES_GRAPH)
-        yield Quad(node.iri, SOURCE_ID, Literal(node.source_id), NODES_GRAPH)
+        yield Quad(iri, RDF_TYPE, type_class(node.node_type), NODES_GRAPH)
+        yield Quad(iri, RDFS_LABEL, Literal(node.name), NODES_GRAPH)
+        yield Quad(iri, SOURCE, Literal(node.source), NODES_GRAPH)
+        yield Quad(iri, SOURCE_ID, Literal(node.source_id), NODES_GRAPH)
         labels = labels[1:]
     for label in labels:
-        yield Quad(node.iri, SKOS_ALT_LABEL, Literal(label), NODES_GRAPH)
+        yield Quad(iri, SKOS_ALT_LABEL, Literal(label), NODES_GRAPH)
+    for described in {iri.value, record.iri.value}:
+        # A quad the store already holds is not stored twice, so the registry need not remember ids.
+        yield Quad(iri, XREF, Literal(node_curie(described)), NODES_GRAPH)
+
+
+def _add_synonyms(
+    store: Store,
+    mappings: MappingSet | None,
+    identity: IdentityMap,
+    registry: NodeRegistry,
+    report: BuildReport,
+) -> bool:
+    """Add the name files' synonyms to the nodes loaded so far; True once done."""
+    if mappings is not None:
+        started = time.perf_counter()
+        store.bulk_extend(synonym_quads(mappings, identity, registry, report.mappings))
+        report.seconds["synonyms"] = round(time.perf_counter() - started, 2)
+    return True
 
 
 def _predicate_quads(edge: Edge) -> Iterator[Quad]:
@@ -225,7 +293,7 @@ def _predicate_quads(edge: Edge) -> Iterator[Quad]:
 
 
 def _drop_dangling_edges_and_count_degrees(
-    store: Store, registry: NodeRegistry, relations: Counter[str], notify: Progress
+    store: Store, registry: NodeRegistry, relations: Counter[str], graphs: Counter[str], notify: Progress
 ) -> tuple[int, int]:
     """Remove edges to nodes no source described, store each node's degree; return (kept, dropped).
 
@@ -233,8 +301,8 @@ def _drop_dangling_edges_and_count_degrees(
     ten times more. A degree counts edge statements at the node in both directions and across
     sources: what a frontier expansion fetches, which is what the hub cap has to bound.
     """
-    graphs = " ".join(str(graph) for graph in edge_graphs(store))
-    if not graphs:
+    graph_list = " ".join(str(graph) for graph in edge_graphs(store))
+    if not graph_list:
         return 0, 0
     notify("degrees", 0, None)
     degrees: Counter[str] = Counter(
@@ -243,7 +311,7 @@ def _drop_dangling_edges_and_count_degrees(
             for row in select(
                 store,
                 f"""SELECT ?n (COUNT(*) AS ?degree) WHERE {{
-                      VALUES ?g {{ {graphs} }}
+                      VALUES ?g {{ {graph_list} }}
                       GRAPH ?g {{ {{ ?n ?p ?m }} UNION {{ ?m ?p ?n }} }}
                     }} GROUP BY ?n""",
             )
@@ -254,11 +322,13 @@ def _drop_dangling_edges_and_count_degrees(
         dropped += _remove_edges_at(store, NamedNode(iri), degrees)
     for row in select(
         store,
-        f"""SELECT ?p (COUNT(*) AS ?count) WHERE {{
-              VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s ?p ?o }}
-            }} GROUP BY ?p""",
+        f"""SELECT ?g ?p (COUNT(*) AS ?count) WHERE {{
+              VALUES ?g {{ {graph_list} }} GRAPH ?g {{ ?s ?p ?o }}
+            }} GROUP BY ?g ?p""",
     ):
-        relations[row["p"].value.removeprefix(REL)] += int(row["count"].value)
+        count = int(row["count"].value)
+        relations[row["p"].value.removeprefix(REL)] += count
+        graphs[source_of_graph(row["g"].value)] += count
     store.bulk_extend(
         Quad(NamedNode(iri), DEGREE, Literal(degrees.get(iri, 0)), NODES_GRAPH) for iri in registry.nodes
     )
@@ -292,6 +362,11 @@ def _write_record(layout: StoreLayout, report: BuildReport) -> None:
         ]
     )
     store.flush()
+
+
+def _by_count(counts: Counter[str]) -> dict[str, int]:
+    """Largest first, ties by name: how every count in the build record is listed."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _version() -> str:

@@ -1,6 +1,8 @@
 """What loaders yield: nodes, edges and the problems they met, independent of RDF.
 
 Loaders stay plain parsers of their file formats; `kg_store.build` turns these records into quads.
+Mapping files yield two more kinds, read before and after the sources: a `Mapping` says an id is the
+same thing as a node of another id, a `Synonym` gives one more name to a node some source described.
 """
 
 from __future__ import annotations
@@ -35,22 +37,69 @@ class Edge:
 
 
 @dataclass(frozen=True, slots=True)
+class Mapping:
+    """`subject` names what `target`, a node of `target_type`, names (`omim/154700` is `mondo/0007947`)."""
+
+    subject: NamedNode
+    target: NamedNode
+    target_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Synonym:
+    """One more name for the `node_type` node of `iri` (an id as its source gives it, before merging)."""
+
+    iri: NamedNode
+    label: str
+    node_type: str
+    preferred: bool = False
+    """The canonical vocabulary's own name for this id (MONDO's label, PrimeKG's name of a MONDO node)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Skipped:
-    """A line a loader could not use, kept so the build summary can say which and why."""
+    """A line a loader could not use, kept so the build summary can say which and why.
+
+    `kind` groups the reasons the summary counts apart: a malformed line is not the same news as a row
+    that names something outside the graph's vocabulary (a drug variant with no DrugBank id).
+    """
 
     file: str
     line: int
     reason: str
+    kind: str = "malformed"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
+MAX_SKIPPED_EXAMPLES = 20
+NOT_APPLICABLE = "not applicable"
+"""The `Skipped.kind` of well-formed rows that are no part of this graph (a mapping into no canonical id)."""
+
+
 Record = Node | Edge | Skipped
 
 
-@dataclass(slots=True)
-class SourceReport:
+@dataclass(slots=True, kw_only=True)
+class SkipTally:
+    """The lines a file's reader skipped: how many, of which kind, and the first few worth showing."""
+
+    skipped: int = 0
+    skipped_examples: list[str] = field(default_factory=list)
+    """The first problems, as `file:line: reason`; rows that are merely not applicable are only counted."""
+    skipped_kinds: dict[str, int] = field(default_factory=dict)
+
+    def tally(self, record: Skipped) -> None:
+        """Count one skipped line."""
+        self.skipped += 1
+        self.skipped_kinds[record.kind] = self.skipped_kinds.get(record.kind, 0) + 1
+        if record.kind != NOT_APPLICABLE and len(self.skipped_examples) < MAX_SKIPPED_EXAMPLES:
+            self.skipped_examples.append(str(record))
+
+
+@dataclass(slots=True, kw_only=True)
+class SourceReport(SkipTally):
     """The counts of one loaded source, written into the store's build record."""
 
     name: str
@@ -59,5 +108,17 @@ class SourceReport:
     version: str
     nodes: int = 0
     edges: int = 0
-    skipped: int = 0
-    skipped_examples: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class MappingFileReport(SkipTally):
+    """The counts of one mapping or name file: what it gave, and what the build could use."""
+
+    name: str
+    checksum: str
+    rank: int | None
+    """Its precedence among identity files (0 first), or None for a file of names only."""
+    mappings: int = 0
+    synonyms: int = 0
+    synonyms_added: int = 0
+    """Names that were new for a node in the graph; the others named no node here, or one it had."""

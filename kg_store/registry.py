@@ -47,13 +47,24 @@ class NodeRegistry:
         candidates = (node.name, *node.synonyms)
         return False, [label for label in candidates if self._add_synonym(entry, node.iri, label)]
 
+    def add_synonym(self, iri: NamedNode, label: str) -> bool:
+        """One more name for a node already in the build; False when it had it (or it is blank)."""
+        return self._add_synonym(self.nodes[iri.value], iri, label)
+
+    def node_type(self, iri: str) -> str | None:
+        """The type of the node at `iri`, or None when the build has no such node."""
+        entry = self.nodes.get(iri)
+        return None if entry is None else entry.node_type
+
     def find(self, name: str, node_type: str) -> NamedNode | None:
         """The node of this type whose name or synonym is `name`, if the build has one."""
         return self._by_name.get((normalize_label(name), node_type))
 
     def _add_synonym(self, entry: NodeEntry, iri: NamedNode, label: str) -> bool:
+        """Add a label that is new for the node as linking reads labels: "marfan syndrome" is no new name."""
         label = label.strip()
-        if not label or label == entry.name or label in entry.synonyms:
+        key = normalize_label(label)
+        if not key or any(normalize_label(known) == key for known in (entry.name, *entry.synonyms)):
             return False
         entry.synonyms.append(label)
         self._remember_name(label, entry.node_type, iri)

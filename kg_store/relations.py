@@ -192,6 +192,14 @@ SPECS: tuple[RelationSpec, ...] = (
     _spec("gene_covaries_gene", "covaries", "gene/protein", "gene/protein", "covaries with", symmetric=True),
     _spec("gene_regulates_gene", "regulates", "gene/protein", "gene/protein", "regulates"),
     _spec("pharmacologic_class_includes_compound", "includes", "pharmacologic_class", "drug", "includes"),
+    # PharmacotherapyDB's and DrugCentral's categories of an indication; "not indicated" (no benefit) is
+    # not a contraindication (harm). repoDB's trials that stopped are never indications.
+    _spec("indication", "disease-modifying", "drug", "disease", "is a disease-modifying treatment for"),
+    _spec("indication", "symptomatic", "drug", "disease", "is a symptomatic treatment for"),
+    _spec("not_indicated", "not indicated", "drug", "disease", "is not indicated for"),
+    _spec("clinical_trial", "terminated", "drug", "disease", "had a terminated trial for"),
+    _spec("clinical_trial", "withdrawn", "drug", "disease", "had a withdrawn trial for"),
+    _spec("clinical_trial", "suspended", "drug", "disease", "had a suspended trial for"),
 )
 """Every relation a loader of ours stores, with its display label; the test of this module keeps it so."""
 

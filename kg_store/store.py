@@ -37,6 +37,7 @@ from medreason.kg_store.vocab import (
     SKOS_ALT_LABEL,
     SOURCE,
     SOURCE_ID,
+    XREF,
     source_of_graph,
     type_of_class,
 )
@@ -56,6 +57,8 @@ class NodeInfo:
     source_id: str
     degree: int
     synonyms: tuple[str, ...] = ()
+    xrefs: tuple[str, ...] = ()
+    """Every id the node was described under (`omim:154700`), its own and those merged into it."""
 
     def to_json(self) -> dict[str, object]:
         """The node as plain JSON types, with `type` spelled as PrimeKG spells it."""
@@ -67,6 +70,7 @@ class NodeInfo:
             "source_id": self.source_id,
             "degree": self.degree,
             "synonyms": list(self.synonyms),
+            "xrefs": list(self.xrefs),
         }
 
 
@@ -92,6 +96,12 @@ class Stats:
     node_types: dict[str, int]
     relations: dict[str, int]
     sources: list[dict[str, Any]] = field(default_factory=list)
+    source_edges: dict[str, int] = field(default_factory=dict)
+    """Stored edges per source database."""
+    identity: dict[str, Any] = field(default_factory=dict)
+    """What the build's mappings merged and refused, and the ids kept apart by type."""
+    shared_disease_names: dict[str, Any] = field(default_factory=dict)
+    """Disease names two or more disease nodes carry (no mapping joined them), with examples."""
 
     def to_json(self) -> dict[str, object]:
         """The statistics as plain JSON types."""
@@ -102,6 +112,9 @@ class Stats:
             "node_types": self.node_types,
             "relations": self.relations,
             "sources": self.sources,
+            "source_edges": self.source_edges,
+            "identity": self.identity,
+            "shared_disease_names": self.shared_disease_names,
         }
 
 
@@ -256,6 +269,7 @@ class KGStore:
                 source_id=by_predicate.get(SOURCE_ID.value, [""])[0],
                 degree=int(by_predicate.get(DEGREE.value, ["0"])[0]),
                 synonyms=tuple(sorted(by_predicate.get(SKOS_ALT_LABEL.value, []))),
+                xrefs=tuple(sorted(by_predicate.get(XREF.value, []))),
             )
         return found
 
@@ -399,6 +413,9 @@ class KGStore:
             node_types=dict(record.get("node_types", {})),
             relations=dict(record.get("relations", {})),
             sources=list(record.get("sources", [])),
+            source_edges=dict(record.get("source_edges", {})),
+            identity=dict(record.get("identity") or {}),
+            shared_disease_names=dict(record.get("shared_disease_names", {})),
         )
 
 

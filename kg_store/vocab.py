@@ -28,6 +28,8 @@ SKOS_ALT_LABEL = NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
 
 SOURCE = NamedNode(SCHEMA + "source")
 SOURCE_ID = NamedNode(SCHEMA + "sourceId")
+XREF = NamedNode(SCHEMA + "xref")
+"""Every id a node carries (`omim:154700`): its own and each id a mapping merged into it, one literal each."""
 DEGREE = NamedNode(SCHEMA + "degree")
 RELATION_NAME = NamedNode(SCHEMA + "relation")
 EDGE_PREDICATE = NamedNode(SCHEMA + "EdgePredicate")
@@ -130,6 +132,12 @@ def source_of_node(iri: str) -> tuple[str, str] | None:
         return None
     prefix, _, local_id = iri[len(NODE) :].partition("/")
     return prefix, unquote(local_id)
+
+
+def node_curie(iri: str) -> str:
+    """`omim:154700` for a node IRI, the IRI itself for anything else: a node's ids as people write them."""
+    minted = source_of_node(iri)
+    return f"{minted[0]}:{minted[1]}" if minted else iri
 
 
 @lru_cache(maxsize=4_096)

@@ -352,6 +352,24 @@ class KGStats(BaseModel):
     node_types: dict[str, int]
     relations: dict[str, int]
     sources: list[dict[str, Any]]
+    source_edges: dict[str, int] = Field(default_factory=dict, description="Stored edges per source.")
+    identity: dict[str, Any] = Field(default_factory=dict, description="What mappings merged, refused.")
+    shared_disease_names: dict[str, Any] = Field(
+        default_factory=dict, description="Disease names on two or more disease nodes that no mapping joins."
+    )
+
+
+class NodeDetails(BaseModel):
+    """One KG node as stored, with every id merged into it."""
+
+    iri: str
+    name: str
+    type: str
+    source: str
+    source_id: str
+    degree: int
+    synonyms: list[str]
+    xrefs: list[str] = Field(description="Every id the node was described under, its own and merged ones.")
 
 
 # -- traces ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from medreason.agent.traces.store import TraceStore
-from medreason.kg_store import catalog
+from medreason.kg_store import catalog, data_dir
 from medreason.kg_store.build import build_store
 from medreason.kg_store.errors import ServeError
 from medreason.kg_store.location import KGLocation
@@ -131,6 +131,21 @@ def shared_store(request: pytest.FixtureRequest, shared_store_dir: Path) -> Iter
     kg = open_backend(request.param, shared_store_dir, request, "shared_endpoint")
     yield kg
     kg.close()
+
+
+@pytest.fixture(scope="session")
+def everything_store_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store of everything (`kg build --data-dir`): every shared source and mapping file plus HPO."""
+    root = tmp_path_factory.mktemp("everything")
+    sources, mappings = data_dir.everything(shared_data / "kg")
+    build_store(root / "store", sources, mappings=mappings, embeddings=False)
+    return root / "store"
+
+
+@pytest.fixture(scope="session")
+def everything_store(everything_store_dir: Path) -> KGStore:
+    """The store of everything, opened read-only."""
+    return KGStore.open(everything_store_dir)
 
 
 @pytest.fixture

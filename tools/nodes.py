@@ -44,6 +44,7 @@ def describe_node(kg: KGStore, node: str) -> JSONObject:
         "name": info.name,
         "type": info.node_type,
         "source": info.source,
+        "xrefs": list(info.xrefs),
         "synonyms": list(info.synonyms[:MAX_SYNONYMS]),
         "degree": info.degree,
         "neighbours": [

@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from medreason.kg_store.errors import SourceError
-from medreason.kg_store.records import Edge, Node, Record, Skipped
+from medreason.kg_store.records import Edge, Mapping, Node, Record, Skipped, Synonym
 from medreason.kg_store.sources.files import open_text
 from medreason.kg_store.vocab import Relation, node_iri
 
@@ -78,7 +78,33 @@ def read_hpo(data_dir: Path | None = None) -> Iterator[Record]:
     yield from _read_gene_annotations(genes, diseases)
 
 
+def read_hpo_mappings(data_dir: Path | None = None) -> Iterator[Mapping | Synonym]:
+    """HPO's own cross-references from UMLS concepts to its phenotypes (`xref: UMLS:C0015967`), and its names.
+
+    They join the side-effect terms of SIDER and Hetionet (UMLS) to the same HPO phenotype: "Pyrexia"
+    the side effect and "Fever" the phenotype become one node, named "Fever" (each term's name comes as
+    its preferred label) whichever source reaches it first. A UMLS id that HPO gives to two terms is
+    left to the build to refuse as one-to-many.
+    """
+    for stanza in _terms(hpo_files(data_dir)[0]):
+        term_id = stanza.get("id", [""])[0]
+        if not term_id.startswith("HP:") or stanza.get("is_obsolete") == ["true"] or "name" not in stanza:
+            continue
+        phenotype = node_iri("HPO", term_id.removeprefix("HP:"))
+        yield Synonym(phenotype, stanza["name"][0], "effect/phenotype", preferred=True)
+        for xref in stanza.get("xref", []):
+            curie = xref.split(" ", 1)[0]
+            if curie.startswith("UMLS:") and len(curie) > len("UMLS:"):
+                yield Mapping(node_iri("UMLS", curie.removeprefix("UMLS:")), phenotype, "effect/phenotype")
+
+
 def _read_ontology(path: Path) -> Iterator[Record]:
+    for stanza in _terms(path):
+        yield from _term_records(stanza)
+
+
+def _terms(path: Path) -> Iterator[dict[str, list[str]]]:
+    """Each `[Term]` stanza of an OBO file as its tag -> values."""
     with open_text(path, "HPO ontology (hp.obo)") as handle:
         stanza: dict[str, list[str]] = {}
         in_term = False
@@ -86,14 +112,14 @@ def _read_ontology(path: Path) -> Iterator[Record]:
             line = line.rstrip("\n")
             if line.startswith("["):
                 if in_term:
-                    yield from _term_records(stanza)
+                    yield stanza
                 stanza, in_term = {}, line == "[Term]"
                 continue
             if in_term and ": " in line:
                 key, _, value = line.partition(": ")
                 stanza.setdefault(key, []).append(value)
         if in_term:
-            yield from _term_records(stanza)
+            yield stanza
 
 
 def _term_records(stanza: dict[str, list[str]]) -> Iterator[Record]:

@@ -1,4 +1,4 @@
-"""`GET /v1/entities`, `/v1/paths`, `/v1/kg/stats`: the look-ups of `medreason kg link / paths / stats`."""
+"""`GET /v1/entities`, `/v1/paths`, `/v1/node`, `/v1/kg/stats`: the look-ups `medreason kg` makes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from medreason.kg_store.paths import find_paths
 from medreason.server.deps import KGDep
+from medreason.server.errors import APIError
 from medreason.server.routes.responses import errors
-from medreason.server.schemas import NODE_TYPE_PATTERN, EntityLink, KGStats, PathsResponse
+from medreason.server.schemas import NODE_TYPE_PATTERN, EntityLink, KGStats, NodeDetails, PathsResponse
 from medreason.tools.limits import DEFAULT_MAX_HOPS, MAX_HOPS
 
 router = APIRouter(prefix="/v1", tags=["knowledge graph"])
@@ -42,6 +43,18 @@ def paths(
     sources, targets = kg.resolve(source), kg.resolve(target)
     found = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit)
     return {"source_nodes": sources, "target_nodes": targets, "paths": [path.to_json() for path in found]}
+
+
+@router.get("/node", response_model=NodeDetails, responses=errors(404, 503))
+def node(
+    kg: KGDep,
+    iri: Annotated[str, Query(min_length=1, max_length=2_000, description="The node's IRI.")],
+) -> dict[str, object]:
+    """One node's facts: name, type, source, degree, synonyms and every id merged into it."""
+    found = kg.node(iri)
+    if found is None:
+        raise APIError(404, "node_not_found", f"No node {iri!r} in this store; find one with /v1/entities.")
+    return found.to_json()
 
 
 @router.get("/kg/stats", response_model=KGStats, responses=errors(503))

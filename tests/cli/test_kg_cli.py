@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from medreason.cli.main import app
+from tests.kg_store.identity_files import write_mappings, write_sources
 from tests.kg_store.toy_graph import write_toy_csv
 
 runner = CliRunner()
@@ -51,7 +52,17 @@ def test_stats_json_has_the_contract_keys(store: Path) -> None:
     code, out, _ = run("kg", "stats", "--store", str(store), "--json")
     assert code == 0
     stats = json.loads(out)
-    assert set(stats) == {"triples", "nodes", "edges", "node_types", "relations", "sources"}
+    assert set(stats) == {
+        "triples",
+        "nodes",
+        "edges",
+        "node_types",
+        "relations",
+        "sources",
+        "source_edges",
+        "identity",
+        "shared_disease_names",
+    }
     assert stats["edges"] == 20
 
 
@@ -128,6 +139,52 @@ def test_build_needs_both_hetionet_files_and_some_source(tmp_path: Path) -> None
     code, _, err = run("kg", "build", "--store", str(tmp_path / "s"), "--no-hpo")
     assert code == 2
     assert "No source" in err
+
+
+def test_build_with_mappings_merges_and_link_shows_the_merged_ids(tmp_path: Path) -> None:
+    write_sources(tmp_path)
+    store = str(tmp_path / "store")
+    code, out, _ = run(
+        "kg",
+        "build",
+        "--store",
+        store,
+        "--pharmacotherapydb",
+        str(tmp_path / "indications.tsv"),
+        "--repodb",
+        str(tmp_path / "full.csv"),
+        "--sider",
+        str(tmp_path / "side-effects.tsv.gz"),
+        "--mappings",
+        str(write_mappings(tmp_path)),
+        "--no-hpo",
+        "--no-embeddings",
+        "--json",
+    )
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["identity"]["merged_ids"] == 2
+    assert report["identity"]["refused_one_to_many"] == 1
+    code, out, _ = run("kg", "link", "--store", store, "--json", "--type", "disease", "disease one")
+    assert code == 0
+    assert set(json.loads(out)[0]["xrefs"]) == {"mondo:0000011", "doid:1", "umls:C0000001"}
+    code, out, err = run("kg", "stats", "--store", store)
+    assert code == 0
+    assert "2 ids merged into another node" in out
+    assert "one-to-many" in err
+
+
+def test_data_dir_takes_no_other_source_and_mappings_need_mapping_files(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    code, _, err = run("kg", "build", "--store", store, "--data-dir", str(tmp_path), "--sider", "x.tsv")
+    assert code == 2
+    assert "--data-dir builds from every file in it" in err
+    code, _, err = run("kg", "build", "--store", store, "--data-dir", str(tmp_path / "none"))
+    assert code == 1
+    assert "is not a folder" in " ".join(err.split())
+    code, _, err = run("kg", "build", "--store", store, "--mappings", str(tmp_path))
+    assert code == 1
+    assert "No mapping file in" in " ".join(err.split())
 
 
 def test_build_in_a_log_prints_progress_lines_and_the_seconds_of_every_stage(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from medreason.kg_store.vocab import node_curie
 from medreason.tools.limits import MAX_HOPS, MAX_TOP_K
 from tests.e2e.conftest import ANSWER_TIMEOUT_MS, WatchedPage
 from tests.e2e.expected import ExpectedGraph, expected_graph
@@ -215,11 +216,14 @@ def assert_graph_matches(watched: WatchedPage, expected: ExpectedGraph) -> None:
 
 
 def assert_details_show(watched: WatchedPage, expected: ExpectedGraph, iri: str) -> None:
-    """The side panel shows this node's name, type, IRI and the paths it is on."""
+    """The side panel shows this node's name, type, IRI, ids and the paths it is on."""
     page = watched.page
     assert page.get_by_test_id("node-details-name").inner_text() == expected.nodes[iri]
     assert page.get_by_test_id("node-details-type").get_attribute("data-type") == expected.types[iri]
     assert page.get_by_test_id("node-details-iri").inner_text() == iri
+    ids = page.locator("[data-testid=node-details-ids][data-state=done]")
+    ids.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert node_curie(iri) in ids.inner_text().split()  # the ids the node carries, from /v1/node
     numbers = (
         page.get_by_test_id("node-details-paths")
         .locator("li")

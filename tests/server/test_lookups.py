@@ -182,6 +182,25 @@ def test_stats_describe_the_store(client: httpx.Client) -> None:
     names = {source["name"].split(":")[0] for source in stats["sources"]}
     assert names >= {"hetionet", "hpo"}
     assert any(name.startswith("primekg") for name in names)
+    assert set(stats["source_edges"]) == {"primekg", "hetionet", "hpo"}
+    assert stats["identity"]["merged_ids"] == 0  # the shared store is built without mappings
+    assert stats["shared_disease_names"]["names"] >= 0
+
+
+def test_a_node_is_described_with_every_id_it_carries(client: httpx.Client) -> None:
+    metformin = client.get("/v1/entities", params={"q": "Metformin", "type": "drug"}).json()[0]
+    response = client.get("/v1/node", params={"iri": metformin["iri"]})
+    assert response.status_code == 200
+    node = response.json()
+    assert (node["name"], node["type"]) == ("Metformin", "drug")
+    assert node["xrefs"] == ["drugbank:DB00331"]
+    assert node["degree"] > 0
+
+
+def test_an_unknown_node_is_a_404(client: httpx.Client) -> None:
+    response = client.get("/v1/node", params={"iri": "https://w3id.org/medreason/kg/node/omim/0"})
+    assert response.status_code == 404
+    assert error_of(response)["type"] == "node_not_found"
 
 
 # -- health, pages, the framework's own errors -----------------------------------------------------
@@ -237,6 +256,7 @@ def test_openapi_documents_every_api_route_with_json_errors(client: httpx.Client
         "/v1/traces/{trace_id}/verify",
         "/v1/entities",
         "/v1/paths",
+        "/v1/node",
         "/v1/kg/stats",
         "/healthz",
         "/readyz",

@@ -22,6 +22,7 @@ def test_describe_node_groups_neighbours_by_relation_and_direction(toy: KGStore)
         "name": "HUB1",
         "type": "gene/protein",
         "source": "NCBI",
+        "xrefs": ["ncbigene:9001"],
         "synonyms": [],
         "degree": 8,
         "neighbours": [
@@ -36,6 +37,14 @@ def test_describe_node_groups_neighbours_by_relation_and_direction(toy: KGStore)
         ],
     }
     assert json.loads(json.dumps(result)) == result
+
+
+@pytest.mark.shared_data
+def test_describe_node_shows_every_id_merged_into_a_node(everything_store: KGStore) -> None:
+    marfan = KGToolkit(everything_store).describe_node("Marfan syndrome")
+    assert marfan["iri"] == node_iri("MONDO", "0007947").value
+    assert {"mondo:0007947", "omim:154700", "orphanet:558"} <= set(marfan["xrefs"])
+    assert "other_matches" not in marfan  # the OMIM and Orphanet namesakes are that one node now
 
 
 def test_describe_node_takes_an_iri(toy: KGStore) -> None:

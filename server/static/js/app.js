@@ -7,7 +7,7 @@
  * exactly what the page shows.
  */
 
-import { ApiError, request } from "./api.js";
+import { ApiError, request, requestJson } from "./api.js";
 import { setupApiKeyForm } from "./api-key-form.js";
 import { AnswerView } from "./answer-view.js";
 import { PathGraphView } from "./graph-view.js";
@@ -24,6 +24,7 @@ const graph = new PathGraphView({
   canvas: $("graph-canvas"),
   legend: $("legend"),
   details: $("node-details"),
+  describe: (iri) => requestJson(`/v1/node?iri=${encodeURIComponent(iri)}`),
 });
 let running = null;
 

@@ -23,11 +23,14 @@ export class PathGraphView {
    * @param {HTMLElement} elements.canvas - Receives the SVG.
    * @param {HTMLElement} elements.legend - Receives the colour legend.
    * @param {HTMLElement} elements.details - Shows the selected node.
+   * @param {(iri: string) => Promise<{xrefs: string[]}>} [elements.describe] - Fetches a node's stored
+   *   facts, for the ids merged into it; without it the panel shows what the paths carry.
    */
-  constructor({ canvas, legend, details }) {
+  constructor({ canvas, legend, details, describe }) {
     this.canvas = canvas;
     this.legend = legend;
     this.details = details;
+    this.describe = describe;
     this.graph = buildPathGraph([]);
     this.selected = null;
     this.clear();
@@ -235,6 +238,8 @@ export class PathGraphView {
     const facts = this.graph.edges
       .filter((edge) => edge.source === node.id || edge.target === node.id)
       .map((edge) => `${this.nameOf(edge.source)} —${edge.label}→ ${this.nameOf(edge.target)}`);
+    const ids = h("dd", { "data-testid": "node-details-ids", "data-state": "loading" }, "…");
+    this.showIds(node.id, ids);
     replaceChildren(
       this.details,
       h("p", { class: "node-name", "data-testid": "node-details-name" }, node.label),
@@ -254,6 +259,8 @@ export class PathGraphView {
         ),
         h("dt", {}, "IRI"),
         h("dd", {}, h("code", { class: "iri", "data-testid": "node-details-iri" }, node.id)),
+        h("dt", {}, "Ids"),
+        ids,
         h("dt", {}, node.paths.length === 1 ? "On path" : "On paths"),
         h(
           "dd",
@@ -283,6 +290,27 @@ export class PathGraphView {
         ),
       ),
     );
+  }
+
+  /**
+   * Fill `element` with every id merged into the node (OMIM, Orphanet and MONDO ids of one disease).
+   * @param {string} iri
+   * @param {HTMLElement} element
+   */
+  async showIds(iri, element) {
+    if (!this.describe) {
+      replaceChildren(element, "—");
+      element.dataset.state = "none";
+      return;
+    }
+    try {
+      const node = await this.describe(iri);
+      replaceChildren(element, (node.xrefs ?? []).map((xref) => h("code", { class: "xref" }, xref)));
+      element.dataset.state = "done";
+    } catch (error) {
+      replaceChildren(element, `Could not load them: ${error.message}`);
+      element.dataset.state = "error";
+    }
   }
 
   nameOf(id) {
