@@ -132,7 +132,8 @@ def stats(
     as_json: JsonOption = False,
 ) -> None:
     """Sizes, node types, relations and the sources a store was built from."""
-    result = open_graph(ctx, store, sparql_endpoint).stats()
+    with open_graph(ctx, store, sparql_endpoint) as kg:
+        result = kg.stats()
     if as_json:
         print_json(result.to_json())
     else:
@@ -158,9 +159,9 @@ def link(
         raise typer.BadParameter(
             f"unknown type {node_type!r}; use one of: {', '.join(NODE_TYPES)}", param_hint="--type"
         )
-    kg = open_graph(ctx, store, sparql_endpoint, index)
-    links = kg.link(text, node_type=node_type, limit=limit)
-    nodes = kg.nodes(item.iri for item in links)
+    with open_graph(ctx, store, sparql_endpoint, index) as kg:
+        links = kg.link(text, node_type=node_type, limit=limit)
+        nodes = kg.nodes(item.iri for item in links)
     xrefs = {iri: list(node.xrefs) for iri, node in nodes.items()}
     if as_json:
         print_json([item.to_json() | {"xrefs": xrefs.get(item.iri, [])} for item in links])
@@ -196,12 +197,12 @@ def paths(
     as_json: JsonOption = False,
 ) -> None:
     """Shortest paths between two entities, each edge with its relation, direction and source."""
-    kg = open_graph(ctx, store, sparql_endpoint, index)
-    sources, targets = kg.resolve(source), kg.resolve(target)
+    with open_graph(ctx, store, sparql_endpoint, index) as kg:
+        sources, targets = kg.resolve(source), kg.resolve(target)
+        found_paths = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit, hub_degree=hub_degree)
     for text, found in ((source, sources), (target, targets)):
         if not found and not as_json:
             err.print(f"No node matches {text!r}; try `medreason kg link {text!r}` with the same options.")
-    found_paths = find_paths(kg, sources, targets, max_hops=max_hops, limit=limit, hub_degree=hub_degree)
     if as_json:
         print_json([path.to_json() for path in found_paths])
         return

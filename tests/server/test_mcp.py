@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,13 @@ def _check(seen: dict[str, Any]) -> None:
 
 
 def _run(exercise: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-    return anyio.run(exercise)
+    """Run the client on its own thread and event loop.
+
+    The browser tests' session-scoped Playwright keeps an event loop running on the main
+    thread for the rest of the session, and a second loop cannot start on that thread.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, exercise).result()
 
 
 def test_mcp_over_streamable_http_with_the_api_key(keyed_server: str) -> None:
