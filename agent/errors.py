@@ -2,6 +2,7 @@
 
     AgentError
     ├── SettingsError             a setting is invalid or missing: names each variable (`agent.settings`)
+    ├── ConversationNotFoundError a follow-up names a conversation that never existed or expired
     └── LLMError                  an LLM step failed; `.step` names it, so the trace records where
         ├── LLMConfigError        a setting is missing or invalid: names the variable and what to set it to
         ├── LLMRequestError       the endpoint refused the request (4xx) or does not speak the protocol:
@@ -22,6 +23,10 @@ class AgentError(Exception):
 
 class SettingsError(AgentError):
     """A setting is invalid or missing; the message names each variable and what to set it to."""
+
+
+class ConversationNotFoundError(AgentError, LookupError):
+    """A follow-up names a conversation not kept (never existed, or idle too long): start a new one."""
 
 
 class LLMError(AgentError):

@@ -8,10 +8,11 @@ With a gold answer (datagen) it stops at the first step after which the sample i
 (`agent.losses`): no question or gold-answer node after `link`, no kept path to the gold answer after
 `prune`, a reasoning without MedReason's layout after `reason`. No model call is spent on a lost sample.
 
-The chat agent loops between a planner (the model with tools bound, or the deterministic planner in
-`none` mode) and the tool executor until the planner stops calling tools, then answers:
+The chat agent first reads what a follow-up refers back to in the conversation's earlier turns, then
+loops between a planner (the model with tools bound, or the deterministic planner in `none` mode) and the
+tool executor until the planner stops calling tools, then answers:
 
-    plan ⇄ act → answer
+    recall → plan ⇄ act → answer
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from medreason.agent.chat.nodes import act, answer, plan, route_after_plan
+from medreason.agent.chat.nodes import act, answer, plan, recall, route_after_plan
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
 from medreason.agent.losses import link_loss, paths_lost, reason_loss
@@ -68,12 +69,14 @@ def _stop_if(lost: Callable[[PipelineState], bool], after: str) -> Callable[[Pip
 
 
 def build_chat_agent() -> CompiledStateGraph[ChatState, AgentContext, ChatState, ChatState]:
-    """The chat agent: plan, act on the tool calls, repeat, answer."""
+    """The chat agent: recall earlier turns, plan, act on the tool calls, repeat, answer."""
     builder = StateGraph(ChatState, context_schema=AgentContext)
+    builder.add_node("recall", traced("recall", recall))
     builder.add_node("plan", traced("plan", plan))
     builder.add_node("act", traced("act", act))
     builder.add_node("answer", traced("answer", answer))
-    builder.add_edge(START, "plan")
+    builder.add_edge(START, "recall")
+    builder.add_edge("recall", "plan")
     builder.add_conditional_edges("plan", route_after_plan)
     builder.add_edge("act", "plan")
     builder.add_edge("answer", END)

@@ -7,12 +7,14 @@ stores the trace, and returns an `AgentAnswer` whose JSON is the one `medreason 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from medreason.agent.audit import recheck_loss
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, AgentContext
+from medreason.agent.conversations import ConversationStore, Turn, answered_turn, next_turn_number
+from medreason.agent.errors import ConversationNotFoundError
 from medreason.agent.graph import build_chat_agent, build_pipeline
 from medreason.agent.llm.backend import ChatBackend, describe_llm
 from medreason.agent.state import Findings
@@ -47,6 +49,10 @@ class AgentAnswer:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     """Every kept path, for every side, with its `side`, `hops`, `score`, `text`, `nodes` and `edges`:
     what an evaluation needs to tell whether the KG reached the gold option, not just the chosen one."""
+    conversation_id: str | None = None
+    """The conversation this answer is a turn of (None outside one)."""
+    turn: int = 1
+    """Its turn in the conversation, from 1."""
 
     def to_json(self) -> dict[str, Any]:
         """The `ask` contract: answer, answer_idx, reasoning, paths, entities, trace_id, llm."""
@@ -70,6 +76,7 @@ class Agent:
         *,
         llm: ChatBackend | None,
         traces: TraceStore | None,
+        conversations: ConversationStore | None = None,
         max_hops: int = DEFAULT_MAX_HOPS,
         top_k: int = DEFAULT_TOP_K,
     ) -> None:
@@ -79,12 +86,15 @@ class Agent:
             kg: The knowledge graph.
             llm: The model for the LLM steps; None runs every step KG-natively (`none`).
             traces: Where each question's trace is stored; None keeps none.
+            conversations: Where conversations' turns are kept; None keeps none (`conversation` then
+                raises, and a `conversation_id` given to `ask` is not remembered).
             max_hops: Longest path searched, unless a question says otherwise.
             top_k: Paths kept per answer side, unless a question says otherwise.
         """
         self.kg = kg
         self.llm = llm
         self.traces = traces
+        self.conversations = conversations
         self.max_hops = max_hops
         self.top_k = top_k
         self._pipeline = build_pipeline()
@@ -100,6 +110,18 @@ class Agent:
     def llm_description(self) -> dict[str, str | None]:
         """`{"backend", "model"}`: what answers, as traces, rows and reports name it."""
         return describe_llm(self.llm)
+
+    def conversation(self, conversation_id: str) -> list[Turn]:
+        """The turns kept of a conversation, oldest first: the `history` of its next question.
+
+        Raises:
+            ConversationNotFoundError: No such conversation, or it expired (or this agent keeps none).
+        """
+        if self.conversations is None:
+            raise ConversationNotFoundError(
+                f"no conversation {conversation_id!r}: this agent keeps no conversations"
+            )
+        return self.conversations.turns(conversation_id)
 
     def warm_up(self) -> None:
         """Open what a first question would otherwise open: the entity index, the relations, MiniLM.
@@ -124,6 +146,8 @@ class Agent:
         max_hops: int | None = None,
         top_k: int | None = None,
         trace_id: str | None = None,
+        conversation_id: str | None = None,
+        history: Sequence[Turn] = (),
     ) -> AgentAnswer:
         """Answer one question and store its trace.
 
@@ -137,6 +161,9 @@ class Agent:
             top_k: Paths kept per option; the agent's default when None.
             trace_id: The id to store the trace under (fresh when None), so a caller can point at the
                 trace of a run that raised.
+            conversation_id: The conversation this question is the next turn of; its answer is
+                remembered there (`conversation` gives its `history` first). None remembers nothing.
+            history: The earlier turns a follow-up may refer back to ("it", "this drug"), oldest first.
         """
         for event in self.stream(
             question,
@@ -147,6 +174,8 @@ class Agent:
             max_hops=max_hops,
             top_k=top_k,
             trace_id=trace_id,
+            conversation_id=conversation_id,
+            history=history,
         ):
             if event["event"] == "answer":
                 answer: AgentAnswer = event["answer"]
@@ -164,6 +193,8 @@ class Agent:
         max_hops: int | None = None,
         top_k: int | None = None,
         trace_id: str | None = None,
+        conversation_id: str | None = None,
+        history: Sequence[Turn] = (),
     ) -> Iterator[dict[str, Any]]:
         """Run one question, yielding events as they happen, then `{"event": "answer", "answer": ...}`.
 
@@ -179,6 +210,9 @@ class Agent:
         inputs: dict[str, Any] = {"question": question, "options": options, "mode": mode}
         if gold_answer is not None or gold_idx is not None:
             inputs |= {"gold_answer": gold_answer, "gold_idx": gold_idx}
+        turn = next_turn_number(list(history))
+        if conversation_id is not None or history:
+            inputs["conversation"] = {"id": conversation_id, "turn": turn}
         recorder = TraceRecorder(
             kind=mode, inputs=inputs, kg_build=self._kg_build, llm=self.llm_description, trace_id=trace_id
         )
@@ -192,6 +226,8 @@ class Agent:
             top_k=top_k or self.top_k,
         )
         state: dict[str, Any] = {"question": question, "options": options}
+        if history and mode == "chat":
+            state["history"] = list(history)
         if mode == "pipeline":
             state |= {"gold_answer": gold_answer, "gold_idx": gold_idx}
         graph: Any = self._pipeline if mode == "pipeline" else self._chat
@@ -208,8 +244,22 @@ class Agent:
         except BaseException as exc:
             self._store(recorder.fail({"question": question}, exc))
             raise
-        answer = self._answer(final, recorder)
+        answer = replace(self._answer(final, recorder), conversation_id=conversation_id, turn=turn)
         self._store(recorder.finish(answer.to_json() | {"verified": answer.verified}))
+        if conversation_id is not None and self.conversations is not None:
+            self.conversations.remember(
+                conversation_id,
+                answered_turn(
+                    turn,
+                    question=question,
+                    options=options,
+                    answer=answer.answer,
+                    answer_idx=answer.answer_idx,
+                    trace_id=answer.trace_id,
+                    entities=answer.entities,
+                    paths=answer.paths,
+                ),
+            )
         yield {"event": "answer", "answer": answer}
 
     def recheck_loss(self, findings: Findings, *, stage: str, reason: str) -> str | None:

@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K
+from medreason.agent.conversations import ConversationStore, conversations_file
 from medreason.agent.llm.backend import open_backend
 from medreason.agent.run import Agent
 from medreason.agent.settings import Settings
@@ -34,6 +35,7 @@ def open_agent(
     max_hops: int = DEFAULT_MAX_HOPS,
     top_k: int = DEFAULT_TOP_K,
     warm_up: bool = True,
+    conversations: bool = False,
 ) -> Iterator[Agent]:
     """An agent over the store at `store`, its collaborators opened from `settings`, closed on exit.
 
@@ -47,6 +49,8 @@ def open_agent(
         top_k: The paths the agent keeps per side, unless a question says otherwise.
         warm_up: Open the entity index, the relations and MiniLM now (`Agent.warm_up`); a caller that
             may have nothing to ask (a finished datagen run) passes False and warms up when it knows.
+        conversations: Keep conversations (the server does), in a SQLite file beside the trace file,
+            bounded by `settings.conversation_turns` and `settings.conversation_idle_hours`.
 
     Raises:
         LLMConfigError: The LLM settings do not make a usable backend (checked before anything opens).
@@ -58,10 +62,19 @@ def open_agent(
     with ExitStack() as opened:
         kg = opened.enter_context(KGStore.open(settings.kg_location(store)))
         traces = opened.enter_context(TraceStore.open(settings.traces_file(default_traces)))
+        kept = None
+        if conversations:
+            kept = opened.enter_context(
+                ConversationStore.open(
+                    conversations_file(traces.path),
+                    keep_turns=settings.conversation_turns,
+                    idle_hours=settings.conversation_idle_hours,
+                )
+            )
         llm = open_backend(llm_settings)
         if llm is not None:
             opened.enter_context(llm)
-        agent = Agent(kg, llm=llm, traces=traces, max_hops=max_hops, top_k=top_k)
+        agent = Agent(kg, llm=llm, traces=traces, conversations=kept, max_hops=max_hops, top_k=top_k)
         if warm_up:
             agent.warm_up()
         logger.info(

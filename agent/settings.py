@@ -11,6 +11,8 @@
     MEDREASON_SPARQL_TIMEOUT              seconds one query to the endpoint may take (default 60)
     MEDREASON_PRIMEKG_URL                 where `kg fetch primekg` downloads kg.csv (default: Dataverse)
     MEDREASON_PRIMEKG_METADATA_URL        where it reads the file's size and MD5 (default: Dataverse)
+    MEDREASON_CONVERSATION_TURNS          turns a chat conversation keeps, the latest (default 10)
+    MEDREASON_CONVERSATION_IDLE_HOURS     a conversation idle this long is forgotten (default 24)
 
 An entry point (the CLI's callback, the server's app factory) builds one `Settings` and hands it down;
 nothing below reads `os.environ` again, so a run cannot change its mind halfway. Command-line flags win
@@ -30,6 +32,11 @@ from typing import Any, Literal, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from medreason.agent.conversations import (
+    DEFAULT_CONVERSATION_IDLE_HOURS,
+    DEFAULT_CONVERSATION_TURNS,
+    MAX_CONVERSATION_TURNS,
+)
 from medreason.agent.errors import SettingsError
 from medreason.agent.llm.settings import (
     ENV_API_KEY,
@@ -100,6 +107,8 @@ class Settings(BaseSettings):
         sparql_timeout: Seconds one query to the endpoint may take; raise it for heavy analytic queries.
         primekg_url: PrimeKG's `kg.csv`, for `kg fetch primekg` (a mirror, or a local server in tests).
         primekg_metadata_url: The JSON that publishes its size and MD5 checksum.
+        conversation_turns: The turns a conversation keeps (its latest); a follow-up reads only these.
+        conversation_idle_hours: A conversation without a turn for this long is forgotten (404).
     """
 
     model_config = SettingsConfigDict(
@@ -130,6 +139,8 @@ class Settings(BaseSettings):
     sparql_timeout: float = Field(default=DEFAULT_TIMEOUT_S, gt=0, validation_alias=SPARQL_TIMEOUT_ENV)
     primekg_url: str = Field(default=PRIMEKG_URL, validation_alias=PRIMEKG_URL_ENV)
     primekg_metadata_url: str = Field(default=PRIMEKG_METADATA_URL, validation_alias=PRIMEKG_METADATA_URL_ENV)
+    conversation_turns: int = Field(default=DEFAULT_CONVERSATION_TURNS, ge=1, le=MAX_CONVERSATION_TURNS)
+    conversation_idle_hours: float = Field(default=DEFAULT_CONVERSATION_IDLE_HOURS, gt=0)
 
     @field_validator("llm", "log_level", mode="before")
     @classmethod

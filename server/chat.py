@@ -13,6 +13,9 @@ ends with `done` or `error`:
                                                                      (instead of answer/done)
 
 The trace id is chosen before the run, so an `error` event names the stored trace of the failed run.
+
+A chat-mode request is a turn of a conversation: the one its `conversation_id` names (its earlier turns,
+read before the run, so an unknown or expired id is a 404 before anything streams), or a new one.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.sse import ServerSentEvent
 
+from medreason.agent.conversations import Turn, new_conversation_id
 from medreason.agent.run import Agent, AgentAnswer
 from medreason.server.errors import EXPECTED_ERRORS, api_error, internal_error
 from medreason.server.schemas import ChatRequest
@@ -37,18 +42,48 @@ FORWARDED_EVENTS = ("step", "tool_call", "tool_result")
 
 
 def answer_json(answer: AgentAnswer) -> dict[str, Any]:
-    """The `ask --json` object plus `verified` and `confidence`: the body of `POST /v1/chat`."""
-    return answer.to_json() | {"verified": answer.verified, "confidence": answer.confidence}
+    """The `ask --json` object plus `verified`, `confidence` and its conversation: `POST /v1/chat`'s body."""
+    return answer.to_json() | {
+        "verified": answer.verified,
+        "confidence": answer.confidence,
+        "conversation_id": answer.conversation_id,
+        "turn": answer.turn,
+    }
 
 
-def ask(agent: Agent, request: ChatRequest) -> AgentAnswer:
-    """Answer one chat request (blocking: call it from a worker thread)."""
+@dataclass(frozen=True, slots=True)
+class ConversationTurn:
+    """Which conversation a request continues (None: none, in `pipeline` mode) and its earlier turns."""
+
+    conversation_id: str | None
+    history: list[Turn] = field(default_factory=list)
+
+
+def conversation_turn(agent: Agent, request: ChatRequest) -> ConversationTurn:
+    """The conversation `request` is the next turn of: the one it names, or a new one (chat mode).
+
+    Raises:
+        ConversationNotFoundError: The named conversation is not kept (never was, or expired).
+    """
+    if request.conversation_id is not None:
+        return ConversationTurn(request.conversation_id, agent.conversation(request.conversation_id))
+    return ConversationTurn(new_conversation_id() if request.mode == "chat" else None)
+
+
+def ask(agent: Agent, request: ChatRequest, turn: ConversationTurn) -> AgentAnswer:
+    """Answer one chat request as the next turn of its conversation (blocking: run it in a worker thread)."""
     return agent.ask(
-        request.question, request.options, mode=request.mode, max_hops=request.max_hops, top_k=request.top_k
+        request.question,
+        request.options,
+        mode=request.mode,
+        max_hops=request.max_hops,
+        top_k=request.top_k,
+        conversation_id=turn.conversation_id,
+        history=turn.history,
     )
 
 
-def chat_events(agent: Agent, request: ChatRequest) -> Iterator[ServerSentEvent]:
+def chat_events(agent: Agent, request: ChatRequest, turn: ConversationTurn) -> Iterator[ServerSentEvent]:
     """The agent's run as SSE events, ending with `answer` then `done`, or with one `error`."""
     trace_id = uuid.uuid4().hex
     try:
@@ -59,6 +94,8 @@ def chat_events(agent: Agent, request: ChatRequest) -> Iterator[ServerSentEvent]
             max_hops=request.max_hops,
             top_k=request.top_k,
             trace_id=trace_id,
+            conversation_id=turn.conversation_id,
+            history=turn.history,
         ):
             kind = event["event"]
             if kind == "answer":

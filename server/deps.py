@@ -18,6 +18,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from medreason.agent.run import Agent
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
+from medreason.server.chat import ConversationTurn, conversation_turn
 from medreason.server.errors import APIError
 from medreason.server.resources import Resources
 from medreason.server.schemas import ChatRequest
@@ -157,3 +158,21 @@ def checked_chat_request(body: ChatRequest, settings: SettingsDep) -> ChatReques
 
 
 ValidChatRequest = Annotated[ChatRequest, Depends(checked_chat_request)]
+
+
+def get_conversation_turn(body: ValidChatRequest, agent: AgentDep) -> ConversationTurn:
+    """The conversation the request continues, read before the route runs.
+
+    So an unknown id is a 404 also for the stream, whose response would otherwise have started.
+    """
+    if body.conversation_id is not None and body.mode != "chat":
+        raise APIError(
+            422,
+            "invalid_request",
+            "conversations are kept in chat mode: leave conversation_id out, or ask with mode chat",
+            details=[{"location": "conversation_id", "message": "only in chat mode"}],
+        )
+    return conversation_turn(agent, body)
+
+
+ConversationTurnDep = Annotated[ConversationTurn, Depends(get_conversation_turn)]

@@ -29,7 +29,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from medreason.agent.errors import AgentError, LLMConfigError, LLMError, LLMUnavailableError
+from medreason.agent.errors import (
+    AgentError,
+    ConversationNotFoundError,
+    LLMConfigError,
+    LLMError,
+    LLMUnavailableError,
+)
 from medreason.agent.traces.errors import AmbiguousTraceIdError, TraceError, TraceNotFoundError
 from medreason.kg_store.errors import KGError, ReadOnlyError
 
@@ -118,6 +124,8 @@ def api_error(exc: Exception) -> APIError | None:
         return APIError(403, "read_only", message)
     if isinstance(exc, KGError):
         return APIError(503, "kg_unavailable", f"the knowledge graph could not answer: {message}")
+    if isinstance(exc, ConversationNotFoundError):
+        return APIError(404, "conversation_not_found", message)
     if isinstance(exc, LLMConfigError):
         return APIError(503, "llm_misconfigured", message)
     if isinstance(exc, LLMUnavailableError):

@@ -32,7 +32,7 @@ from medreason.server.mcp_tools import mcp_server
 from medreason.server.openai_compat import IGNORED_HEADER
 from medreason.server.openapi import install_openapi
 from medreason.server.resources import open_resources
-from medreason.server.routes import chat, completions, health, kg, pages, traces
+from medreason.server.routes import chat, completions, conversations, health, kg, pages, traces
 from medreason.server.routes.responses import API_ERRORS
 from medreason.server.settings import ServerSettings, handed_over
 
@@ -80,7 +80,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app, max_question_chars=settings.max_question_chars)
     api_dependencies = [Depends(require_api_key)] if settings.api_keys() else []
-    for router in (chat.router, completions.router, traces.router, kg.router):
+    for router in (chat.router, conversations.router, completions.router, traces.router, kg.router):
         app.include_router(router, dependencies=api_dependencies, responses=API_ERRORS)
     mcp = mcp_server(lambda: resources_of(app).agent, max_question_chars=settings.max_question_chars)
     mcp_sessions = mount_mcp(app, mcp, keys=settings.api_keys())

@@ -2,8 +2,9 @@
 
 The question is the last user message with text. Multiple-choice options may be written in it, one a line, as
 `A. text`, `A) text` or `(A) text`: when at least two such lines are lettered A, B, C, ... in order,
-they are the options and the other lines are the question. Earlier messages (system prompts, past
-turns) are not read: each request is one question.
+they are the options and the other lines are the question. Earlier user messages, each with the assistant
+message after it, are the conversation's earlier turns (`history_of`): a follow-up's "it" or "option B"
+means what they named, as in a `POST /v1/chat` conversation. System prompts are not read.
 
 Parameters are never silently dropped: those that would change what comes back (`REFUSED`: `n` over 1,
 `tools`, `logprobs`, ...) are refused with a 400 naming each and what to send instead; any other
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from medreason.agent.conversations import Turn, text_turn
 from medreason.agent.run import AgentAnswer
 from medreason.server.chat import answer_json
 from medreason.server.errors import APIError
@@ -121,6 +123,22 @@ def message_text(message: CompletionMessage) -> str:
     if isinstance(content, str):
         return content
     return "\n".join(part.text for part in content if part.type == "text" and part.text)
+
+
+def history_of(messages: Sequence[CompletionMessage]) -> list[Turn]:
+    """The earlier turns of a conversation sent whole, oldest first.
+
+    Each user message with text before the last one is a turn, its answer the assistant messages after it
+    (empty when there are none).
+    """
+    texts = [(message.role, message_text(message)) for message in messages]
+    asked = [index for index, (role, text) in enumerate(texts) if role == "user" and text.strip()]
+    turns = []
+    for number, (start, end) in enumerate(zip(asked, asked[1:], strict=False), start=1):
+        question, options = split_options(texts[start][1])
+        replies = [text for role, text in texts[start + 1 : end] if role == "assistant" and text.strip()]
+        turns.append(text_turn(number, question, "\n\n".join(replies), options or {}))
+    return turns
 
 
 def question_of(messages: Sequence[CompletionMessage]) -> tuple[str, dict[str, str] | None]:

@@ -63,7 +63,7 @@ def open_resources(settings: ServerSettings) -> Resources:
         LLMError: The backend is misconfigured, or the local model server did not start.
     """
     with ExitStack() as stack:
-        agent = stack.enter_context(open_agent(settings, store=settings.store))
+        agent = stack.enter_context(open_agent(settings, store=settings.store, conversations=True))
         resources = Resources(
             settings=settings,
             agent=agent,

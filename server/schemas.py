@@ -24,6 +24,8 @@ from medreason.kg_store.vocab import NODE_TYPES
 from medreason.tools.limits import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, MaxHops, TopK
 
 MAX_OPTION_CHARS = 1_000
+CONVERSATION_ID_PATTERN = r"^[0-9a-f]{32}$"
+"""A conversation id, as `POST /v1/chat` returns it."""
 TRACE_ID_PATTERN = r"^[0-9a-fA-F]{6,32}$"
 """A trace id (32 hex characters) or a unique prefix of at least 6, as `medreason trace show` takes."""
 NODE_TYPE_PATTERN = "^(" + "|".join(re.escape(node_type) for node_type in NODE_TYPES) + ")$"
@@ -111,6 +113,13 @@ class ChatRequest(BaseModel):
     mode: Mode = Field(
         default="chat", description="`chat`: the tool-calling agent; `pipeline`: MedReason's fixed steps."
     )
+    conversation_id: str | None = Field(
+        default=None,
+        pattern=CONVERSATION_ID_PATTERN,
+        description="Ask a follow-up in this conversation (a `conversation_id` an answer returned): "
+        '"it", "this drug", "option B" then mean what earlier turns named. Leave it out to start a new '
+        "one; `chat` mode only.",
+    )
 
     @field_validator("question")
     @classmethod
@@ -179,6 +188,31 @@ class ChatResponse(BaseModel):
     llm: dict[str, Any] = Field(description="Backend, model, and the LLM calls and tokens spent.")
     verified: bool
     confidence: float | None
+    conversation_id: str | None = Field(
+        default=None, description="The conversation to send a follow-up in (null in `pipeline` mode)."
+    )
+    turn: int = Field(default=1, description="This answer's turn in its conversation, from 1.")
+
+
+class ConversationTurn(BaseModel):
+    """One turn of a conversation: the question, its answer and the trace of its run."""
+
+    turn: int
+    question: str
+    options: dict[str, str]
+    answer: str
+    answer_idx: str | None
+    trace_id: str | None = Field(description="`GET /v1/traces/{trace_id}`.")
+    entities: list[PathNode] = Field(
+        description='The nodes the answer names: what a follow-up\'s "it" means.'
+    )
+
+
+class Conversation(BaseModel):
+    """A conversation's kept turns (its latest ones), oldest first."""
+
+    conversation_id: str
+    turns: list[ConversationTurn]
 
 
 class StepEvent(BaseModel):

@@ -1,7 +1,9 @@
 """The node tool: what one KG node is and what it connects to, summarized small enough for a prompt.
 
 Neighbours are grouped by relation and direction ("phenotype present", out, 45 nodes, e.g. ...), since
-a model deciding where to search next needs the shape of a node's neighbourhood, not its edge list.
+a model deciding where to search next needs the shape of a node's neighbourhood, not its edge list. Asked
+about one relation, it names up to `MAX_RELATION_NEIGHBOURS` of that relation's neighbours: enough to
+search paths to every one of them ("which proteins does this drug target?").
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from medreason.kg_store.store import KGStore, Neighbour, NodeInfo
+from medreason.tools.limits import MAX_PATH_ENDS
 from medreason.tools.schemas import JSON, JSONObject
 
 MAX_SYNONYMS = 10
 MAX_GROUPS = 8
 MAX_EXAMPLES = 5
+MAX_RELATION_NEIGHBOURS = MAX_PATH_ENDS
+"""Neighbours named per group when one relation is asked for: as many as one `search_paths` call takes."""
 MAX_OTHER_MATCHES = 5
 NEIGHBOUR_SCAN = 5_000
 """Edges read per node: every edge of all but the largest hubs, in about a second at most."""
@@ -25,10 +30,14 @@ class _Group:
     direction: str
     count: int = 0
     examples: list[str] = field(default_factory=list)
+    types: set[str] = field(default_factory=set)
 
 
-def describe_node(kg: KGStore, node: str) -> JSONObject:
-    """A node's facts and its neighbourhood by relation, or an error with a hint when nothing matches."""
+def describe_node(kg: KGStore, node: str, relation: str | None = None) -> JSONObject:
+    """A node's facts and its neighbourhood by relation, or an error with a hint when nothing matches.
+
+    Given a `relation`, only its neighbours, named in full (up to `MAX_RELATION_NEIGHBOURS`).
+    """
     iris = kg.resolve(node)
     if not iris:
         return {
@@ -38,7 +47,9 @@ def describe_node(kg: KGStore, node: str) -> JSONObject:
     infos = kg.nodes(iris)
     info = infos[iris[0]]
     neighbours = kg.neighbours(info.iri, limit=NEIGHBOUR_SCAN)
-    groups = _groups(neighbours)
+    if relation is not None:
+        neighbours = [neighbour for neighbour in neighbours if neighbour.display_relation == relation]
+    groups = _groups(neighbours, MAX_EXAMPLES if relation is None else MAX_RELATION_NEIGHBOURS)
     result: JSONObject = {
         "iri": info.iri,
         "name": info.name,
@@ -53,6 +64,7 @@ def describe_node(kg: KGStore, node: str) -> JSONObject:
                 "direction": group.direction,
                 "count": group.count,
                 "examples": group.examples,
+                "types": sorted(group.types),
             }
             for group in groups[:MAX_GROUPS]
         ],
@@ -67,8 +79,8 @@ def describe_node(kg: KGStore, node: str) -> JSONObject:
     return result
 
 
-def _groups(neighbours: list[Neighbour]) -> list[_Group]:
-    """Edges grouped by display relation and direction, biggest group first."""
+def _groups(neighbours: list[Neighbour], examples: int) -> list[_Group]:
+    """Edges grouped by display relation and direction, biggest group first, with `examples` names each."""
     by_key: dict[tuple[str, str], _Group] = {}
     for neighbour in neighbours:
         direction = "out" if neighbour.forward else "in"
@@ -76,7 +88,8 @@ def _groups(neighbours: list[Neighbour]) -> list[_Group]:
             (neighbour.display_relation, direction), _Group(neighbour.display_relation, direction)
         )
         group.count += 1
-        if len(group.examples) < MAX_EXAMPLES and neighbour.node.name not in group.examples:
+        group.types.add(neighbour.node.node_type)
+        if len(group.examples) < examples and neighbour.node.name not in group.examples:
             group.examples.append(neighbour.node.name)
     return sorted(by_key.values(), key=lambda group: (-group.count, group.relation, group.direction))
 

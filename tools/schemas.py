@@ -105,3 +105,7 @@ class DescribeNodeInput(_Input):
     """Arguments of `describe_node`."""
 
     node: str = Field(description="A node IRI (best) or an exact name.")
+    relation: str | None = Field(
+        default=None,
+        description="Only this relation's neighbours (as a result's 'relation' spells it), up to 50 named.",
+    )

@@ -114,16 +114,17 @@ class KGToolkit:
             self._kg, self._paths, question, path_ids, top_k=self.top_k if top_k is None else top_k
         )
 
-    def describe_node(self, node: str) -> JSONObject:
+    def describe_node(self, node: str, relation: str | None = None) -> JSONObject:
         """Describe one KG node and what it connects to.
 
         Use it to check that a node is the entity you mean, or to decide where to search when
         search_paths finds nothing. Returns {"iri", "name", "type", "source", "synonyms", "degree",
-        "neighbours": [{"relation", "direction": "out"|"in", "count", "examples": [names]}]}, biggest
-        groups first; "out" means this node is the subject of the relation. An unknown node gives
-        {"error", "hint"}.
+        "neighbours": [{"relation", "direction": "out"|"in", "count", "examples": [names], "types"}]},
+        biggest groups first; "out" means this node is the subject of the relation, "types" are the
+        neighbours' node types. Give a relation to name up to 50 of its neighbours instead of 5 (to
+        search paths to them). An unknown node gives {"error", "hint"}.
         """
-        return nodes.describe_node(self._kg, node)
+        return nodes.describe_node(self._kg, node, relation)
 
     def path(self, path_id: str) -> Path:
         """The path behind an id that `search_paths` returned in this run.

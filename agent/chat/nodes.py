@@ -1,17 +1,23 @@
-"""The chat agent's three nodes and its router: plan (model or planner), act (run the tool calls), answer."""
+"""The chat agent's nodes and its router: recall, plan (model or planner), act (the tool calls), answer.
+
+`recall` reads what a follow-up refers back to in the conversation's earlier turns.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Literal, cast
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
-from medreason.agent.chat.planner import plan_next
+from medreason.agent.chat.planner import RECALLED, plan_next, relation_key
+from medreason.agent.chat.recall import Resolution, find_references, in_context, resolve
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
+from medreason.agent.conversations import entity_of, turn_lines
 from medreason.agent.errors import LLMRequestError
 from medreason.agent.evidence import choose_option
 from medreason.agent.findings import answer_sides, reason_from_evidence, verify_from_evidence, with_scores
@@ -30,6 +36,49 @@ from medreason.agent.writing import read_answer_letter
 
 MAX_TURNS = 8
 """Turns (the planner's and then the model's) before the agent must answer with what it has."""
+
+
+def recall(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """What the question's references back ("it", "this drug", "option B") name in earlier turns.
+
+    Each becomes an entity of the question (method `conversation`), so paths start from it; a turn known
+    only by its texts is linked here with `find_entities`. Nothing happens without earlier turns.
+    """
+    history = state.get("history") or []
+    if not history:
+        return {}
+    resolutions = [
+        found for reference in find_references(state["question"]) if (found := resolve(reference, history))
+    ]
+    resolved: list[Resolution] = []
+    notes = []
+    for resolution in resolutions:
+        if resolution.text is not None:
+            result = runtime.context.tools.call(
+                "find_entities", {"text": resolution.text}, emit=runtime.stream_writer
+            )
+            kinds = resolution.reference.kinds
+            linked = [entity_of(entity) for entity in _entities(result, QUESTION)]
+            resolution = replace(
+                resolution, entities=[entity for entity in linked if not kinds or entity["type"] in kinds]
+            )
+        words, turn = resolution.reference.words, resolution.turn["number"]
+        if resolution.entities:
+            resolved.append(resolution)
+            names = ", ".join(entity["name"] for entity in resolution.entities)
+            notes.append(f'"{words}" is read as {names}, from turn {turn}')
+        else:
+            notes.append(f'"{words}" names nothing the knowledge graph knows in turn {turn}')
+    entities = [
+        Entity(mention=item.reference.words, side=QUESTION, score=1.0, method=RECALLED, **entity)
+        for item in resolved
+        for entity in item.entities
+    ]
+    return {
+        "entities": unique_entities([*state.get("entities", []), *entities]),
+        "in_context": in_context(state["question"], resolved),
+        "notes": notes,
+    }
 
 
 def plan(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -84,6 +133,7 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     entities = list(state.get("entities", []))
     found = list(state.get("paths", []))
     kept = {path["id"]: path for path in state.get("kept", [])}
+    neighbours = dict(state.get("neighbours", {}))
     replies = []
     for call in last.tool_calls:
         call_id = call["id"] or call["name"]
@@ -98,11 +148,15 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             found += [_path(path, side, entities) for path in result.get("paths", [])]
         elif call["name"] == "prune_paths":
             kept |= {path["id"]: path for path in with_scores(found, result.get("paths", []))}
+        elif call["name"] == "describe_node":
+            key = relation_key(str(call["args"].get("node", "")), call["args"].get("relation"))
+            neighbours[key] = list(result.get("neighbours") or [])
     return {
         "messages": replies,
         "entities": unique_entities(entities),
         "paths": found,
         "kept": list(kept.values()),
+        "neighbours": neighbours,
     }
 
 
@@ -158,10 +212,18 @@ def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 
 
 def _opening(state: ChatState) -> list[BaseMessage]:
-    """The model's first prompt: the task, the question, and the evidence the planner gathered."""
+    """The model's first prompt: the task, the earlier turns, the question and the evidence gathered."""
     question = prompts.question_block(state["question"], state.get("options"))
     evidence = evidence_block(state)
-    return [SystemMessage(prompts.SYSTEM + "\n\n" + prompts.CHAT), HumanMessage(f"{question}\n\n{evidence}")]
+    earlier: list[BaseMessage] = []
+    for turn in state.get("history") or []:
+        asked, answered = turn_lines(turn)
+        earlier += [HumanMessage(asked), AIMessage(answered)]
+    return [
+        SystemMessage(prompts.SYSTEM + "\n\n" + prompts.CHAT),
+        *earlier,
+        HumanMessage(f"{question}\n\n{evidence}"),
+    ]
 
 
 def _conversation(state: ChatState) -> list[BaseMessage]:
@@ -178,6 +240,11 @@ def evidence_block(state: ChatState) -> str:
     lines = ["Knowledge-graph evidence (already looked up for you):"]
     names = list(dict.fromkeys(entity["name"] for entity in entities if entity["side"] == QUESTION))
     lines.append(f"Question entities: {', '.join(names) if names else 'none linked'}")
+    lines += [
+        f'  "{entity["mention"]}" refers to {entity["name"]}, from an earlier turn'
+        for entity in entities
+        if entity["method"] == RECALLED
+    ]
     for side, text in answer_sides(state).items():
         label = side_letter(side) or side
         linked = list(dict.fromkeys(entity["name"] for entity in entities if entity["side"] == side))

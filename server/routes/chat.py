@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from medreason.server.chat import TRACE_HEADER, answer_json, ask, chat_events
-from medreason.server.deps import AgentDep, ChatSlot, ValidChatRequest
+from medreason.server.deps import AgentDep, ChatSlot, ConversationTurnDep, ValidChatRequest
 from medreason.server.routes.responses import CHAT_ERRORS
 from medreason.server.schemas import ChatResponse
 
@@ -29,9 +29,14 @@ Lines starting with `:` are keep-alive comments.
 
 
 @router.post("/chat", response_model=ChatResponse, dependencies=[ChatSlot], responses=CHAT_ERRORS)
-def chat(body: ValidChatRequest, agent: AgentDep, response: Response) -> dict[str, Any]:
-    """Answer a question with its KG evidence; the trace id is also in the `X-Trace-Id` header."""
-    answer = ask(agent, body)
+def chat(
+    body: ValidChatRequest, agent: AgentDep, turn: ConversationTurnDep, response: Response
+) -> dict[str, Any]:
+    """Answer a question with its KG evidence; the trace id is also in the `X-Trace-Id` header.
+
+    Send the returned `conversation_id` with a follow-up to ask in the same conversation.
+    """
+    answer = ask(agent, body, turn)
     response.headers[TRACE_HEADER] = answer.trace_id
     return answer_json(answer)
 
@@ -42,6 +47,8 @@ def chat(body: ValidChatRequest, agent: AgentDep, response: Response) -> dict[st
     dependencies=[ChatSlot],
     responses={200: {"description": _STREAM_DESCRIPTION}, **CHAT_ERRORS},
 )
-def chat_stream(body: ValidChatRequest, agent: AgentDep) -> Iterator[ServerSentEvent]:
+def chat_stream(
+    body: ValidChatRequest, agent: AgentDep, turn: ConversationTurnDep
+) -> Iterator[ServerSentEvent]:
     """Answer a question, streaming the agent's steps and tool calls as they happen."""
-    yield from chat_events(agent, body)
+    yield from chat_events(agent, body, turn)

@@ -15,6 +15,7 @@ from medreason.server.openai_compat import (
     IGNORED_HEADER,
     completion,
     completion_chunks,
+    history_of,
     ignored_header,
     model,
     models,
@@ -54,11 +55,22 @@ _OK: dict[int | str, dict[str, Any]] = {
     responses=_OK | errors(400) | CHAT_ERRORS,
 )
 def chat_completions(body: CompletionRequest, agent: AgentDep, settings: SettingsDep) -> Response:
-    """Ask as an OpenAI client would; the completion id and the `X-Trace-Id` header are the trace id."""
+    """Ask as an OpenAI client would; the completion id and the `X-Trace-Id` header are the trace id.
+
+    The whole `messages` list is read: earlier user and assistant messages are the conversation a
+    follow-up's "it" refers back to.
+    """
     ignored = refuse_unsupported(body.model_extra or {})
     question, options = question_of(body.messages)
     checked_question(question, settings)
-    answer = agent.ask(question, options, mode=body.mode, max_hops=body.max_hops, top_k=body.top_k)
+    answer = agent.ask(
+        question,
+        options,
+        mode=body.mode,
+        max_hops=body.max_hops,
+        top_k=body.top_k,
+        history=history_of(body.messages),
+    )
     headers = {TRACE_HEADER: answer.trace_id}
     if ignored:
         headers[IGNORED_HEADER] = ignored_header(ignored)

@@ -15,7 +15,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 _MEANINGS = {
     400: "A bad request the schema cannot express.",
     401: "An API key is needed (the server has MEDREASON_API_KEY), or the one sent is wrong.",
-    404: "No such trace (or page).",
+    404: "No such trace or conversation (or page); a conversation idle too long is forgotten.",
     409: "The trace id prefix matches more than one trace: give more characters.",
     413: "The request body is over the server's limit (MEDREASON_MAX_BODY_BYTES).",
     422: "A field is missing or invalid, the body is not JSON, or the question is too long.",
@@ -27,5 +27,5 @@ _MEANINGS = {
 
 API_ERRORS = errors(401, 413, 422, 500)
 """What any /v1 route can answer."""
-CHAT_ERRORS = errors(429, 502, 503)
+CHAT_ERRORS = errors(404, 429, 502, 503)
 """What the chat routes add."""

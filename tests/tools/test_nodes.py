@@ -31,12 +31,33 @@ def test_describe_node_groups_neighbours_by_relation_and_direction(toy: KGStore)
                 "direction": "in",
                 "count": 6,
                 "examples": ["FILLER0", "FILLER1", "FILLER2", "FILLER3", "FILLER4"],
+                "types": ["gene/protein"],
             },
-            {"relation": "ppi", "direction": "out", "count": 1, "examples": ["HUB2"]},
-            {"relation": "target", "direction": "in", "count": 1, "examples": ["Lonely drug"]},
+            {
+                "relation": "ppi",
+                "direction": "out",
+                "count": 1,
+                "examples": ["HUB2"],
+                "types": ["gene/protein"],
+            },
+            {
+                "relation": "target",
+                "direction": "in",
+                "count": 1,
+                "examples": ["Lonely drug"],
+                "types": ["drug"],
+            },
         ],
     }
     assert json.loads(json.dumps(result)) == result
+
+
+def test_describe_node_names_every_neighbour_of_one_relation(toy: KGStore) -> None:
+    """Five examples a group in brief; asked about one relation, all of its neighbours (up to 50)."""
+    result = KGToolkit(toy).describe_node("HUB1", relation="ppi")
+
+    assert [(group["direction"], group["count"]) for group in result["neighbours"]] == [("in", 6), ("out", 1)]
+    assert result["neighbours"][0]["examples"] == [f"FILLER{number}" for number in range(6)]
 
 
 @pytest.mark.shared_data
