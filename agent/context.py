@@ -22,6 +22,8 @@ class AgentContext:
         recorder: The trace being written.
         max_hops: Longest path searched, in edges.
         top_k: Paths kept per answer side after pruning.
+        tokens: Stream the model's words as it writes the answer (`token` events on the custom stream);
+            set by a caller that shows them (the chat stream), off otherwise.
     """
 
     tools: RecordedToolkit
@@ -29,6 +31,7 @@ class AgentContext:
     recorder: TraceRecorder
     max_hops: int = DEFAULT_MAX_HOPS
     top_k: int = DEFAULT_TOP_K
+    tokens: bool = False
 
     def record_llm_call(self, call: LLMCall) -> None:
         """Pass one LLM call's tokens and duration to the trace (the backends' `on_call` sink)."""

@@ -195,13 +195,15 @@ class Agent:
         trace_id: str | None = None,
         conversation_id: str | None = None,
         history: Sequence[Turn] = (),
+        tokens: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Run one question, yielding events as they happen, then `{"event": "answer", "answer": ...}`.
 
         Events: `{"event": "step", "name"}` when a graph step starts, `tool_call` / `tool_result` around each
-        tool call, `update` with each step's state update. The trace is stored even when a step fails
-        (the error is re-raised after it is written), under `trace_id` when the caller chose one.
-        Arguments are those of `ask`.
+        tool call, `update` with each step's state update, and with `tokens` (chat mode, with a model)
+        `{"event": "token", "step", "text"}` for each piece of the model's words as it writes them.
+        The trace is stored even when a step fails (the error is re-raised after it is written), under
+        `trace_id` when the caller chose one. Arguments are those of `ask`, and `tokens`.
         """
         question = question.strip()
         if not question:
@@ -224,6 +226,7 @@ class Agent:
             recorder=recorder,
             max_hops=max_hops or self.max_hops,
             top_k=top_k or self.top_k,
+            tokens=tokens,
         )
         state: dict[str, Any] = {"question": question, "options": options}
         if history and mode == "chat":

@@ -7,6 +7,8 @@ ends with `done` or `error`:
     event: step          data: {"name": "extract"}
     event: tool_call     data: {"name": "link_entity", "arguments": {...}}
     event: tool_result   data: {"name": "link_entity", "result": {...}, "duration_ms": 3.1}
+    event: token         data: {"step": "plan", "text": "Donepezil inhib"}   (with a model: its words
+                                                                     as it writes them)
     event: answer        data: <the body POST /v1/chat returns>
     event: done          data: {"trace_id": "..."}
     event: error         data: {"error": {"type": "...", "message": "..."}, "trace_id": "..."}
@@ -37,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 TRACE_HEADER = "X-Trace-Id"
 """The response header carrying the trace id of a JSON answer."""
-FORWARDED_EVENTS = ("step", "tool_call", "tool_result")
+FORWARDED_EVENTS = ("step", "tool_call", "tool_result", "token")
 """The agent's events a stream passes on, unchanged but for their `event` key."""
 
 
@@ -96,6 +98,7 @@ def chat_events(agent: Agent, request: ChatRequest, turn: ConversationTurn) -> I
             trace_id=trace_id,
             conversation_id=turn.conversation_id,
             history=turn.history,
+            tokens=True,
         ):
             kind = event["event"]
             if kind == "answer":

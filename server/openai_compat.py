@@ -11,14 +11,17 @@ Parameters are never silently dropped: those that would change what comes back (
 parameter we do not read (sampling: `temperature`, `max_tokens`, ...) leaves the answer's shape as the
 client expects, is accepted, and is named in the `X-Ignored-Parameters` header.
 
-The answer is complete before anything is sent, so the trace id can be both the completion's `id`
-and the `X-Trace-Id` header; `stream: true` then sends the standard `chat.completion.chunk` events
-(role, answer, reasoning, finish) and `data: [DONE]`.
+The trace id is chosen before the run, so it is both the completion's `id` and the `X-Trace-Id` header.
+`stream: true` sends the standard `chat.completion.chunk` events as the run goes (`completion_stream`):
+the role at once; with a model, its words as it writes them, then a last line with the answer; without
+one, the answer and its reasoning once the steps are done; then the finish, the usage when asked, and
+`data: [DONE]`. A failure after the stream started is an `error` event, as OpenAI sends one.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,8 +30,10 @@ from typing import Any
 from medreason.agent.conversations import Turn, text_turn
 from medreason.agent.run import AgentAnswer
 from medreason.server.chat import answer_json
-from medreason.server.errors import APIError
+from medreason.server.errors import EXPECTED_ERRORS, APIError, api_error, internal_error
 from medreason.server.schemas import CompletionMessage
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "medreason"
 """The model name answered when the request names none, and the one `GET /v1/models` lists."""
@@ -207,10 +212,17 @@ def completion(answer: AgentAnswer, *, model: str | None) -> dict[str, Any]:
     }
 
 
-def completion_chunks(answer: AgentAnswer, *, model: str | None, include_usage: bool) -> Iterator[str]:
-    """The answer as `chat.completion.chunk` SSE lines: role, answer, reasoning, finish, usage, `[DONE]`."""
+def completion_stream(
+    events: Iterator[dict[str, Any]], *, trace_id: str, model: str | None, include_usage: bool
+) -> Iterator[str]:
+    """The agent's run (`Agent.stream` events, run under `trace_id`) as `chat.completion.chunk` SSE lines.
+
+    The role goes first, before the run; each `token` event is a content delta as it comes; then the
+    answer: after streamed words, one last line naming it, else the answer and its reasoning. Then the
+    finish, the usage when asked, and `[DONE]`. A failure is an `error` event naming the trace, then `[DONE]`.
+    """
     envelope = {
-        "id": answer.trace_id,
+        "id": trace_id,
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model or DEFAULT_MODEL,
@@ -221,10 +233,36 @@ def completion_chunks(answer: AgentAnswer, *, model: str | None, include_usage: 
         return f"data: {json.dumps({**envelope, 'choices': [choice]}, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    yield chunk({"content": _answer_line(answer)})
-    if answer.reasoning:
-        yield chunk({"content": _reasoning_part(answer)})
+    streamed = False
+    try:
+        for event in events:
+            if event["event"] == "token":
+                streamed = True
+                yield chunk({"content": event["text"]})
+            elif event["event"] == "answer":
+                answer: AgentAnswer = event["answer"]
+    except EXPECTED_ERRORS as exc:
+        logger.warning("completion stream failed: %s", exc)
+        yield _error_event(api_error(exc) or internal_error(), trace_id)
+        return
+    except Exception:
+        # The response started long ago: the client can only learn of a bug from this event.
+        logger.exception("completion stream failed unexpectedly")
+        yield _error_event(internal_error(), trace_id)
+        return
+    if streamed:
+        yield chunk({"content": f"\n\nAnswer: {_answer_line(answer)}"})
+    else:
+        yield chunk({"content": _answer_line(answer)})
+        if answer.reasoning:
+            yield chunk({"content": _reasoning_part(answer)})
     yield chunk({}, "stop")
     if include_usage:
         yield f"data: {json.dumps({**envelope, 'choices': [], 'usage': _usage(answer)})}\n\n"
     yield "data: [DONE]\n\n"
+
+
+def _error_event(error: APIError, trace_id: str) -> str:
+    body = error.body()
+    body["error"]["trace_id"] = trace_id
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\ndata: [DONE]\n\n"

@@ -22,6 +22,7 @@ from medreason.agent.errors import LLMRequestError
 from medreason.agent.evidence import choose_option
 from medreason.agent.findings import answer_sides, reason_from_evidence, verify_from_evidence, with_scores
 from medreason.agent.linking import kept_candidates
+from medreason.agent.llm.backend import TokenSink
 from medreason.agent.llm.text_tool_calls import without_echoes
 from medreason.agent.state import (
     QUESTION,
@@ -106,7 +107,11 @@ def plan(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         update["model_from"] = len(state.get("messages", []))
     try:
         reply = context.llm.with_tools(
-            "plan", conversation, context.tools.as_tools(), on_call=context.record_llm_call
+            "plan",
+            conversation,
+            context.tools.as_tools(),
+            on_call=context.record_llm_call,
+            on_token=_token_writer(runtime, "plan"),
         )
     except LLMRequestError as exc:
         note = (
@@ -186,7 +191,12 @@ def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             history.pop()  # an empty or echoing reply: nothing to build on
         ask = prompts.CHAT_REASK.format(letters=", ".join(sorted(options))) if options else prompts.CHAT_CLOSE
         reply = without_echoes(
-            context.llm.text("answer", [*history, HumanMessage(ask)], on_call=context.record_llm_call)
+            context.llm.text(
+                "answer",
+                [*history, HumanMessage(ask)],
+                on_call=context.record_llm_call,
+                on_token=_token_writer(runtime, "answer"),
+            )
         )
         text = f"{text}\n\n{reply}".strip() if text else reply
         letter = read_answer_letter(reply, options) if options else None
@@ -209,6 +219,17 @@ def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         "verified": grounded and not fallback and (letter is not None or not options),
         "notes": notes,
     }
+
+
+def _token_writer(runtime: Runtime[AgentContext], step: str) -> TokenSink | None:
+    """Hands each piece of the model's text to the custom stream as a `token` event, if tokens are wanted."""
+    if not runtime.context.tokens:
+        return None
+
+    def write(text: str) -> None:
+        runtime.stream_writer({"event": "token", "step": step, "text": text})
+
+    return write
 
 
 def _opening(state: ChatState) -> list[BaseMessage]:

@@ -7,6 +7,10 @@ server we start on loopback. Either way the agent holds a `ChatBackend` and call
     text(step, messages)                 plain prose
     with_tools(step, messages, tools)    an AIMessage whose tool calls are real, even if written as text
 
+`text` and `with_tools` also take `on_token`: the request is then streamed, each piece of the answer's
+text handed to `on_token` as it arrives (what a chat client shows while the model writes), and the
+pieces are put back together into the same message a plain request returns.
+
 Retries are the openai client's own (openai 3.x retries timeouts, connection errors, 408, 409, 429
 and 5xx; it waits 0.5 s, 1 s, 2 s ... up to 8 s, less up to 25 % jitter, or what a `Retry-After(-ms)`
 header asks up to 60 s); `max_retries` comes from the settings. Whatever still fails leaves as an `LLMError`
@@ -25,7 +29,7 @@ from typing import Any, TypeVar
 
 import openai
 from langchain_core.language_models import LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, ToolCall
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCall, message_chunk_to_message
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_openai import ChatOpenAI
@@ -82,6 +86,8 @@ class LLMCall:
 
 
 UsageSink = Callable[[LLMCall], None]
+TokenSink = Callable[[str], None]
+"""Takes each piece of a streamed answer's text, in order, as it arrives."""
 
 
 class ChatBackend:
@@ -174,14 +180,21 @@ class ChatBackend:
                     step=step,
                 ) from second
 
-    def text(self, step: str, messages: Sequence[BaseMessage], *, on_call: UsageSink | None = None) -> str:
-        """The model's answer as plain text.
+    def text(
+        self,
+        step: str,
+        messages: Sequence[BaseMessage],
+        *,
+        on_call: UsageSink | None = None,
+        on_token: TokenSink | None = None,
+    ) -> str:
+        """The model's answer as plain text; streamed to `on_token` as it is written, when given.
 
         Raises:
             LLMRequestError: The endpoint refused the request.
             LLMUnavailableError: The endpoint did not answer, after the retries.
         """
-        return self._exchange(step, self.chat_model, messages, on_call, _text)
+        return self._exchange(step, self.chat_model, messages, on_call, _text, on_token=on_token)
 
     def with_tools(
         self,
@@ -190,13 +203,15 @@ class ChatBackend:
         tools: Sequence[BaseTool],
         *,
         on_call: UsageSink | None = None,
+        on_token: TokenSink | None = None,
     ) -> AIMessage:
         """The model's next message when offered `tools`.
 
         Native tool calls are kept as the server returned them. When there are none, calls the model
         wrote as text (fenced JSON, `<tool_call>` blocks, bare JSON) for tools offered become the
         message's `tool_calls`, each with a fresh id, and are cut out of the content: the conversation
-        then shows each call once, as a call.
+        then shows each call once, as a call. With `on_token`, the content is streamed to it as it is
+        written (calls written as text included: they are known to be calls only once complete).
 
         Raises:
             LLMRequestError: The endpoint refused the request (e.g. it does not support tools).
@@ -212,7 +227,7 @@ class ChatBackend:
             calls = parse_tool_calls(text, names)
             return _with_tool_calls(message, calls, without_tool_calls(text, names)) if calls else message
 
-        return self._exchange(step, bound, messages, on_call, with_text_calls)
+        return self._exchange(step, bound, messages, on_call, with_text_calls, on_token=on_token)
 
     def ping(self, *, timeout_s: float = 5.0) -> None:
         """Check that the endpoint answers, with one cheap request (`GET /models`) and no retry.
@@ -279,16 +294,18 @@ class ChatBackend:
         read: Callable[[AIMessage], R],
         *,
         label: str | None = None,
+        on_token: TokenSink | None = None,
     ) -> R:
         """One request: send, read the answer with `read`, report the call (also when either fails).
 
-        Errors carry the agent's `step`; the call is reported as `label` (default: the step).
+        Errors carry the agent's `step`; the call is reported as `label` (default: the step). With
+        `on_token` the answer is streamed, its text handed over piece by piece.
         """
         started = time.perf_counter()
         message: AIMessage | None = None
         sent = _sent_text(messages) if self.trace_text else ()
         try:
-            message = self._send(step, runnable, messages)
+            message = self._send(step, runnable, messages, on_token)
             result = read(message)
         except (LLMError, OutputParseError) as exc:
             _report(
@@ -299,12 +316,18 @@ class ChatBackend:
         return result
 
     def _send(
-        self, step: str, runnable: Runnable[LanguageModelInput, AIMessage], messages: Sequence[BaseMessage]
+        self,
+        step: str,
+        runnable: Runnable[LanguageModelInput, AIMessage],
+        messages: Sequence[BaseMessage],
+        on_token: TokenSink | None = None,
     ) -> AIMessage:
-        """The answer message, with the openai client's errors translated to ours."""
+        """The answer message (streamed to `on_token` when given), the openai client's errors translated."""
         if self._closed:
             raise RuntimeError(f"{self!r} is closed: open a new one with open_backend")
         try:
+            if on_token is not None:
+                return _streamed(runnable, messages, on_token)
             return runnable.invoke(list(messages))
         except openai.LengthFinishReasonError as exc:
             # Raised only when a response_format is set; the truncated answer is still worth reading.
@@ -479,6 +502,29 @@ def _server_message(exc: openai.APIStatusError) -> str:
         if isinstance(message, str) and message:
             return message
     return exc.message
+
+
+def _streamed(
+    runnable: Runnable[LanguageModelInput, AIMessage], messages: Sequence[BaseMessage], on_token: TokenSink
+) -> AIMessage:
+    """A streamed answer: each text piece to `on_token` as it comes, then the pieces as one message.
+
+    Usage is asked for (`stream_usage`), so the message carries the tokens as a plain request's does.
+    """
+    merged: AIMessageChunk | None = None
+    for chunk in runnable.stream(list(messages), stream_usage=True):
+        if not isinstance(chunk, AIMessageChunk):
+            continue
+        piece = str(chunk.text)
+        if piece:
+            on_token(piece)
+        merged = chunk if merged is None else merged + chunk
+    if merged is None:
+        raise _MalformedAnswer("the stream ended before any message chunk")
+    message = message_chunk_to_message(merged)
+    if not isinstance(message, AIMessage):  # pragma: no cover - a chunk of an AIMessage converts to one
+        raise _MalformedAnswer(f"the stream gave a {type(message).__name__}, not an answer")
+    return message
 
 
 def _text(message: AIMessage) -> str:

@@ -20,6 +20,7 @@ Server-sent events, each `event: <name>` with `data: <one JSON object>`, flushed
 
 - `step` `{"name"}`: a graph step starts
 - `tool_call` `{"name", "arguments"}` and `tool_result` `{"name", "result", "duration_ms"}`: each KG tool call
+- `token` `{"step", "text"}`: with a language model, each piece of its words as it writes them
 - `answer`: the body `POST /v1/chat` returns
 - `done` `{"trace_id"}`: always last on success
 - `error` `{"error": {"type", "message"}, "trace_id"}`: the run failed (its trace is stored); the stream ends

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -14,7 +15,7 @@ from medreason.server.openai_compat import (
     DEFAULT_MODEL,
     IGNORED_HEADER,
     completion,
-    completion_chunks,
+    completion_stream,
     history_of,
     ignored_header,
     model,
@@ -63,21 +64,25 @@ def chat_completions(body: CompletionRequest, agent: AgentDep, settings: Setting
     ignored = refuse_unsupported(body.model_extra or {})
     question, options = question_of(body.messages)
     checked_question(question, settings)
-    answer = agent.ask(
+    trace_id = uuid.uuid4().hex
+    headers = {TRACE_HEADER: trace_id}
+    if ignored:
+        headers[IGNORED_HEADER] = ignored_header(ignored)
+    events = agent.stream(
         question,
         options,
         mode=body.mode,
         max_hops=body.max_hops,
         top_k=body.top_k,
+        trace_id=trace_id,
         history=history_of(body.messages),
+        tokens=body.stream,
     )
-    headers = {TRACE_HEADER: answer.trace_id}
-    if ignored:
-        headers[IGNORED_HEADER] = ignored_header(ignored)
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
-        chunks = completion_chunks(answer, model=body.model, include_usage=include_usage)
+        chunks = completion_stream(events, trace_id=trace_id, model=body.model, include_usage=include_usage)
         return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
+    answer = next(event["answer"] for event in events if event["event"] == "answer")
     checked = ChatCompletion.model_validate(completion(answer, model=body.model))
     return JSONResponse(checked.model_dump(mode="json"), headers=headers)
 

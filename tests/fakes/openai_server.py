@@ -28,6 +28,8 @@ from types import TracebackType
 from typing import Any
 
 Responder = Callable[[dict[str, Any]], "Reply"]
+GATE_TIMEOUT_S = 60.0
+"""How long a `Reply.streamed` waits for its gate (only reached when its test fails)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,9 @@ class Reply:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: str | None = None
+    pieces: tuple[str, ...] = ()
+    gate: threading.Event | None = field(default=None, compare=False)
+    gate_opened: list[bool] = field(default_factory=list, compare=False)
 
     @classmethod
     def content(
@@ -102,6 +107,32 @@ class Reply:
             status_code=code,
             body=json.dumps(payload).encode(),
             headers=(("Content-Type", "application/json"), *(headers or {}).items()),
+        )
+
+    @classmethod
+    def streamed(
+        cls,
+        pieces: Sequence[str],
+        gate: threading.Event,
+        *,
+        prompt_tokens: int = 10,
+        completion_tokens: int = 5,
+    ) -> Reply:
+        """Content streamed piece by piece, the model still writing until `gate` opens after the first piece.
+
+        A streaming request gets the first piece, then waits for the test to open the gate (at most
+        `GATE_TIMEOUT_S`; `gate_opened` records whether it opened) before the rest: a test that opens it
+        only once the client has the first piece proves that piece arrived while the model was busy. A
+        request that does not stream gets the whole text at once.
+        """
+        return cls(
+            "content",
+            text="".join(pieces),
+            pieces=tuple(pieces),
+            gate=gate,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            finish_reason="stop",
         )
 
     @classmethod
@@ -287,9 +318,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
-        for chunk in _chunks(reply, request, include_usage=include_usage):
+        for number, chunk in enumerate(_chunks(reply, request, include_usage=include_usage)):
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
+            if number == 1 and reply.gate is not None:  # the role, then the first piece: now wait
+                reply.gate_opened.append(reply.gate.wait(GATE_TIMEOUT_S))
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 
@@ -347,7 +380,10 @@ def _chunks(reply: Reply, request: dict[str, Any], *, include_usage: bool) -> It
         return {**envelope, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
 
     yield chunk({"role": "assistant", "content": ""})
-    if reply.text:
+    if reply.pieces:
+        for piece in reply.pieces:
+            yield chunk({"content": piece})
+    elif reply.text:
         middle = len(reply.text) // 2
         for piece in (reply.text[:middle], reply.text[middle:]):
             if piece:

@@ -22,6 +22,8 @@ ANSWER_KEYS = {
     "llm",
     "verified",
     "confidence",
+    "conversation_id",
+    "turn",
 }
 
 

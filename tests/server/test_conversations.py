@@ -155,4 +155,6 @@ def test_langchain_chat_openai_asks_a_follow_up(base_url: str, client: httpx.Cli
     trace_id = reply.response_metadata["id"]
     trace = client.get(f"/v1/traces/{trace_id}").json()
     assert trace["inputs"]["question"] == FOLLOW_UP
-    assert _search_sources(trace) and all(sources == [DONEPEZIL] for sources in _search_sources(trace))
+    sources = _search_sources(trace)
+    assert sources
+    assert all(searched == [DONEPEZIL] for searched in sources)
