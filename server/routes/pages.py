@@ -1,4 +1,7 @@
-"""The web page (`/`) and the trace page (`/traces/{trace_id}`); their files live in `server/static/`."""
+"""The web page (`/`), the trace list (`/traces`) and the trace page (`/traces/{trace_id}`).
+
+Their files live in `server/static/`.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +29,12 @@ def _page(name: str) -> FileResponse:
 def index() -> FileResponse:
     """Ask a question and watch the agent work."""
     return _page("index.html")
+
+
+@router.get("/traces")
+def traces_page() -> FileResponse:
+    """The past questions, newest first; the page fetches `GET /v1/traces` itself."""
+    return _page("traces.html")
 
 
 @router.get("/traces/{trace_id}")

@@ -14,6 +14,7 @@ import { PathGraphView } from "./graph-view.js";
 import { LiveLog } from "./live-log.js";
 import { OptionsEditor } from "./options-editor.js";
 import { readEventStream } from "./sse.js";
+import { ThreadView } from "./thread-view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,6 +27,16 @@ const graph = new PathGraphView({
   details: $("node-details"),
   describe: (iri) => requestJson(`/v1/node?iri=${encodeURIComponent(iri)}`),
 });
+const thread = new ThreadView({
+  root: $("thread"),
+  list: $("thread-turns"),
+  newButton: $("new-conversation"),
+  show: (answer) => {
+    answerView.show(answer);
+    graph.show(answer.paths ?? []);
+  },
+});
+$("new-conversation").addEventListener("click", showFollowUpHint);
 let running = null;
 
 window.medreasonGraph = {
@@ -81,7 +92,13 @@ function readForm() {
   const topK = wholeNumber($("top-k"), "Top-k paths");
   if (maxHops !== undefined) body.max_hops = maxHops;
   if (topK !== undefined) body.top_k = topK;
+  if (thread.conversationId && body.mode === "chat") body.conversation_id = thread.conversationId;
   return body;
+}
+
+/** Say whether the next question is a follow-up in the open conversation. */
+function showFollowUpHint() {
+  $("follow-up-hint").hidden = !thread.conversationId;
 }
 
 /** The input's whole number, or undefined when it is empty (the server's default applies). */
@@ -144,7 +161,7 @@ async function ask(body) {
       throw new ApiError("The server answered, but not with a live stream: is this the medreason server?");
     }
     await readEventStream(response.body, (message) => {
-      const next = handle(message);
+      const next = handle(message, body);
       if (next) outcome = next;
     });
     if (outcome === "running" || outcome === "answered") {
@@ -156,6 +173,10 @@ async function ask(body) {
       log.error("Stopped.");
       outcome = "stopped";
     } else {
+      if (error instanceof ApiError && error.type === "conversation_not_found") {
+        thread.clear(); // expired on the server: the next question starts a new conversation
+        showFollowUpHint();
+      }
       const message =
         error instanceof ApiError ? error.message : `Something went wrong in this page: ${error.message}`;
       showError(message);
@@ -173,9 +194,10 @@ async function ask(body) {
 /**
  * Apply one stream message to the page.
  * @param {import("./sse.js").SSEMessage} message
+ * @param {{question: string}} body - The question asked.
  * @returns {string|null} The run's new state when this message changes it.
  */
-function handle(message) {
+function handle(message, body) {
   let data;
   try {
     data = JSON.parse(message.data);
@@ -198,6 +220,8 @@ function handle(message) {
       log.answer(`answer: ${data.answer_idx ? `${data.answer_idx}. ` : ""}${data.answer}`);
       answerView.show(data);
       graph.show(data.paths ?? []);
+      thread.add(body.question, data);
+      showFollowUpHint();
       return "answered";
     case "done":
       log.done();
