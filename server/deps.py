@@ -163,8 +163,10 @@ ValidChatRequest = Annotated[ChatRequest, Depends(checked_chat_request)]
 def get_conversation_turn(body: ValidChatRequest, agent: AgentDep) -> ConversationTurn:
     """The conversation the request continues, read before the route runs.
 
-    So an unknown id is a 404 also for the stream, whose response would otherwise have started.
+    So an unknown id is a 404 also for the stream, whose response would otherwise have started. A known
+    one asked in `pipeline` mode is a 422: the pipeline does not read earlier turns.
     """
+    turn = conversation_turn(agent, body)
     if body.conversation_id is not None and body.mode != "chat":
         raise APIError(
             422,
@@ -172,7 +174,7 @@ def get_conversation_turn(body: ValidChatRequest, agent: AgentDep) -> Conversati
             "conversations are kept in chat mode: leave conversation_id out, or ask with mode chat",
             details=[{"location": "conversation_id", "message": "only in chat mode"}],
         )
-    return conversation_turn(agent, body)
+    return turn
 
 
 ConversationTurnDep = Annotated[ConversationTurn, Depends(get_conversation_turn)]
