@@ -32,7 +32,7 @@ from fastapi.sse import ServerSentEvent
 
 from medreason.agent.conversations import Turn, new_conversation_id
 from medreason.agent.run import Agent, AgentAnswer
-from medreason.server.errors import EXPECTED_ERRORS, api_error, internal_error
+from medreason.server.errors import EXPECTED_ERRORS, APIError, api_error, internal_error
 from medreason.server.schemas import ChatRequest
 
 logger = logging.getLogger(__name__)
@@ -66,10 +66,20 @@ def conversation_turn(agent: Agent, request: ChatRequest) -> ConversationTurn:
 
     Raises:
         ConversationNotFoundError: The named conversation is not kept (never was, or expired).
+        APIError: 422 for a conversation asked in `pipeline` mode (the pipeline reads no earlier
+            turns); checked after the look-up, so an unknown id is a 404 whatever the mode.
     """
-    if request.conversation_id is not None:
-        return ConversationTurn(request.conversation_id, agent.conversation(request.conversation_id))
-    return ConversationTurn(new_conversation_id() if request.mode == "chat" else None)
+    if request.conversation_id is None:
+        return ConversationTurn(new_conversation_id() if request.mode == "chat" else None)
+    history = agent.conversation(request.conversation_id)
+    if request.mode != "chat":
+        raise APIError(
+            422,
+            "invalid_request",
+            "conversations are kept in chat mode: leave conversation_id out, or ask with mode chat",
+            details=[{"location": "conversation_id", "message": "only in chat mode"}],
+        )
+    return ConversationTurn(request.conversation_id, history)
 
 
 def ask(agent: Agent, request: ChatRequest, turn: ConversationTurn) -> AgentAnswer:

@@ -163,18 +163,10 @@ ValidChatRequest = Annotated[ChatRequest, Depends(checked_chat_request)]
 def get_conversation_turn(body: ValidChatRequest, agent: AgentDep) -> ConversationTurn:
     """The conversation the request continues, read before the route runs.
 
-    So an unknown id is a 404 also for the stream, whose response would otherwise have started. A known
-    one asked in `pipeline` mode is a 422: the pipeline does not read earlier turns.
+    So an unknown id is a 404 (a 422 in `pipeline` mode) also for the stream, whose response would
+    otherwise have started.
     """
-    turn = conversation_turn(agent, body)
-    if body.conversation_id is not None and body.mode != "chat":
-        raise APIError(
-            422,
-            "invalid_request",
-            "conversations are kept in chat mode: leave conversation_id out, or ask with mode chat",
-            details=[{"location": "conversation_id", "message": "only in chat mode"}],
-        )
-    return turn
+    return conversation_turn(agent, body)
 
 
 ConversationTurnDep = Annotated[ConversationTurn, Depends(get_conversation_turn)]

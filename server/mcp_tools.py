@@ -32,8 +32,8 @@ from pydantic import ValidationError
 
 from medreason import __version__
 from medreason.agent.run import Agent
-from medreason.server.chat import answer_json
-from medreason.server.errors import EXPECTED_ERRORS, api_error, hide_paths, internal_error
+from medreason.server.chat import answer_json, ask, conversation_turn
+from medreason.server.errors import EXPECTED_ERRORS, APIError, api_error, hide_paths, internal_error
 from medreason.server.schemas import ChatRequest
 from medreason.tools.registry import TOOLS, call_tool, invalid_arguments_message
 from medreason.tools.toolkit import KGToolkit
@@ -165,13 +165,9 @@ def _ask(agent: Agent, arguments: Mapping[str, Any], max_question_chars: int) ->
         error = f"The question is {len(request.question):,} characters long; at most {max_question_chars:,}."
         return _result({"error": error, "hint": "Shorten the question."}, failed=True)
     try:
-        answer = agent.ask(
-            request.question,
-            request.options,
-            mode=request.mode,
-            max_hops=request.max_hops,
-            top_k=request.top_k,
-        )
+        answer = ask(agent, request, conversation_turn(agent, request))
+    except APIError as failure:
+        return _result({"error": failure.message, "type": failure.error_type}, failed=True)
     except EXPECTED_ERRORS as exc:
         failure = api_error(exc) or internal_error()
         return _result({"error": failure.message, "type": failure.error_type}, failed=True)
