@@ -166,8 +166,8 @@ def _ask(agent: Agent, arguments: Mapping[str, Any], max_question_chars: int) ->
         return _result({"error": error, "hint": "Shorten the question."}, failed=True)
     try:
         answer = ask(agent, request, conversation_turn(agent, request))
-    except APIError as failure:
-        return _result({"error": failure.message, "type": failure.error_type}, failed=True)
+    except APIError as refused:
+        return _result({"error": refused.message, "type": refused.error_type}, failed=True)
     except EXPECTED_ERRORS as exc:
         failure = api_error(exc) or internal_error()
         return _result({"error": failure.message, "type": failure.error_type}, failed=True)
