@@ -16,6 +16,7 @@ const PARALLEL_SPREAD = 44;
 const PARALLEL_PORT_GAP = 10;
 const SKIP_BULGE = 70;
 const ARROW = 9;
+const GROWTH = 1.5;
 
 export class PathGraphView {
   /**
@@ -70,7 +71,8 @@ export class PathGraphView {
       {
         viewBox: `0 0 ${layout.width} ${layout.height}`,
         width: "100%",
-        style: `min-width: ${Math.round(layout.width * 0.7)}px; max-width: ${layout.width}px`,
+        // A small graph grows to half again its drawn size to use the canvas; a large one scrolls.
+        style: `min-width: ${Math.round(layout.width * 0.7)}px; max-width: ${Math.round(layout.width * GROWTH)}px`,
         role: "group",
         "aria-label":
           `Thinking paths: ${this.graph.nodes.length} nodes and ${this.graph.edges.length} relations. ` +
