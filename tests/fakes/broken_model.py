@@ -18,7 +18,7 @@ from langchain_core.tools import BaseTool
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from medreason.agent.llm.backend import ChatBackend, UsageSink
+from medreason.agent.llm.backend import ChatBackend, TokenSink, UsageSink
 from medreason.agent.llm.settings import LLMSettings
 
 UNREACHABLE = "http://127.0.0.1:9/v1"
@@ -52,7 +52,12 @@ class BrokenModel(ChatBackend):
         self._break(step)
 
     def text(
-        self, step: str, messages: Sequence[BaseMessage], *, on_call: UsageSink | None = None
+        self,
+        step: str,
+        messages: Sequence[BaseMessage],
+        *,
+        on_call: UsageSink | None = None,
+        on_token: TokenSink | None = None,
     ) -> NoReturn:
         """Raise, as a step with a bug would."""
         self._break(step)
@@ -64,6 +69,7 @@ class BrokenModel(ChatBackend):
         tools: Sequence[BaseTool],
         *,
         on_call: UsageSink | None = None,
+        on_token: TokenSink | None = None,
     ) -> AIMessage:
         """Raise, as a step with a bug would."""
         self._break(step)

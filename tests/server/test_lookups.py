@@ -248,6 +248,7 @@ def test_openapi_documents_every_api_route_with_json_errors(client: httpx.Client
     assert set(schema["paths"]) == {
         "/v1/chat",
         "/v1/chat/stream",
+        "/v1/conversations/{conversation_id}",
         "/v1/chat/completions",
         "/v1/models",
         "/v1/models/{model_id}",
