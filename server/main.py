@@ -27,7 +27,7 @@ from medreason.server.chat import TRACE_HEADER
 from medreason.server.deps import require_api_key, resources_of
 from medreason.server.errors import install_error_handlers
 from medreason.server.limits import BodyLimitMiddleware
-from medreason.server.mcp_http import mount_mcp
+from medreason.server.mcp_http import RebindingGuard, mount_mcp
 from medreason.server.mcp_tools import mcp_server
 from medreason.server.openai_compat import IGNORED_HEADER
 from medreason.server.openapi import install_openapi
@@ -83,7 +83,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     for router in (chat.router, conversations.router, completions.router, traces.router, kg.router):
         app.include_router(router, dependencies=api_dependencies, responses=API_ERRORS)
     mcp = mcp_server(lambda: resources_of(app).agent, max_question_chars=settings.max_question_chars)
-    mcp_sessions = mount_mcp(app, mcp, keys=settings.api_keys())
+    guard = RebindingGuard(settings.mcp_hosts, settings.cors_origins)
+    mcp_sessions = mount_mcp(app, mcp, keys=settings.api_keys(), guard=guard)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")

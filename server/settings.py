@@ -11,6 +11,8 @@
                                     at least 16 characters
     MEDREASON_CORS_ORIGINS          origins allowed to call the API from a browser, comma-separated
                                     (default: none, CORS off)
+    MEDREASON_MCP_HOSTS             host names /mcp answers besides loopback ones, comma-separated (`*`:
+                                    any); a page elsewhere cannot reach it by DNS rebinding
     MEDREASON_MAX_BODY_BYTES        largest request body (default 65536)
     MEDREASON_MAX_QUESTION_CHARS    longest question (default 4000)
     MEDREASON_MAX_CHATS_PER_CLIENT  chat requests one client may have in flight (default 4); a client is
@@ -51,6 +53,7 @@ class ServerSettings(Settings):
         store: The directory of a store built by `medreason kg build`; None with an endpoint and an index.
         api_key: The bearer keys that open /v1; empty leaves the API open.
         cors_origins: Browser origins allowed to call the API; empty turns CORS off.
+        mcp_hosts: Host names `/mcp` answers besides loopback ones (`*`: any).
         max_body_bytes: The largest request body accepted (413 above it).
         max_question_chars: The longest question accepted (422 above it).
         max_chats_per_client: Chat requests one client may have running at once (429 above it).
@@ -59,6 +62,7 @@ class ServerSettings(Settings):
     store: Path | None = None
     api_key: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    mcp_hosts: Annotated[tuple[str, ...], NoDecode] = ()
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1)
     max_question_chars: int = Field(default=DEFAULT_MAX_QUESTION_CHARS, ge=1)
     max_chats_per_client: int = Field(default=DEFAULT_MAX_CHATS_PER_CLIENT, ge=1)
@@ -91,6 +95,17 @@ class ServerSettings(Settings):
             if any(key and len(key) < 16 for key in keys):
                 raise ValueError("an API key must be at least 16 characters long: a short key is guessable")
             return tuple(key for key in keys if key)
+        return value
+
+    @field_validator("mcp_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            hosts = tuple(host.strip() for host in value.split(",") if host.strip())
+            for host in hosts:
+                if "/" in host:
+                    raise ValueError(f"{host!r} is not a host name: write it as example.org, no scheme")
+            return hosts
         return value
 
     @field_validator("cors_origins", mode="before")

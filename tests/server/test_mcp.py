@@ -137,6 +137,43 @@ def test_mcp_over_http_needs_the_api_key(keyed_server: str) -> None:
     assert error_of(response)["type"] == "unauthorized"
 
 
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "0"},
+    },
+}
+MCP_ACCEPT = {"accept": "application/json, text/event-stream"}
+
+
+def test_an_open_mcp_server_refuses_what_dns_rebinding_would_send(
+    shared_store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean_environment(monkeypatch)
+    settings = make_settings(shared_store_dir, tmp_path / "traces.sqlite", mcp_hosts=("kg.example.org",))
+    with live_server(settings) as url, httpx.Client(base_url=url, timeout=60, headers=MCP_ACCEPT) as http:
+        rebound = http.post("/mcp", json=INITIALIZE, headers={"host": "attacker.example:8765"})
+        foreign_page = http.post("/mcp", json=INITIALIZE, headers={"origin": "http://attacker.example"})
+        named = http.post("/mcp", json=INITIALIZE, headers={"host": "kg.example.org"})
+        own_page = http.post("/mcp", json=INITIALIZE, headers={"origin": url})
+        local = http.post("/mcp", json=INITIALIZE)
+
+    assert rebound.status_code == 421
+    assert "MEDREASON_MCP_HOSTS" in error_of(rebound)["message"]
+    assert foreign_page.status_code == 403
+    assert "MEDREASON_CORS_ORIGINS" in error_of(foreign_page)["message"]
+    assert [named.status_code, own_page.status_code, local.status_code] == [200, 200, 200]
+
+
+def test_mcp_hosts_are_host_names(shared_store_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no scheme"):
+        make_settings(shared_store_dir, tmp_path / "traces.sqlite", mcp_hosts="https://kg.example.org")
+
+
 def test_mcp_over_stdio_as_a_host_starts_it(shared_store_dir: Path, tmp_path: Path) -> None:
     environment = dict(os.environ) | {"MEDREASON_TRACES": str(tmp_path / "traces.sqlite")}
     command = StdioServerParameters(
