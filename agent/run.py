@@ -40,6 +40,7 @@ class AgentAnswer:
     trace_id: str
     llm: dict[str, Any]
     verified: bool = False
+    grounded: bool = False
     confidence: float | None = None
     notes: list[str] = field(default_factory=list)
     path_texts: list[str] = field(default_factory=list)
@@ -49,7 +50,10 @@ class AgentAnswer:
     what an evaluation needs to tell whether the KG reached the gold option, not just the chosen one."""
 
     def to_json(self) -> dict[str, Any]:
-        """The `ask` contract: answer, answer_idx, reasoning, paths, entities, trace_id, llm."""
+        """The `ask` contract: answer, reasoning and evidence, with verified, grounded and confidence.
+
+        Their meaning is the README's "Verified and grounded".
+        """
         return {
             "answer": self.answer,
             "answer_idx": self.answer_idx,
@@ -58,6 +62,9 @@ class AgentAnswer:
             "entities": self.entities,
             "trace_id": self.trace_id,
             "llm": self.llm,
+            "verified": self.verified,
+            "grounded": self.grounded,
+            "confidence": self.confidence,
         }
 
 
@@ -209,7 +216,7 @@ class Agent:
             self._store(recorder.fail({"question": question}, exc))
             raise
         answer = self._answer(final, recorder)
-        self._store(recorder.finish(answer.to_json() | {"verified": answer.verified}))
+        self._store(recorder.finish(answer.to_json()))
         yield {"event": "answer", "answer": answer}
 
     def recheck_loss(self, findings: Findings, *, stage: str, reason: str) -> str | None:
@@ -232,6 +239,7 @@ class Agent:
             trace_id=recorder.trace_id,
             llm={**self.llm_description, **usage},
             verified=bool(final.get("verified", False)),
+            grounded=bool(final.get("grounded", False)),
             confidence=final.get("confidence"),
             notes=list(final.get("notes", [])),
             path_texts=[path["text"] for path in evidence],

@@ -37,8 +37,8 @@ FORWARDED_EVENTS = ("step", "tool_call", "tool_result")
 
 
 def answer_json(answer: AgentAnswer) -> dict[str, Any]:
-    """The `ask --json` object plus `verified` and `confidence`: the body of `POST /v1/chat`."""
-    return answer.to_json() | {"verified": answer.verified, "confidence": answer.confidence}
+    """The `ask --json` object (with `verified`, `grounded` and `confidence`): the body of `POST /v1/chat`."""
+    return answer.to_json()
 
 
 def ask(agent: Agent, request: ChatRequest) -> AgentAnswer:

@@ -21,6 +21,7 @@ ANSWER_KEYS = {
     "trace_id",
     "llm",
     "verified",
+    "grounded",
     "confidence",
 }
 
