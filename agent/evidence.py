@@ -38,11 +38,11 @@ from medreason.kg_store.embeddings import embed_array
 REFERENCE_DEGREE_TOTAL = 1_500_000
 """Edge ends in the store of every shared source (about 730K edges), the scale of a random walk's
 stationary probability: a path's lift is 1 where a random walk would end at its option as often."""
-MATCH_WEIGHT = 3.0
+MATCH_WEIGHT = 1.5
 """How much more a path counts when its last edge is a relation the question asks for."""
-DECISION_MARGIN = 1.0
+DECISION_MARGIN = 0.25
 """The lead (in summed log-lift) the best option needs over the next to be the KG's answer."""
-CONFIDENCE_TEMPERATURE = 2.0
+CONFIDENCE_TEMPERATURE = 8.0
 """Scores are turned into probabilities by a softmax at this temperature (fitted on the tuning half)."""
 
 
@@ -129,7 +129,9 @@ def choose_option(
             counts[letter] += 1
     ranked = sorted(options, key=lambda letter: (-scores[letter], letter))
     top = scores[ranked[0]]
-    contenders = [letter for letter in ranked if top - scores[letter] < DECISION_MARGIN]
+    contenders = [
+        letter for letter in ranked if scores[letter] == top or top - scores[letter] < DECISION_MARGIN
+    ]
     if top > 0 and len(contenders) == 1:
         return Choice(ranked[0], scores, counts, _confidence(scores, ranked[0]), grounded=True)
     undecided = contenders if top > 0 else sorted(options)
