@@ -26,10 +26,11 @@ def verify(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, An
     context = runtime.context
     if context.llm is None:
         return verify_from_evidence(state)
-    return _verify_with_llm(state, context.llm, context.record_llm_call)
+    return verify_with_llm(state, context.llm, context.record_llm_call)
 
 
-def _verify_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink) -> dict[str, Any]:
+def verify_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink) -> dict[str, Any]:
+    """MedReason's check: a separate call re-answers from the reasoning alone and must agree."""
     options = state.get("options") or {}
     prompt = prompts.REANSWER.format(
         question_block=prompts.question_block(state["question"], options),
