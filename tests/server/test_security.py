@@ -103,7 +103,9 @@ def test_a_client_over_its_chat_limit_gets_429_until_its_stream_ends(
             assert [name for name, _ in events][-1] == "error"
         after = http.post("/v1/chat", json={"question": QUESTION})
     assert after.status_code == 502, "the slot is free again; the fake model then refuses"
-    assert gated_model.waited == [True, True]
+    # One request for the stream; two for the chat after it (the request with tools is refused, so the
+    # agent asks once more without them); none for the three refused with 429.
+    assert gated_model.waited == [True, True, True]
 
 
 def test_with_keys_on_the_chat_limit_is_per_key(
