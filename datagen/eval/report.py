@@ -259,9 +259,10 @@ def _accuracy_section(run: RunInfo, metrics: Mapping[str, SubsetMetrics]) -> lis
             )
         lines += [
             "",
-            "Where the KG arm's answer rests on a KG path (the chosen option is reached by a kept path)"
+            "Where the KG arm's answer rests on a KG path (`grounded`: a kept path reaches the chosen "
+            "option and the evidence decided it)"
             + (
-                "; on the other questions, with `none`, both arms answer alike by construction:"
+                "; on the other questions, with `none`, the answer is a fallback by meaning:"
                 if run.backend == "none"
                 else ":"
             ),

@@ -8,22 +8,13 @@ import httpx
 import pytest
 
 from medreason.tools.limits import MAX_HOPS, MAX_TOP_K
+from tests.cli.test_ask_cli import ASK_KEYS
 from tests.server.conftest import OPTIONS, QUESTION, error_of, sse_events
 
 pytestmark = pytest.mark.shared_data
 
-ANSWER_KEYS = {
-    "answer",
-    "answer_idx",
-    "reasoning",
-    "paths",
-    "entities",
-    "trace_id",
-    "llm",
-    "verified",
-    "grounded",
-    "confidence",
-}
+ANSWER_KEYS = ASK_KEYS
+"""`POST /v1/chat` answers with the `ask --json` object."""
 
 
 def test_chat_answers_with_its_evidence_and_trace(client: httpx.Client) -> None:
