@@ -3,6 +3,10 @@
 Fewer calls than MedReason (which spends 6-15 per sample): one call extracts the entities of the question
 and of every option together; one call settles every ambiguous link; one call ranks every path of every
 option; one writes the reasoning; one re-answers from it. Four or five calls a sample, at most.
+
+Every step's prompt starts with the system prompt and the question with its options, and only then says
+what the step wants: a local server (llama.cpp) keeps the tokens it already read for a prefix it has
+seen, so a sample's later calls skip re-reading a vignette of a few hundred tokens on a CPU.
 """
 
 from __future__ import annotations
@@ -214,36 +218,36 @@ SYSTEM = (
     "knowledge graph (PrimeKG, Hetionet, HPO) and say so when the graph has no evidence."
 )
 
-EXTRACT = """List the medical entities named in this question and in each answer option: diseases,
+EXTRACT = """{question_block}
+
+List the medical entities named in this question and in each answer option: diseases,
 drugs, genes/proteins, phenotypes and symptoms, anatomy, pathways, exposures, biological processes.
 Use the standard medical name (e.g. "Myocardial infarction" for "heart attack"). Skip demographics,
 numbers and generic words. Give each entity the side it comes from: {sides}. An entity named in an
-option belongs to that option's side, not to the question.
+option belongs to that option's side, not to the question."""
 
-{question_block}"""
+CHOOSE_LINKS = """{question_block}
 
-CHOOSE_LINKS = """Each mention below was matched to numbered knowledge-graph candidates. For each mention
-number, give the number of the candidate it means in this question, or null if none fits.
-
-Question: {question}
+Each mention below was matched to numbered knowledge-graph candidates. For each mention number, give
+the number of the candidate it means in this question, or null if none fits.
 
 {mentions_block}"""
 
-RANK_PATHS = """Score how much each knowledge-graph path helps answer the question (1 = directly
-relevant evidence, 0 = irrelevant). Score every path id: {path_ids}.
+RANK_PATHS = """{question_block}
 
-{question_block}
+Score how much each knowledge-graph path helps answer the question (1 = directly relevant evidence,
+0 = irrelevant). Score every path id: {path_ids}.
 
 Paths:
 {paths_block}"""
 
-REASON = """Answer the question by reasoning along the knowledge-graph paths below. Write three parts:
+REASON = """{question_block}
+
+Answer the question by reasoning along the knowledge-graph paths below. Write three parts:
 "finding_reasoning_paths" (the paths you use, numbered), "reasoning_process" (step by step, each step
 a fact from a path or well-established medicine, saying which), and "conclusion" ending with
 "The answer is X." where X is the option letter (or the answer text for a free question).
 {gold_hint}
-{question_block}
-
 Knowledge-graph paths:
 {paths_block}"""
 
@@ -251,9 +255,9 @@ REASON_REPAIR = """That reasoning cannot be used: {problems}. Write it again as 
 with text in each of its three parts ("finding_reasoning_paths", "reasoning_process", and "conclusion"
 ending with "The answer is X.")."""
 
-REANSWER = """Read the question and the reasoning, and give the answer the reasoning reaches.
+REANSWER = """{question_block}
 
-{question_block}
+Read the question and the reasoning, and give the answer the reasoning reaches.
 
 Reasoning:
 {reasoning}"""

@@ -95,7 +95,12 @@ def _choose_with_llm(
     block = prompts.mentions_block([(mention["text"], candidates) for mention, candidates in ambiguous])
     choices = llm.structured(
         "link",
-        prompts.messages(prompts.CHOOSE_LINKS.format(question=state["question"], mentions_block=block)),
+        prompts.messages(
+            prompts.CHOOSE_LINKS.format(
+                question_block=prompts.question_block(state["question"], state.get("options")),
+                mentions_block=block,
+            )
+        ),
         prompts.LinkChoices,
         json_schema=prompts.link_schema([len(candidates) for _, candidates in ambiguous]),
         on_call=on_call,

@@ -25,20 +25,16 @@ from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
 from tests.fakes import careless_model
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.steps import step_prompt
 
 QUESTION = "Which drug is indicated for hypertension?"
 OPTIONS = {"A": "Lisinopril", "B": "Alendronate"}
 SLOW = {"retry-after-ms": "10"}
 
 
-def _prompt(request: dict[str, Any]) -> str:
-    """The step's own prompt: the first user turn (a repair call adds another after it)."""
-    return str(next(message["content"] for message in request["messages"] if message["role"] == "user"))
-
-
 def _step_replies(request: dict[str, Any]) -> Reply:
     """The right JSON for whichever structured step the prompt is."""
-    prompt = _prompt(request)
+    prompt = step_prompt(request)
     if prompt.startswith("List the medical entities"):
         entities = [
             {"name": "Hypertension", "type": "disease", "side": "question"},
@@ -73,7 +69,7 @@ def _with_failures(failures: dict[str, list[Reply]]) -> Callable[[dict[str, Any]
     def respond(request: dict[str, Any]) -> Reply:
         for start, replies in failures.items():
             repairing = request["messages"][-1]["role"] != "user" or len(request["messages"]) > 2
-            if _prompt(request).startswith(start) and replies and not repairing:
+            if step_prompt(request).startswith(start) and replies and not repairing:
                 return replies.pop(0)
         return _step_replies(request)
 
@@ -274,11 +270,12 @@ def test_traces_keep_each_calls_messages_and_reply_and_trace_show_prints_them(
     assert isinstance(extract.arguments, dict)
     sent = extract.arguments["messages"]
     assert [message["role"] for message in sent] == ["system", "human"]
-    assert sent[1]["content"].startswith("List the medical entities")
+    assert sent[1]["content"].startswith(f"Question: {QUESTION}"), "the question first: a cached prefix"
+    assert "List the medical entities" in sent[1]["content"]
     assert isinstance(extract.result, dict)
     assert '"Lisinopril"' in extract.result["reply"]
     shown = render_text(trace)
-    assert "» human: List the medical entities" in shown
+    assert f"» human: Question: {QUESTION}" in shown
     assert '« reply: {"entities"' in shown
 
 

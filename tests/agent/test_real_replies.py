@@ -28,6 +28,7 @@ from medreason.datagen.sample import SampleMaker
 from medreason.kg_store.store import KGStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recorded import exchange
+from tests.fakes.steps import step_prompt
 
 pytestmark = pytest.mark.shared_data
 
@@ -36,17 +37,13 @@ OPTIONS = {"A": "Lisinopril", "B": "Alendronate"}
 Responder = Callable[[dict[str, Any]], Reply]
 
 
-def _prompt(request: dict[str, Any]) -> str:
-    return str(next(message["content"] for message in request["messages"] if message["role"] == "user"))
-
-
 def _repairing(request: dict[str, Any]) -> bool:
     return len(request["messages"]) > 2
 
 
 def _well_formed(request: dict[str, Any], gold: str) -> Reply:
     """A correct answer to whichever structured step the prompt is, concluding `gold`."""
-    prompt = _prompt(request)
+    prompt = step_prompt(request)
     if prompt.startswith("List the medical entities"):
         return Reply.content(json.dumps({"entities": []}))
     if prompt.startswith("Each mention below"):
@@ -74,7 +71,7 @@ def _replaying(gold: str, replies: dict[str, list[str]]) -> Responder:
 
     def respond(request: dict[str, Any]) -> Reply:
         for start, texts in replies.items():
-            if _prompt(request).startswith(start) and texts:
+            if step_prompt(request).startswith(start) and texts:
                 return Reply.content(texts.pop(0))
         return _well_formed(request, gold)
 
@@ -108,7 +105,7 @@ def _agent(kg: KGStore, fake: FakeOpenAI, traces: TraceStore) -> Agent:
 def _steps(fake: FakeOpenAI) -> list[str]:
     """The prompt starts of the requests the fake received, in order (repairs marked)."""
     return [
-        _prompt(request).split(" ", 3)[0] + (":repair" if _repairing(request) else "")
+        step_prompt(request).split(" ", 3)[0] + (":repair" if _repairing(request) else "")
         for request in fake.requests
     ]
 
@@ -212,7 +209,9 @@ def test_an_empty_ranking_earns_a_repair_then_falls_back_to_the_kg_native_score(
         answer = _agent(shared_store, fake, trace_store).ask(
             QUESTION, OPTIONS, mode="pipeline", gold_idx="A", gold_answer="Lisinopril"
         )
-    prune_requests = [request for request in fake.requests if _prompt(request).startswith("Score how much")]
+    prune_requests = [
+        request for request in fake.requests if step_prompt(request).startswith("Score how much")
+    ]
     assert len(prune_requests) == 2, "one ranking, one repair"
     assert "no score for path ids p" in prune_requests[1]["messages"][-1]["content"]
     schema = prune_requests[0]["response_format"]["json_schema"]["schema"]["properties"]["ranking"]
@@ -261,10 +260,12 @@ def test_a_reasoning_without_the_layout_is_repaired_once_then_rejected_at_reason
         sample = SampleMaker(_agent(shared_store, fake, trace_store), max_hops=3, top_k=3)(record)
     assert sample.stage == "reason"
     assert 'no "Reasoning Process:" part' in sample.row["reason"]
-    reason_requests = [r for r in fake.requests if _prompt(r).startswith("Answer the question by reasoning")]
+    reason_requests = [
+        r for r in fake.requests if step_prompt(r).startswith("Answer the question by reasoning")
+    ]
     assert len(reason_requests) == 2
     assert "cannot be used" in reason_requests[1]["messages"][-1]["content"]
-    assert not any(_prompt(r).startswith("Read the question") for r in fake.requests), (
+    assert not any(step_prompt(r).startswith("Read the question") for r in fake.requests), (
         "a sample lost at reason is not verified: no call after the loss"
     )
 
@@ -364,7 +365,9 @@ def test_a_reasoning_in_the_three_fields_the_schema_asks_for_is_laid_out_and_acc
     record = QARecord("medqa", "t3", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
     with FakeOpenAI(responder=_replaying("A", replies)) as fake:
         sample = SampleMaker(_agent(shared_store, fake, trace_store), max_hops=3, top_k=3)(record)
-    schema = next(r for r in fake.requests if _prompt(r).startswith("Answer the question"))["response_format"]
+    schema = next(r for r in fake.requests if step_prompt(r).startswith("Answer the question"))[
+        "response_format"
+    ]
     assert schema["json_schema"]["schema"]["required"][:3] == [
         "finding_reasoning_paths",
         "reasoning_process",

@@ -19,16 +19,13 @@ import pytest
 from medreason.agent.settings import Settings
 from medreason.datagen.run import DatagenOptions, generate
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.steps import step_prompt
 
 pytestmark = pytest.mark.shared_data
 
 
-def _prompt(request: dict[str, Any]) -> str:
-    return str(next(message["content"] for message in request["messages"] if message["role"] == "user"))
-
-
 def _careless(request: dict[str, Any]) -> Reply:
-    prompt = _prompt(request)
+    prompt = step_prompt(request)
     if prompt.startswith("List the medical entities"):
         return Reply.content(
             json.dumps({"entities": [{"name": "Hypertension", "type": "disease", "side": "question"}]})

@@ -23,6 +23,7 @@ from medreason.agent.traces.store import TraceStore
 from medreason.cli.main import app
 from medreason.datagen.run import DatagenOptions, generate
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.steps import step_prompt, user_turn
 
 pytestmark = pytest.mark.shared_data
 
@@ -55,10 +56,6 @@ QUESTIONS: dict[str, dict[str, Any]] = {
         "entities": [("osteoporosis", "disease", "question"), ("Alendronate", "drug", "A")],
     },
 }
-
-
-def _prompt(request: dict[str, Any]) -> str:
-    return str(next(message["content"] for message in request["messages"] if message["role"] == "user"))
 
 
 def _question_of(prompt: str) -> str:
@@ -100,8 +97,8 @@ def _scripted(
     lock = threading.Lock()
 
     def respond(request: dict[str, Any]) -> Reply:
-        prompt = _prompt(request)
-        key = _question_of(prompt)
+        prompt = step_prompt(request)
+        key = _question_of(user_turn(request))
         if key in broken:
             return Reply.status(503, headers=SLOW)
         repairing = len(request["messages"]) > 2

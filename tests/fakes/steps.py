@@ -1,0 +1,21 @@
+"""Which agent step an OpenAI-style request is: how the scripted fakes tell the steps apart.
+
+Every step's prompt opens with the question block (`agent.prompts.question_block`) so that a local
+server reuses the tokens it has read; the step's own instructions follow the first blank line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def user_turn(request: dict[str, Any]) -> str:
+    """The request's first user turn: the step's whole prompt (a repair call adds another after it)."""
+    return str(next(message["content"] for message in request["messages"] if message["role"] == "user"))
+
+
+def step_prompt(request: dict[str, Any]) -> str:
+    """The step's instructions and data: its prompt after the question block it opens with."""
+    prompt = user_turn(request)
+    head, separator, rest = prompt.partition("\n\n")
+    return rest if separator and head.startswith("Question:") else prompt
