@@ -54,6 +54,8 @@ class ClosedBookAnswer:
     trace_id: str
     llm: dict[str, Any]
     """The backend and its usage: `{"backend", "model", "calls", "prompt_tokens", ...}`."""
+    confidence: float | None = None
+    """A guess by meaning is as sure as chance (1 / options); a model's free-text reply states none."""
 
     def to_json(self) -> dict[str, Any]:
         """Every field, as the trace's result and the evaluation records keep it."""
@@ -64,6 +66,7 @@ class ClosedBookAnswer:
             "method": self.method,
             "trace_id": self.trace_id,
             "llm": self.llm,
+            "confidence": self.confidence,
         }
 
 
@@ -116,6 +119,7 @@ class ClosedBook:
             method=method,
             trace_id=recorder.trace_id,
             llm={**describe_llm(self.llm), **recorder.usage.to_json()},
+            confidence=round(1 / len(options), 3) if method == "closest_in_meaning" else None,
         )
         self._store(recorder.finish(answer.to_json()))
         return answer

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from medreason.agent.evidence import choose_option, option_paths, score_options
+from medreason.agent.evidence import choose_option, option_paths, rank_paths
 from medreason.agent.state import ANSWER, QUESTION, Entity, Findings, ScoredPath, option_side
 from medreason.agent.writing import path_sentences, read_answer_letter, write_reasoning
+from medreason.kg_store.vocab import normalize_label
 from medreason.tools.limits import MAX_PATH_ENDS
 
 MAX_FREE_ENTITIES = 5
@@ -90,10 +91,31 @@ def with_scores(paths: Iterable[ScoredPath], ranked: Iterable[Mapping[str, Any]]
     ]
 
 
+def answer_is_grounded(findings: Findings, letter: str | None, answer: str = "") -> bool:
+    """Whether a kept path connects a question entity to the answer.
+
+    The answer is the option `letter`'s entities, the gold answer's, or (a free answer) a node the
+    answer names that is not one of the question's own.
+    """
+    kept = findings.get("kept", [])
+    if letter is not None:
+        return any(path["side"] == option_side(letter) for path in kept)
+    if findings.get("gold_answer"):
+        return any(path["side"] == ANSWER for path in kept)
+    named = normalize_label(answer)
+    question = {entity["iri"] for entity in findings.get("entities", []) if entity["side"] == QUESTION}
+    return bool(named) and any(
+        node["iri"] not in question and normalize_label(str(node["name"])) in named
+        for path in kept
+        for node in path.get("nodes", [])[1:]
+    )
+
+
 def reason_from_evidence(findings: Findings) -> dict[str, Any]:
     """The KG-native reasoning and answer: the favoured option's kept paths, put into sentences.
 
-    In datagen the answer is the gold one, since the point there is to explain it.
+    In datagen the answer is the gold one, since the point there is to explain it. When the evidence
+    does not decide, the answer is the scorer's named fallback, `grounded` is false and a note says so.
     """
     kept = findings.get("kept", [])
     names = [entity["name"] for entity in findings.get("entities", []) if entity["side"] == QUESTION]
@@ -101,20 +123,26 @@ def reason_from_evidence(findings: Findings) -> dict[str, Any]:
     if options:
         choice = choose_option(findings["question"], options, kept, findings.get("paths", []))
         letter = findings.get("gold_idx") or choice.answer_idx
+        note = None if findings.get("gold_idx") else choice.fallback_note
         reasoning = write_reasoning(
             question_entities=names,
-            evidence=option_paths(kept, letter),
+            evidence=rank_paths(option_paths(kept, letter), findings["question"]),
             answer_idx=letter,
             answer=options[letter],
             option_scores=choice.scores,
             option_paths=choice.path_counts,
+            undecided=note,
         )
+        decided = bool(findings.get("gold_idx")) or choice.grounded
+        grounded = decided and answer_is_grounded(findings, letter)
         return {
             "reasoning": reasoning,
             "answer_idx": letter,
             "answer": options[letter],
             "option_scores": choice.scores,
             "confidence": choice.confidence,
+            "grounded": grounded,
+            "notes": [note] if note else [],
         }
     gold = findings.get("gold_answer")
     side = ANSWER if gold else QUESTION
@@ -132,11 +160,16 @@ def reason_from_evidence(findings: Findings) -> dict[str, Any]:
         "answer_idx": None,
         "answer": answer,
         "confidence": evidence[0].get("score", 0.0) if evidence else 0.0,
+        "grounded": bool(gold) and bool(evidence),
     }
 
 
 def verify_from_evidence(findings: Findings) -> dict[str, Any]:
-    """The KG-native check: the conclusion, read back, must be the option the kept paths favour."""
+    """The KG-native check of an answer against the kept paths.
+
+    The conclusion, read back, must be the option the scorer re-derives from the kept paths on its own
+    (not a fallback), and a kept path must reach it.
+    """
     options = findings.get("options") or {}
     reasoning = findings.get("reasoning", "")
     expected = findings.get("gold_idx") or findings.get("answer_idx")
@@ -146,15 +179,13 @@ def verify_from_evidence(findings: Findings) -> dict[str, Any]:
         problems = []
         if concluded != expected:
             problems.append(f"the reasoning concludes {concluded}, expected {expected}")
-        if not any(score > 0 for score in score_options(options, kept).values()):
+        choice = choose_option(findings["question"], options, kept, findings.get("paths", []))
+        if not any(path["side"].startswith("option:") for path in kept):
             problems.append("no kept path reaches any option")
-        else:
-            favoured = choose_option(
-                findings["question"], options, kept, findings.get("paths", [])
-            ).answer_idx
-            if favoured != expected:
-                problems.append(f"the kept paths favour {favoured}, not {expected}")
+        elif not choice.grounded:
+            problems.append(f"the kept paths do not decide between {', '.join(choice.undecided)}")
+        elif choice.answer_idx != expected:
+            problems.append(f"the kept paths favour {choice.answer_idx}, not {expected}")
         return {"verified": not problems, "notes": problems}
-    side = ANSWER if findings.get("gold_answer") else QUESTION
-    grounded = any(path["side"] == side for path in findings.get("kept", []))
+    grounded = answer_is_grounded(findings, None, findings.get("answer", ""))
     return {"verified": grounded, "notes": [] if grounded else ["no kept path reaches the answer"]}

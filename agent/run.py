@@ -42,6 +42,7 @@ class AgentAnswer:
     trace_id: str
     llm: dict[str, Any]
     verified: bool = False
+    grounded: bool = False
     confidence: float | None = None
     notes: list[str] = field(default_factory=list)
     path_texts: list[str] = field(default_factory=list)
@@ -55,7 +56,10 @@ class AgentAnswer:
     """Its turn in the conversation, from 1."""
 
     def to_json(self) -> dict[str, Any]:
-        """The `ask` contract: answer, answer_idx, reasoning, paths, entities, trace_id, llm."""
+        """The `ask` contract: answer, reasoning and evidence, with verified, grounded and confidence.
+
+        Their meaning is the README's "Verified and grounded".
+        """
         return {
             "answer": self.answer,
             "answer_idx": self.answer_idx,
@@ -64,6 +68,9 @@ class AgentAnswer:
             "entities": self.entities,
             "trace_id": self.trace_id,
             "llm": self.llm,
+            "verified": self.verified,
+            "grounded": self.grounded,
+            "confidence": self.confidence,
         }
 
 
@@ -248,7 +255,7 @@ class Agent:
             self._store(recorder.fail({"question": question}, exc))
             raise
         answer = replace(self._answer(final, recorder), conversation_id=conversation_id, turn=turn)
-        self._store(recorder.finish(answer.to_json() | {"verified": answer.verified}))
+        self._store(recorder.finish(answer.to_json()))
         if conversation_id is not None and self.conversations is not None:
             self.conversations.remember(
                 conversation_id,
@@ -285,6 +292,7 @@ class Agent:
             trace_id=recorder.trace_id,
             llm={**self.llm_description, **usage},
             verified=bool(final.get("verified", False)),
+            grounded=bool(final.get("grounded", False)),
             confidence=final.get("confidence"),
             notes=list(final.get("notes", [])),
             path_texts=[path["text"] for path in evidence],

@@ -100,6 +100,10 @@ class Findings(TypedDict, total=False):
     answer: str
     answer_idx: str | None
     verified: bool
+    """The conclusion, re-derived independently (by the LLM from the reasoning, or by the scorer from
+    the evidence), equals the answer, and a kept path connects a question entity to it (README)."""
+    grounded: bool
+    """The answer rests on KG paths: the evidence decided it, not a fallback by meaning."""
     confidence: float
     reasoning_problem: str | None
     """What is wrong with a model's reasoning after its repair request (missing parts, a conclusion

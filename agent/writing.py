@@ -53,6 +53,7 @@ def write_reasoning(
     answer: str,
     option_scores: Mapping[str, float] | None = None,
     option_paths: Mapping[str, int] | None = None,
+    undecided: str | None = None,
 ) -> str:
     """A chain of thought that follows `evidence` from the question's entities to the answer.
 
@@ -63,6 +64,7 @@ def write_reasoning(
         answer: The answer's text.
         option_scores: Each option's evidence score, to say why the others lost.
         option_paths: How many paths reached each option.
+        undecided: Why the evidence did not decide and which fallback the answer is (`Choice.fallback_note`).
     """
     lines = ["Finding reasoning paths:"]
     if evidence:
@@ -86,8 +88,13 @@ def write_reasoning(
             f"{letter} {score:.2f} ({counts.get(letter, 0)} path{'s' if counts.get(letter, 0) != 1 else ''})"
             for letter, score in ranked
         )
-        lines.append(f"Evidence score per option (relevance / hops over the kept paths): {summary}.")
-    if not evidence:
+        lines.append(
+            "Evidence score per option (how much more specifically the question's findings reach it "
+            f"than chance, summed over findings): {summary}."
+        )
+    if undecided:
+        lines.append(undecided[0].upper() + undecided[1:] + ".")
+    elif not evidence:
         lines.append(
             "Without a connecting path the knowledge graph gives no support for any option; "
             "the answer is the closest match in meaning, and it is uncertain."

@@ -111,7 +111,8 @@ def _show(answer: AgentAnswer) -> None:
     letter = f"{answer.answer_idx}. " if answer.answer_idx else ""
     console.print(f"[bold]Answer:[/bold] {letter}{answer.answer}")
     console.print(
-        f"[dim]verified: {'yes' if answer.verified else 'no'}"
+        f"[dim]verified: {'yes' if answer.verified else 'no'}; "
+        f"grounded in KG paths: {'yes' if answer.grounded else 'no'}"
         + (f"; confidence {answer.confidence:.2f}" if answer.confidence is not None else "")
         + "[/dim]"
     )

@@ -48,15 +48,16 @@ DEGREE_BATCH_SIZE = 5_000
 
 @dataclass(frozen=True, slots=True)
 class PathNode:
-    """A node on a path."""
+    """A node on a path, with its stored degree: how specific a link through it is (`agent.evidence`)."""
 
     iri: str
     name: str
     node_type: str
+    degree: int = 0
 
-    def to_json(self) -> dict[str, str]:
-        """`{"iri", "name", "type"}`."""
-        return {"iri": self.iri, "name": self.name, "type": self.node_type}
+    def to_json(self) -> dict[str, str | int]:
+        """`{"iri", "name", "type", "degree"}`."""
+        return {"iri": self.iri, "name": self.name, "type": self.node_type, "degree": self.degree}
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +298,9 @@ def _materialize(kg: KGStore, chains: list[_Chain], degrees: dict[str, int], lim
 
 
 def _path(kg: KGStore, nodes: tuple[str, ...], steps: tuple[_Step, ...], infos: dict[str, NodeInfo]) -> Path:
-    path_nodes = tuple(PathNode(iri, infos[iri].name, infos[iri].node_type) for iri in nodes)
+    path_nodes = tuple(
+        PathNode(iri, infos[iri].name, infos[iri].node_type, infos[iri].degree) for iri in nodes
+    )
     edges = []
     for position, step in enumerate(steps):
         earlier = nodes[position]

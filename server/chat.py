@@ -44,13 +44,8 @@ FORWARDED_EVENTS = ("step", "tool_call", "tool_result", "token")
 
 
 def answer_json(answer: AgentAnswer) -> dict[str, Any]:
-    """The `ask --json` object plus `verified`, `confidence` and its conversation: `POST /v1/chat`'s body."""
-    return answer.to_json() | {
-        "verified": answer.verified,
-        "confidence": answer.confidence,
-        "conversation_id": answer.conversation_id,
-        "turn": answer.turn,
-    }
+    """`POST /v1/chat`'s body: the `ask --json` object and the conversation the answer is a turn of."""
+    return answer.to_json() | {"conversation_id": answer.conversation_id, "turn": answer.turn}
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,7 @@ class PathNode(BaseModel):
     iri: str
     name: str
     type: str
+    degree: int = Field(0, description="The node's stored edge count: a hub's link says little.")
 
 
 class PathEdge(BaseModel):
@@ -186,7 +187,10 @@ class ChatResponse(BaseModel):
     entities: list[Entity]
     trace_id: str = Field(description="The stored trace: `GET /v1/traces/{trace_id}`.")
     llm: dict[str, Any] = Field(description="Backend, model, and the LLM calls and tokens spent.")
-    verified: bool
+    verified: bool = Field(
+        description="The answer re-derived independently equals it, and a KG path reaches it (README)."
+    )
+    grounded: bool = Field(description="The answer rests on KG paths, not on a fallback by meaning.")
     confidence: float | None
     conversation_id: str | None = Field(
         default=None, description="The conversation to send a follow-up in (null in `pipeline` mode)."

@@ -20,7 +20,13 @@ from medreason.agent.context import AgentContext
 from medreason.agent.conversations import entity_of, turn_lines
 from medreason.agent.errors import LLMRequestError
 from medreason.agent.evidence import choose_option
-from medreason.agent.findings import answer_sides, reason_from_evidence, verify_from_evidence, with_scores
+from medreason.agent.findings import (
+    answer_is_grounded,
+    answer_sides,
+    reason_from_evidence,
+    verify_from_evidence,
+    with_scores,
+)
 from medreason.agent.linking import kept_candidates
 from medreason.agent.llm.backend import TokenSink
 from medreason.agent.llm.text_tool_calls import without_echoes
@@ -171,6 +177,8 @@ def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     With a model, its final reply must name an option: a reply that names none (it echoed tool results,
     or trailed off) is asked once more for just the answer; if that names none either, the answer is the
     evidence scorer's (`agent.evidence.choose_option`), said in the notes, and it does not verify.
+    The model's answer verifies when a kept path reaches it and the scorer, re-deriving the answer from
+    the kept paths alone, decides on the same option (README, "Verified and grounded").
     """
     context = runtime.context
     if context.llm is None:
@@ -201,22 +209,31 @@ def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         text = f"{text}\n\n{reply}".strip() if text else reply
         letter = read_answer_letter(reply, options) if options else None
     kept = state.get("kept") or state.get("paths", [])
-    grounded = bool(kept)
-    notes = [] if grounded else ["the answer rests on no KG path"]
+    notes = [] if kept else ["the answer rests on no KG path"]
     fallback = False
-    if options and letter is None:
-        choice = choose_option(state["question"], options, kept, state.get("paths", []))
+    choice = choose_option(state["question"], options, kept, state.get("paths", [])) if options else None
+    if choice is not None and letter is None:
         letter, fallback = choice.answer_idx, True
         notes.append(
             f"the model named no option, even when asked again; the answer {letter} is the evidence "
             "scorer's (fallback), not the model's"
         )
+    answer_text = options[letter] if letter else text
+    grounded = answer_is_grounded(cast(ChatState, {**state, "kept": kept}), letter, answer_text)
+    rederived = choice is None or (choice.grounded and choice.answer_idx == letter)
+    if grounded and not rederived and choice is not None:
+        notes.append(
+            f"the evidence scorer, re-deriving the answer from the kept paths, gives "
+            f"{choice.answer_idx if choice.grounded else 'no decision'}, not {letter}: not verified"
+        )
     return {
         "reasoning": text,
         "answer_idx": letter,
-        "answer": options[letter] if letter else text,
+        "answer": answer_text,
         "kept": kept,
-        "verified": grounded and not fallback and (letter is not None or not options),
+        "grounded": grounded and not fallback,
+        "verified": grounded and rederived and not fallback,
+        "confidence": choice.confidence if choice is not None and choice.answer_idx == letter else None,
         "notes": notes,
     }
 

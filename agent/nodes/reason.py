@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
 from medreason.agent.context import AgentContext
-from medreason.agent.findings import reason_from_evidence
+from medreason.agent.findings import answer_is_grounded, reason_from_evidence
 from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState
 from medreason.agent.writing import layout_problems, read_answer_letter
@@ -62,6 +62,7 @@ def _reason_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink)
             LAYOUT_REPAIR_STEP, retry, prompts.Reasoning, json_schema=schema, on_call=on_call
         )
         result, problems = _read(written, state)
+    result["grounded"] = answer_is_grounded(state, result["answer_idx"], result["answer"])
     if problems:
         problem = f"the reasoning lacks MedReason's layout after a repair request: {'; '.join(problems)}"
         return result | {"reasoning_problem": problem, "notes": [problem]}

@@ -1,10 +1,10 @@
-"""Verify: does the reasoning, read on its own, reach the answer — and is that answer the KG's?
+"""Verify: does the reasoning, read on its own, reach the answer — and does a KG path reach it?
 
-Without a model, the conclusion's option letter is read back strictly (`answer is X`) and must equal the
-option the kept paths favour on their own, which must be grounded in at least one path (and equal the
-gold answer in datagen). A free or gold-only question verifies when a kept path reaches the answer side
-(`agent.findings.verify_from_evidence`, the chat agent's check too). With a model, a separate call
-re-answers from the reasoning alone, MedReason's check, and must agree.
+One meaning in every mode (README, "Verified and grounded"): the conclusion, re-derived independently,
+equals the answer, and a kept path connects a question entity to the answer. Without a model the
+re-derivation is the evidence scorer's, from the kept paths alone (`agent.findings.verify_from_evidence`,
+the chat agent's check too); with a model it is a separate call that re-answers from the reasoning
+alone, MedReason's check. An empty or unparseable re-answer never verifies.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
 from medreason.agent.context import AgentContext
-from medreason.agent.findings import verify_from_evidence
+from medreason.agent.findings import answer_is_grounded, verify_from_evidence
 from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState
 from medreason.kg_store.vocab import normalize_label
@@ -26,10 +26,11 @@ def verify(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, An
     context = runtime.context
     if context.llm is None:
         return verify_from_evidence(state)
-    return _verify_with_llm(state, context.llm, context.record_llm_call)
+    return verify_with_llm(state, context.llm, context.record_llm_call)
 
 
-def _verify_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink) -> dict[str, Any]:
+def verify_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink) -> dict[str, Any]:
+    """MedReason's check: a separate call re-answers from the reasoning alone and must agree."""
     options = state.get("options") or {}
     prompt = prompts.REANSWER.format(
         question_block=prompts.question_block(state["question"], options),
@@ -45,15 +46,19 @@ def _verify_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink)
     if options:
         expected = state.get("gold_idx") or state.get("answer_idx")
         got = (reread.answer_idx or "").strip().upper()[:1] or None
-        ok = got is not None and got == expected
-        return {
-            "verified": ok,
-            "notes": [] if ok else [f"re-answering from the reasoning gives {got}, expected {expected}"],
-        }
+        problems = (
+            []
+            if got is not None and got == expected
+            else [f"re-answering from the reasoning gives {got}, expected {expected}"]
+        )
+        if not answer_is_grounded(state, expected):
+            problems.append(f"no kept path reaches option {expected}")
+        return {"verified": not problems, "notes": problems}
     expected_text = normalize_label(state.get("gold_answer") or state.get("answer") or "")
-    got_text = normalize_label(reread.answer)
-    ok = bool(expected_text) and (expected_text in got_text or got_text in expected_text)
-    return {
-        "verified": ok,
-        "notes": [] if ok else [f"re-answering from the reasoning gives {reread.answer!r}"],
-    }
+    got_text = normalize_label(reread.answer or "")
+    problems = []
+    if not got_text or not expected_text or not (expected_text in got_text or got_text in expected_text):
+        problems.append(f"re-answering from the reasoning gives {reread.answer!r}")
+    if not answer_is_grounded(state, None, state.get("answer", "")):
+        problems.append("no kept path reaches the answer")
+    return {"verified": not problems, "notes": problems}

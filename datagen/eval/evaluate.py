@@ -111,16 +111,16 @@ class QuestionEvaluator:
         )
         seconds = time.perf_counter() - started
         score = score_answer(answer.reasoning, question.options, question.gold, structured=answer.answer_idx)
-        chosen = option_side(answer.answer_idx) if answer.answer_idx else None
         return _arm(
             score,
             reasoning=answer.reasoning,
             trace_id=answer.trace_id,
             seconds=seconds,
             usage=answer.llm,
-            grounded=chosen is not None and any(path.get("side") == chosen for path in answer.evidence),
+            grounded=answer.grounded,
             grounding=self._grounding(answer, question.gold),
             claims=self._claims(answer.reasoning),
+            confidence=answer.confidence,
         )
 
     def _closed_arm(self, question: EvalQuestion) -> ArmResult:
@@ -141,6 +141,7 @@ class QuestionEvaluator:
             grounded=by_model,
             grounding=None,
             claims=self._claims(answer.reasoning),
+            confidence=answer.confidence,
         )
 
     def _grounding(self, answer: AgentAnswer, gold: str) -> Grounding:
@@ -174,6 +175,7 @@ def _arm(
     grounded: bool,
     grounding: Grounding | None,
     claims: Claims | None,
+    confidence: float | None,
 ) -> ArmResult:
     return ArmResult(
         letter=score.letter,
@@ -192,6 +194,7 @@ def _arm(
         completion_tokens=int(usage.get("completion_tokens", 0)),
         grounding=grounding,
         claims=claims,
+        confidence=confidence,
     )
 
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
+from medreason.datagen.eval.calibration import Calibration, calibration
 from medreason.datagen.eval.results import ArmResult, QuestionResult
 
 Z_95 = 1.959963984540054
@@ -70,6 +71,8 @@ class ArmMetrics:
     mean_prompt_tokens: float
     mean_completion_tokens: float
     mean_seconds: float
+    calibration: Calibration
+    """Accuracy per confidence bin and the expected calibration error (`datagen.eval.calibration`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +213,7 @@ def arm_metrics(arms: Sequence[ArmResult]) -> ArmMetrics:
         mean_prompt_tokens=_mean(arm.prompt_tokens for arm in arms),
         mean_completion_tokens=_mean(arm.completion_tokens for arm in arms),
         mean_seconds=_mean(arm.seconds for arm in arms),
+        calibration=calibration((arm.confidence, arm.correct) for arm in arms),
     )
 
 

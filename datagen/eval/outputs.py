@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PLOTS = ("accuracy", "path_lengths", "relations")
+PLOTS = ("accuracy", "path_lengths", "relations", "reliability")
 _REPORT_SUFFIXES = (".json", ".md")
 
 

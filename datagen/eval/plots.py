@@ -107,3 +107,37 @@ def relation_plot(metrics: Mapping[str, SubsetMetrics], path: Path) -> Path:
     figure.tight_layout()
     figure.savefig(path, format="png")
     return path
+
+
+def reliability_plot(metrics: Mapping[str, SubsetMetrics], path: Path) -> Path:
+    """Accuracy per confidence bin for each arm over every subset pooled, against the diagonal."""
+    overall = metrics.get(ALL) or next(iter(metrics.values()))
+    figure = Figure(figsize=(5.2, 4.6), dpi=DPI)
+    axes = figure.add_subplot()
+    axes.plot([0, 1], [0, 1], color="black", linestyle="dashed", linewidth=1, label="perfect calibration")
+    arms = [("with KG", _KG_COLOUR, overall.kg), ("closed book", _CLOSED_COLOUR, overall.closed_book)]
+    for label, colour, arm in arms:
+        if arm is None or not arm.calibration.answers:
+            continue
+        found = [
+            (b.mean_confidence, b.accuracy)
+            for b in arm.calibration.bins
+            if b.mean_confidence is not None and b.accuracy is not None
+        ]
+        axes.plot(
+            [confidence for confidence, _ in found],
+            [accuracy for _, accuracy in found],
+            marker="o",
+            color=colour,
+            label=f"{label} (ECE {arm.calibration.ece:.3f}, n={arm.calibration.answers})",
+        )
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("stated confidence (bin mean)")
+    axes.set_ylabel("accuracy")
+    axes.set_title(f"Reliability over {overall.name} (n={overall.questions})")
+    axes.legend(loc="upper left", fontsize="small")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, format="png")
+    return path

@@ -133,6 +133,7 @@ def _plot_drawers() -> dict[str, Callable[[Mapping[str, SubsetMetrics], Path], P
         "accuracy": plots.accuracy_plot,
         "path_lengths": plots.path_length_plot,
         "relations": plots.relation_plot,
+        "reliability": plots.reliability_plot,
     }
 
 
@@ -141,7 +142,7 @@ def _plots_for(metrics: Mapping[str, SubsetMetrics]) -> list[str]:
     if not metrics or _plot_drawers() is None:
         return []
     with_kg = any(subset.kg is not None for subset in metrics.values())
-    return list(PLOTS) if with_kg else ["accuracy"]
+    return list(PLOTS) if with_kg else ["accuracy", "reliability"]
 
 
 def _listed(results: Iterable[QuestionResult], keep: Any) -> list[dict[str, Any]]:
@@ -171,6 +172,7 @@ def render_markdown(run: RunInfo, metrics: Mapping[str, SubsetMetrics], report: 
         return "\n".join(lines + _failures_section(report))
     lines += _accuracy_section(run, metrics)
     lines += _evidence_section(metrics)
+    lines += _calibration_section(metrics)
     lines += _faithfulness_section(metrics, report)
     lines += _cost_section(metrics)
     lines += _reading_section(metrics, report)
@@ -257,9 +259,10 @@ def _accuracy_section(run: RunInfo, metrics: Mapping[str, SubsetMetrics]) -> lis
             )
         lines += [
             "",
-            "Where the KG arm's answer rests on a KG path (the chosen option is reached by a kept path)"
+            "Where the KG arm's answer rests on a KG path (`grounded`: a kept path reaches the chosen "
+            "option and the evidence decided it)"
             + (
-                "; on the other questions, with `none`, both arms answer alike by construction:"
+                "; on the other questions, with `none`, the answer is a fallback by meaning:"
                 if run.backend == "none"
                 else ":"
             ),
@@ -303,6 +306,40 @@ def _evidence_section(metrics: Mapping[str, SubsetMetrics]) -> list[str]:
             f"{_percent(kg.grounded.value)} | {_proportion(kg.accuracy_when_grounded)} |"
         )
     return [*lines, ""]
+
+
+def _calibration_section(metrics: Mapping[str, SubsetMetrics]) -> list[str]:
+    """ECE per arm and subset, then the reliability table of every subset pooled."""
+    lines = [
+        "## Calibration of the stated confidence",
+        "",
+        "| subset | arm | answers with a confidence | ECE |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for name, m in metrics.items():
+        for arm, values in _arms(m):
+            found = values.calibration
+            lines.append(f"| {_name(name)} | {ARM_NAMES[arm]} | {found.answers} | {_ece(found.ece)} |")
+    overall = metrics.get(ALL) or next(iter(metrics.values()))
+    lines += [
+        "",
+        f"Reliability over {_name(overall.name)}: accuracy per confidence bin "
+        "(n: mean confidence → accuracy).",
+        "",
+        "| confidence | " + " | ".join(ARM_NAMES[arm] for arm, _ in _arms(overall)) + " |",
+        "| --- | " + " | ".join("---:" for _ in _arms(overall)) + " |",
+    ]
+    columns = [values.calibration.bins for _, values in _arms(overall)]
+    for row in zip(*columns, strict=True):
+        cells = [
+            f"{b.n}: {_percent(b.mean_confidence)} → {_percent(b.accuracy)}" if b.n else "—" for b in row
+        ]
+        lines.append(f"| {row[0].low:.1f}–{row[0].high:.1f} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _ece(value: float | None) -> str:
+    return "— (no confidence stated)" if value is None else f"{value:.3f}"
 
 
 def _faithfulness_section(metrics: Mapping[str, SubsetMetrics], report: Mapping[str, Any]) -> list[str]:
@@ -420,6 +457,7 @@ def _plots_section(report: Mapping[str, Any]) -> list[str]:
         "accuracy": "Accuracy by subset with 95% Wilson intervals; dashed: chance",
         "path_lengths": "Length of the paths cited as evidence",
         "relations": "Relations on the paths cited as evidence",
+        "reliability": "Accuracy per confidence bin, per arm; the diagonal is perfect calibration",
     }
     lines = ["## Plots", ""]
     if _plot_drawers() is None:

@@ -71,6 +71,8 @@ class ArmResult:
     completion_tokens: int
     grounding: Grounding | None = None
     claims: Claims | None = None
+    confidence: float | None = None
+    """How sure the arm said it was (0..1); None when it states none (a model's free-text reply)."""
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> ArmResult:

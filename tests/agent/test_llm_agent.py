@@ -15,7 +15,10 @@ import pytest
 
 from medreason.agent.errors import LLMUnavailableError
 from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
+from medreason.agent.nodes.verify import verify_with_llm
 from medreason.agent.run import Agent
+from medreason.agent.state import QUESTION as QUESTION_SIDE
+from medreason.agent.state import Entity, PipelineState, ScoredPath, option_side
 from medreason.agent.traces.recorder import MAX_LLM_TEXT, capped
 from medreason.agent.traces.render import render_text
 from medreason.agent.traces.store import TraceStore
@@ -293,3 +296,53 @@ def test_a_long_message_is_cut_in_the_middle_with_the_cut_counted() -> None:
     assert kept.startswith("start ")
     assert kept.endswith(" end")
     assert f"{len(text) - 2 * (MAX_LLM_TEXT // 2)} characters cut" in kept
+
+
+@pytest.mark.parametrize(
+    ("options", "answer_idx"),
+    [({}, None), (OPTIONS, "A")],
+    ids=["open question", "multiple choice"],
+)
+def test_an_empty_re_answer_never_verifies(options: dict[str, str], answer_idx: str | None) -> None:
+    """`"" in "lisinopril"` once verified every open answer a model re-answered with nothing."""
+    path = ScoredPath(
+        id="p1",
+        side=option_side("A") if options else QUESTION_SIDE,
+        text="hypertension ←indication— Lisinopril",
+        hops=1,
+        nodes=[
+            {"iri": "urn:hypertension", "name": "hypertension", "type": "disease"},
+            {"iri": "urn:lisinopril", "name": "Lisinopril", "type": "drug"},
+        ],
+        edges=[{"relation": "indication", "display_relation": "indication", "forward": False}],
+        score=0.8,
+    )
+    state = PipelineState(
+        question=QUESTION,
+        options=options,
+        entities=[
+            Entity(
+                mention="hypertension",
+                side=QUESTION_SIDE,
+                iri="urn:hypertension",
+                name="hypertension",
+                type="disease",
+                score=1.0,
+                method="exact",
+            )
+        ],
+        kept=[path],
+        answer="Lisinopril",
+        answer_idx=answer_idx,
+        reasoning="Lisinopril is indicated for hypertension. The answer is Lisinopril.",
+    )
+    empty = Reply.content(json.dumps({"answer_idx": None, "answer": ""}))
+    with FakeOpenAI(empty, empty) as fake:
+        backend = open_backend(
+            LLMSettings(backend="openai", base_url=fake.base_url, model="fake-model", max_retries=1)
+        )
+        assert backend is not None
+        _opened.append(backend)
+        checked = verify_with_llm(state, backend, lambda _call: None)
+    assert checked["verified"] is False
+    assert any("re-answering from the reasoning gives" in note for note in checked["notes"])

@@ -27,17 +27,20 @@ def test_a_medqa_question_is_linked_connected_reasoned_and_verified(
     first = answer.paths[0]
     for node in first["nodes"]:
         assert node["name"] in answer.reasoning
-    assert answer.answer_idx == "B"
-    assert answer.answer == item["options"]["B"]
-    assert answer.verified is True
-    assert answer.reasoning.rstrip().endswith(f"The answer is B. {item['options']['B']}.")
+    letter = answer.answer_idx
+    assert letter in item["options"]
+    assert answer.answer == item["options"][letter]
+    assert answer.verified is answer.grounded, "without a model, a decided answer verifies, a fallback not"
+    assert answer.confidence is not None
+    assert answer.reasoning.rstrip().endswith(f"The answer is {letter}. {item['options'][letter]}.")
 
     trace = trace_store.get(answer.trace_id)
     steps = [record.name for record in trace.records if record.kind == "step"]
     assert steps == list(PIPELINE_STEPS)
     tools = {record.name for record in trace.records if record.kind == "tool"}
     assert {"find_entities", "search_paths", "prune_paths"} <= tools
-    assert trace.output["answer_idx"] == "B"
+    assert trace.output["answer_idx"] == letter
+    assert trace.output["grounded"] is answer.grounded
     assert trace_store.verify(answer.trace_id).ok
 
 
@@ -49,10 +52,10 @@ def test_a_tampered_trace_row_fails_verification(
     with sqlite3.connect(trace_store.path) as db:
         for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             db.execute(f"DROP TRIGGER {name}")
+        other = next(letter for letter in item["options"] if letter != answer.answer_idx)
         db.execute(
-            'UPDATE rows SET body = replace(body, \'"answer_idx":"B"\', \'"answer_idx":"C"\') '
-            "WHERE trace_id = ? AND kind = 'end'",
-            (answer.trace_id,),
+            "UPDATE rows SET body = replace(body, ?, ?) WHERE trace_id = ? AND kind = 'end'",
+            (f'"answer_idx":"{answer.answer_idx}"', f'"answer_idx":"{other}"', answer.trace_id),
         )
         assert db.total_changes == 1
     verification = trace_store.verify(answer.trace_id)
@@ -80,8 +83,10 @@ def test_a_question_naming_nothing_in_the_kg_still_answers_honestly(kg_agent: Ag
     assert answer.answer_idx in {"A", "B"}
     assert answer.paths == []
     assert answer.verified is False
-    assert answer.confidence == 0.0
+    assert answer.grounded is False
+    assert answer.confidence == 0.5, "a fallback is as sure as a guess among two"
     assert "No path in the knowledge graph" in answer.reasoning
+    assert "is a fallback" in answer.reasoning
 
 
 @pytest.mark.parametrize("mode", ["pipeline", "chat"])

@@ -11,7 +11,18 @@ from typer.testing import CliRunner
 from medreason.cli.main import app
 
 runner = CliRunner()
-ASK_KEYS = {"answer", "answer_idx", "reasoning", "paths", "entities", "trace_id", "llm"}
+ASK_KEYS = {
+    "answer",
+    "answer_idx",
+    "reasoning",
+    "paths",
+    "entities",
+    "trace_id",
+    "llm",
+    "verified",
+    "grounded",
+    "confidence",
+}
 
 
 @pytest.fixture
@@ -32,6 +43,9 @@ def test_ask_json_is_one_object_and_its_trace_verifies(shared_store_dir: Path, t
     answer = json.loads(result.stdout)
     assert set(answer) == ASK_KEYS
     assert answer["answer_idx"] == "A"
+    assert answer["grounded"] is True, "the KG's evidence decided, not a fallback"
+    assert answer["verified"] is True, "the scorer re-derives A and a kept path reaches it"
+    assert 0.5 < answer["confidence"] <= 1.0
     assert answer["paths"], "phenotypes of Marfan syndrome connect the question to option A"
     assert set(answer["paths"][0]) == {"nodes", "edges"}
     assert set(answer["paths"][0]["edges"][0]) == {

@@ -8,23 +8,13 @@ import httpx
 import pytest
 
 from medreason.tools.limits import MAX_HOPS, MAX_TOP_K
+from tests.cli.test_ask_cli import ASK_KEYS
 from tests.server.conftest import OPTIONS, QUESTION, error_of, sse_events
 
 pytestmark = pytest.mark.shared_data
 
-ANSWER_KEYS = {
-    "answer",
-    "answer_idx",
-    "reasoning",
-    "paths",
-    "entities",
-    "trace_id",
-    "llm",
-    "verified",
-    "confidence",
-    "conversation_id",
-    "turn",
-}
+ANSWER_KEYS = ASK_KEYS | {"conversation_id", "turn"}
+"""`POST /v1/chat` answers with the `ask --json` object and the conversation it is a turn of."""
 
 
 def test_chat_answers_with_its_evidence_and_trace(client: httpx.Client) -> None:

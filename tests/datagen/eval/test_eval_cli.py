@@ -27,7 +27,7 @@ def test_eval_closed_book_only_prints_a_line_per_subset_and_writes_the_report(
     report = json.loads((tmp_path / "out.json").read_text())
     assert report["run"]["arms"] == ["closed_book"]
     assert report["subsets"]["bioasq"]["kg"] is None
-    assert list(report["plots"]) == ["accuracy"], "no paths to draw without the KG arm"
+    assert list(report["plots"]) == ["accuracy", "reliability"], "no paths to draw without the KG arm"
     assert (tmp_path / "out.accuracy.png").is_file()
     assert (tmp_path / "out.md").is_file()
 
