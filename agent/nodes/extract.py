@@ -84,7 +84,7 @@ def _extract_with_llm(state: PipelineState, runtime: Runtime[AgentContext]) -> l
     mentions = [
         Mention(
             text=entity.name.strip(),
-            side=side_of(entity.name, entity.side, sides),
+            side=side_of(entity.name, entity.side, sides, question=state["question"]),
             node_type=entity.type if entity.type in _NODE_TYPES else None,
             candidates=[],
         )
@@ -103,11 +103,14 @@ def _merged(extracted: list[Mention], found: list[Mention]) -> list[Mention]:
     return extracted + [m for m in found if (m["side"], normalize_label(m["text"])) not in seen]
 
 
-def side_of(name: str, label: str, sides: Mapping[str, str]) -> str:
+def side_of(name: str, label: str, sides: Mapping[str, str], *, question: str) -> str:
     """The side an extracted entity belongs to, by its name first and the model's label second.
 
     1. The name is an option's text (or the gold answer's): that side, whatever the label says.
-    2. The label is a side of this question (`A`, `option:A`, `question`, `answer`): that side.
+    2. The label is a side of this question (`A`, `option:A`, `question`, `answer`): that side, unless
+       it is an option whose text does not name the entity while the question's text does: a real
+       1.5B model filed a vignette's drugs and history ("Naproxen", "Type 2 diabetes mellitus") under
+       option A, which would search paths from them as if they were that option's answer.
     3. Any other label ("answer" on a multiple-choice question, "options"): the one option whose text
        names it as a whole word, else the question.
     """
@@ -118,11 +121,18 @@ def side_of(name: str, label: str, sides: Mapping[str, str]) -> str:
     label = label.strip().strip(".").strip()
     letter = label.removeprefix("option:").removeprefix("Option ").upper()
     if option_side(letter) in sides:
-        return option_side(letter)
+        side = option_side(letter)
+        if _names(question, wanted) and not _names(sides[side], wanted):
+            return QUESTION
+        return side
     if label.lower() == QUESTION:
         return QUESTION
     if label.lower() == ANSWER and ANSWER in sides:
         return ANSWER
-    pattern = re.compile(rf"\b{re.escape(wanted)}\b") if wanted else None
-    naming = [side for side, text in sides.items() if pattern and pattern.search(normalize_label(text))]
+    naming = [side for side, text in sides.items() if _names(text, wanted)]
     return naming[0] if len(naming) == 1 else QUESTION
+
+
+def _names(text: str, wanted: str) -> bool:
+    """Whether `text` names `wanted` (a normalized label) as whole words."""
+    return bool(wanted) and re.search(rf"\b{re.escape(wanted)}\b", normalize_label(text)) is not None
