@@ -31,6 +31,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from medreason.agent.errors import ConversationNotFoundError
+from medreason.agent.state import QUESTION, side_letter
 
 DEFAULT_CONVERSATION_TURNS = 10
 """Turns a conversation keeps by default: enough for a clinician's follow-ups, little to read back."""
@@ -104,7 +105,9 @@ def answered_turn(
     by_side: dict[str, list[TurnEntity]] = {}
     for entity in entities:
         by_side.setdefault(str(entity["side"]), []).append(entity_of(entity))
-    option_entities = {side.split(":", 1)[1]: found for side, found in by_side.items() if ":" in side}
+    option_entities = {
+        letter: found for side, found in by_side.items() if (letter := side_letter(side)) is not None
+    }
     if answer_idx is not None:
         named = option_entities.get(answer_idx, [])
     else:
@@ -116,7 +119,7 @@ def answered_turn(
         answer=answer,
         answer_idx=answer_idx,
         trace_id=trace_id,
-        question_entities=by_side.get("question", []),
+        question_entities=by_side.get(QUESTION, []),
         answer_entities=named,
         option_entities=option_entities,
         time=time.time(),
