@@ -560,14 +560,19 @@ def _write_vectors(
 ) -> None:
     """Embed every node name with `encoder` into a new Chroma collection, shortest names first.
 
-    Sorting by length keeps each model batch of similar length, so little compute goes to padding.
-    The names are not remembered: they would only push the texts queries reuse out of the cache.
+    Sorting by length keeps each model batch of similar length, so little compute goes to padding. The
+    names get an encoder of their own, on every core (`EncoderSettings.for_bulk`), encoding one batch
+    ahead of Chroma's writes; its vectors are not remembered: they would only push the texts queries
+    reuse out of the process's cache.
     """
     from chromadb.errors import ChromaError
 
-    from medreason.kg_store.embeddings import MiniLMEmbeddingFunction, embed_array
+    from medreason.kg_store.embeddings import MiniLMEmbeddingFunction
+    from medreason.kg_store.encoders.ahead import encoded_ahead
+    from medreason.kg_store.encoders.loading import open_encoder
 
     ordered = sorted(nodes, key=lambda node: (len(node.name), node.name, node.iri))
+    names = open_encoder(encoder, EncoderSettings.from_env().for_bulk())
     function = MiniLMEmbeddingFunction(encoder)
     try:
         with _chroma_client(path) as client:
@@ -576,17 +581,18 @@ def _write_vectors(
                 configuration={"hnsw": {"space": "cosine"}, "embedding_function": function},
             )
             step = min(EMBED_BATCH, client.get_max_batch_size())
-            for start in range(0, len(ordered), step):
-                batch = ordered[start : start + step]
+            batches = [ordered[start : start + step] for start in range(0, len(ordered), step)]
+            texts = [[node.name for node in batch] for batch in batches]
+            written = 0
+            for batch, vectors in zip(batches, encoded_ahead(names, texts), strict=True):
                 collection.add(
                     ids=[node.iri for node in batch],
-                    embeddings=embed_array(
-                        [node.name for node in batch], encoder_name=encoder, remember=False
-                    ),
+                    embeddings=vectors,
                     metadatas=[_metadata(node) for node in batch],
                 )
+                written += len(batch)
                 if progress is not None:
-                    progress(start + len(batch))
+                    progress(written)
     except ChromaError as exc:
         raise EntityIndexError(f"cannot write name embeddings to {path}: {exc}") from exc
 

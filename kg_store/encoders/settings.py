@@ -4,7 +4,8 @@
     MEDREASON_INDEX_ENCODER    node names at `kg build` time (default minilm-onnx-int8); recorded in the
                                index, whose mentions are then encoded in the same vector space
     MEDREASON_EMBED_CACHE      texts whose vectors one process keeps (LRU; default 20000, 0 = none)
-    MEDREASON_ENCODER_THREADS  threads one ONNX Runtime or torch call may use (default 1)
+    MEDREASON_ENCODER_THREADS  threads one ONNX Runtime or torch call may use (default 1 at query time,
+                               where requests run side by side; every core for a build's names)
     MEDREASON_ENCODER_DIR      where encoders derived from the shipped model are built once
                                (default: the user cache directory, `.../medreason/encoders`)
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -56,6 +57,7 @@ class EncoderSettings:
         artifact_dir: Where derived encoders (ONNX files, the distilled model) are built once.
         index_chosen: True when the environment named the index encoder, rather than leaving the
             default: an index embedded by another encoder is then refused, not quietly used.
+        threads_chosen: True when the environment set the thread count, which bulk work then keeps.
     """
 
     query: str = DEFAULT_ENCODER
@@ -64,6 +66,7 @@ class EncoderSettings:
     threads: int = DEFAULT_THREADS
     artifact_dir: Path | None = None
     index_chosen: bool = False
+    threads_chosen: bool = False
 
     def __post_init__(self) -> None:
         for variable, name in ((ENV_ENCODER, self.query), (ENV_INDEX_ENCODER, self.index)):
@@ -78,6 +81,16 @@ class EncoderSettings:
         """The artifact folder, defaulting to the user cache."""
         return self.artifact_dir or default_artifact_dir()
 
+    def for_bulk(self) -> EncoderSettings:
+        """These settings for one job that has the machine to itself (a build's names): every core.
+
+        Query-time calls keep one thread each because requests and batch items run side by side; a
+        build encodes one batch at a time, so a single thread would leave the other cores idle.
+        """
+        if self.threads_chosen:
+            return self
+        return replace(self, threads=max(self.threads, os.cpu_count() or 1))
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> EncoderSettings:
         """The settings the environment gives (`os.environ` by default); unset variables keep defaults.
@@ -88,12 +101,14 @@ class EncoderSettings:
         env = os.environ if environ is None else environ
         directory = env.get(ENV_ARTIFACTS, "").strip()
         index = env.get(ENV_INDEX_ENCODER, "").strip()
+        threads_chosen = bool(env.get(ENV_THREADS, "").strip())
         return cls(
             query=env.get(ENV_ENCODER, "").strip() or DEFAULT_ENCODER,
             index=index or DEFAULT_INDEX_ENCODER,
             index_chosen=bool(index),
             cache_size=_integer(env, ENV_CACHE_SIZE, DEFAULT_CACHE_SIZE),
             threads=_integer(env, ENV_THREADS, DEFAULT_THREADS),
+            threads_chosen=threads_chosen,
             artifact_dir=Path(directory).expanduser() if directory else None,
         )
 

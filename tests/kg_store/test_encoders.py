@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from medreason.kg_store.embeddings import embed_array, encoder
+from medreason.kg_store.encoders.ahead import encoded_ahead
 from medreason.kg_store.encoders.artifacts import BUILT, artifact
 from medreason.kg_store.encoders.base import ONNX, ONNX_INT8, STATIC, TORCH, Encoder, same_space
 from medreason.kg_store.encoders.cache import CachedEncoder
@@ -50,6 +51,48 @@ def test_settings_default_and_read_the_environment() -> None:
 
     assert (chosen.query, chosen.index, chosen.index_chosen) == (ONNX_INT8, TORCH, True)
     assert (chosen.cache_size, chosen.threads, chosen.artifacts) == (0, 2, Path("~/encoders").expanduser())
+
+
+def test_bulk_work_takes_every_core_unless_the_thread_count_was_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+
+    assert EncoderSettings.from_env({}).for_bulk().threads == 4
+    assert EncoderSettings.from_env({"MEDREASON_ENCODER_THREADS": "1"}).for_bulk().threads == 1
+
+
+class _CountingEncoder:
+    """A real encoder that records the batches it was given, in order."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.batches: list[list[str]] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.batches.append(list(texts))
+        if "fail" in texts:
+            raise EncoderError("cannot encode 'fail'")
+        return self.inner.encode(texts)
+
+
+def test_encoding_ahead_gives_each_batch_once_in_order(onnx: Encoder) -> None:
+    counting = _CountingEncoder(onnx)
+    batches = [TEXTS[:2], TEXTS[2:3], TEXTS[3:]]
+
+    vectors = list(encoded_ahead(counting, batches))  # type: ignore[arg-type]
+
+    assert counting.batches == batches
+    assert [len(rows) for rows in vectors] == [2, 1, 1]
+    np.testing.assert_allclose(np.vstack(vectors), onnx.encode(TEXTS), atol=1e-5)
+    assert list(encoded_ahead(counting, [])) == []
+
+
+def test_an_encoder_error_reaches_the_caller_at_its_batch(onnx: Encoder) -> None:
+    counting = _CountingEncoder(onnx)
+    batches = iter(encoded_ahead(counting, [TEXTS[:1], ["fail"], TEXTS[1:2]]))  # type: ignore[arg-type]
+
+    assert len(next(batches)) == 1
+    with pytest.raises(EncoderError, match="cannot encode 'fail'"):
+        next(batches)
 
 
 @pytest.mark.parametrize(
