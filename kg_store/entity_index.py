@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from medreason.kg_store.encoders.base import ENCODERS, ONNX, TORCH, same_space
@@ -255,6 +257,34 @@ class EntityIndex:
                 self._client.close()
                 self._client = None
                 self._collection = None
+
+    def name_vectors(self, iris: Sequence[str], *, encoder: str) -> dict[str, NDArray[np.float32]]:
+        """The stored name vector of each of `iris` that has one, when they compare with `encoder`'s.
+
+        Empty without name embeddings, or when the names came from an encoder of another vector space:
+        the caller then encodes what it needs itself.
+
+        Raises:
+            EntityIndexError: Chroma cannot read the vectors.
+        """
+        recorded = self.encoder
+        if recorded is None or not iris or not same_space(recorded, encoder):
+            return {}
+        from chromadb.errors import ChromaError
+
+        try:
+            found = self._chroma().get(ids=list(dict.fromkeys(iris)), include=["embeddings"])
+        except ChromaError as exc:
+            raise EntityIndexError(
+                f"cannot read name vectors from {self._directory}: {exc}; {_REBUILD_HINT}"
+            ) from exc
+        vectors = found["embeddings"]
+        if vectors is None:
+            return {}
+        return {
+            iri: np.asarray(vector, dtype=np.float32)
+            for iri, vector in zip(found["ids"], vectors, strict=True)
+        }
 
     def link(
         self,

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store
 
 from medreason.kg_store.backend import EmbeddedBackend, SparqlBackend
@@ -363,6 +365,18 @@ class KGStore:
                     )
                 self._index = EntityIndex.open(self._index_dir)
             return self._index
+
+    def name_vectors(self, iris: Sequence[str], *, encoder: str) -> dict[str, NDArray[np.float32]]:
+        """The name vectors the entity index stored for `iris`, where they compare with `encoder`'s.
+
+        Empty when this graph has no index (an endpoint without `--index`) or no name embeddings: the
+        vectors only spare re-encoding names, so the caller encodes them instead.
+        """
+        try:
+            index = self.entity_index
+        except EntityIndexError:
+            return {}
+        return index.name_vectors(iris, encoder=encoder)
 
     def link(
         self,

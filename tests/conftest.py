@@ -64,6 +64,15 @@ def toy_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "store"
 
 
+@pytest.fixture(scope="session")
+def toy_embedded_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The toy graph with name embeddings, for what reads the vectors a build stores."""
+    root = tmp_path_factory.mktemp("toy-embedded")
+    csv_file = write_toy_csv(root / "kg.csv")
+    build_store(root / "store", [catalog.primekg_csv(csv_file)], embeddings=True)
+    return root / "store"
+
+
 BACKENDS = ["embedded", "remote"]
 REMOTE_TEST_TIMEOUT_S = 600.0
 """Whole-graph aggregates in the tests take a minute on a busy 2-core machine: far above the default,

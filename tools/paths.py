@@ -14,17 +14,19 @@ top three, so sentences stay.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+from medreason.kg_store.encoders.settings import SENTENCES, EncoderSettings
 from medreason.kg_store.mentions import find_mentions
 from medreason.kg_store.paths import Path, PathEdge, PathNode, find_paths
 from medreason.kg_store.relations import edge_sentence as kg_edge_sentence
 from medreason.kg_store.store import KGStore
 from medreason.tools.entities import qualifiers
+from medreason.tools.path_vectors import Encode, composed_relevance
 from medreason.tools.schemas import JSON, JSONObject
 
 
@@ -81,10 +83,6 @@ def path_sentence(path: Path) -> str:
     return "; ".join(path_clauses(path))
 
 
-Encode = Callable[[Sequence[str]], NDArray[np.float32]]
-"""Texts in, one normalized row per text out (`kg_store.embeddings.embed_array`)."""
-
-
 def relevance(question: str, paths: Sequence[Path], encode: Encode) -> NDArray[np.float32]:
     """The cosine of each path's sentence with the question, all of them encoded in one call.
 
@@ -95,6 +93,18 @@ def relevance(question: str, paths: Sequence[Path], encode: Encode) -> NDArray[n
     """
     vectors = encode([question, *(path_sentence(path) for path in paths)])
     return np.asarray(vectors[1:] @ vectors[0], dtype=np.float32)
+
+
+def path_relevance(kg: KGStore, question: str, paths: Sequence[Path]) -> NDArray[np.float32]:
+    """Each path's cosine with the question, by the method `MEDREASON_PATH_VECTORS` names."""
+    # Imported here: the embedding module pulls in Chroma and, on first use, the encoder.
+    from medreason.kg_store.embeddings import embed_array
+
+    settings = EncoderSettings.from_env()
+    if settings.path_vectors == SENTENCES:
+        return relevance(question, paths, embed_array)
+    stored = kg.name_vectors([node.iri for path in paths for node in path.nodes], encoder=settings.query)
+    return composed_relevance(question, paths, embed_array, stored)
 
 
 def search_paths(
@@ -169,10 +179,7 @@ def prune_paths(
         notes.append("No paths to rank; call search_paths first.")
         result["note"] = " ".join(notes)
         return result
-    # Imported here: the embedding module pulls in Chroma and, on first use, the encoder.
-    from medreason.kg_store.embeddings import embed_array
-
-    similarities = relevance(question, [path for _, path in known], embed_array)
+    similarities = path_relevance(kg, question, [path for _, path in known])
     named = _named_in(kg, question)
     ranked = sorted(
         (

@@ -127,7 +127,7 @@ def test_prune_ranks_the_relevant_path_first(toy: KGStore) -> None:
     assert json.loads(json.dumps(both)) == both
 
 
-def test_pruning_encodes_the_question_once_and_each_path_once(toy: KGStore) -> None:
+def test_pruning_by_sentences_encodes_the_question_once_and_each_path_once(toy: KGStore) -> None:
     toolkit = KGToolkit(toy)
     toolkit.search_paths(["Aspirin"], ["asthma"])
     toolkit.search_paths(["Metformin"], ["type 2 diabetes mellitus"])
