@@ -252,7 +252,8 @@ REASON = """{question_block}
 
 Answer the question by reasoning along the knowledge-graph paths below. Write three parts:
 "finding_reasoning_paths" (the paths you use, numbered), "reasoning_process" (step by step, each step
-a fact from a path or well-established medicine, saying which), and "conclusion" ending with
+a fact from a path or well-established medicine, saying which; state at least one fact of a path,
+naming both of its entities as the path writes them), and "conclusion" ending with
 "The answer is X." where X is the option letter (or the answer text for a free question).
 {gold_hint}
 Knowledge-graph paths:
@@ -261,6 +262,10 @@ Knowledge-graph paths:
 REASON_REPAIR = """That reasoning cannot be used: {problems}. Write it again as the JSON object asked for,
 with text in each of its three parts ("finding_reasoning_paths", "reasoning_process", and "conclusion"
 ending with "The answer is X.")."""
+
+CITE_FACTS = """Its "reasoning_process" must state at least one of these knowledge-graph facts, naming
+both of its entities as written here:
+{facts}"""
 
 REANSWER = """{question_block}
 
