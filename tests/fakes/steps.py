@@ -1,4 +1,4 @@
-"""Which agent step an OpenAI-style request is: how the scripted fakes tell the steps apart.
+"""Which agent step an OpenAI-style request is, and what its prompt shows: how scripted fakes answer.
 
 Every step's prompt opens with the question block (`agent.prompts.question_block`) so that a local
 server reuses the tokens it has read; the step's own instructions follow the first blank line.
