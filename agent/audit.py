@@ -6,6 +6,11 @@ the question and the gold answer the model-free way (the gazetteer's exact names
 whole option text by the entity index's accept score) and searches the paths between them; a
 rejection whose reason that contradicts is a silent loss: the KG held the sample and the run lost it.
 `datagen` counts them in its summary.
+
+Only `link` and `paths` state facts about the KG (`AUDITED_STAGES`). A rejection at `prune` says the
+model judged every found path to the gold answer irrelevant: the paths were there and the run says so,
+so re-finding them contradicts nothing; the model's judgement is in the trace, not the KG's to overrule.
+`reason` and `verify` judge the model's writing, which the KG cannot re-check either.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from medreason.agent.state import Findings
 from medreason.tools.limits import MAX_PATH_ENDS
 from medreason.tools.toolkit import KGToolkit
 
+AUDITED_STAGES = ("link", "paths")
+"""The stages whose rejection reasons are claims about the KG, and so are re-checked against it."""
+
 
 def recheck_loss(
     toolkit: KGToolkit, findings: Findings, *, stage: str, reason: str, max_hops: int
 ) -> str | None:
-    """What the KG says against a rejection at `stage` (`link` or `paths`), or None when it agrees.
+    """What the KG says against a rejection at `stage` (one of `AUDITED_STAGES`), or None when it agrees.
 
     Args:
         toolkit: The KG tools (no trace: the audit is not part of any sample's run).
@@ -31,7 +39,7 @@ def recheck_loss(
         reason: The rejection's reason, as its row states it.
         max_hops: The run's longest path.
     """
-    if stage not in ("link", "paths"):
+    if stage not in AUDITED_STAGES:
         return None
     question_nodes = _exact_nodes(toolkit, findings["question"], whole=False)
     gold = findings.get("gold_answer") or ""

@@ -6,7 +6,8 @@ The pipeline is MedReason's, straight through:
 
 With a gold answer (datagen) it stops at the first step after which the sample is lost
 (`agent.losses`): no question or gold-answer node after `link`, no kept path to the gold answer after
-`prune`, a reasoning without MedReason's layout after `reason`. No model call is spent on a lost sample.
+`prune`, a reasoning without MedReason's layout or citing no kept path after `reason`. No model call is
+spent on a lost sample.
 
 The chat agent first reads what a follow-up refers back to in the conversation's earlier turns, then
 loops between a planner (the model with tools bound, or the deterministic planner in `none` mode) and the

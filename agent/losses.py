@@ -3,9 +3,12 @@
 With the gold answer given (datagen), a sample is lost
 
 - at `link` when no question entity, or no gold-answer entity, was linked to a KG node;
-- at `paths` when no kept path joins a question node to a gold-answer node (paths that reach only
+- at `paths` when no found path joins a question node to a gold-answer node (paths that reach only
   other options explain a wrong answer, so they do not count);
-- at `reason` when the model's reasoning still lacks MedReason's layout after one repair request.
+- at `prune` when paths to the gold answer were found but none was kept: the model scored them all
+  irrelevant;
+- at `reason` when the model's reasoning still lacks MedReason's layout, or cites no kept path's fact,
+  after one repair request.
 
 The pipeline's router (`agent.graph`) stops at the first of these, so no model call is spent on a
 sample already lost, and `datagen.sample` words the rejection with the same rules. Without a gold
@@ -67,12 +70,34 @@ def gold_paths(findings: Findings) -> list[ScoredPath]:
 
 
 def paths_lost(findings: Findings) -> bool:
-    """Whether the sample is lost at `paths`: a gold answer is known and no kept path reaches it."""
+    """Whether the sample is lost after `prune`: a gold answer is known and no kept path reaches it.
+
+    The stage that lost it is `prune` when paths to the gold answer were found (`prune_loss`), else `paths`.
+    """
     return has_gold(findings) and not gold_paths(findings)
 
 
+def prune_loss(findings: Findings) -> str | None:
+    """Why the sample is lost at `prune` (paths reach the gold answer, none was kept), or None."""
+    if not paths_lost(findings):
+        return None
+    side = gold_side(findings)
+    found = findings.get("paths", [])
+    to_gold = [path["id"] for path in found if path["side"] == side]
+    if not to_gold:
+        return None
+    irrelevant = set(findings.get("judged_irrelevant", []))
+    if all(path["id"] in irrelevant for path in found):
+        return f"the model judged {_every(len(found))} irrelevant"
+    if all(path_id in irrelevant for path_id in to_gold):
+        return (
+            f"the model judged {_every(len(to_gold))} to the gold answer {gold_text(findings)!r} irrelevant"
+        )
+    return f"{len(to_gold)} path(s) reach the gold answer, but pruning kept none of them"
+
+
 def no_path_reason(findings: Findings, *, max_hops: int) -> str:
-    """Why no kept path reaches the gold answer, in a sentence that names the nodes on both ends."""
+    """Why no path reaches the gold answer (lost at `paths`), in a sentence naming the nodes on both ends."""
     entities = findings.get("entities", [])
     side = gold_side(findings)
     question_nodes, answer_nodes = side_nodes(entities, QUESTION), side_nodes(entities, side)
@@ -81,9 +106,6 @@ def no_path_reason(findings: Findings, *, max_hops: int) -> str:
             f"the gold answer's nodes ({_names(answer_nodes)}) are the question's own, "
             "so no path can join the two sides"
         )
-    found = sum(1 for path in findings.get("paths", []) if path["side"] == side)
-    if found:
-        return f"{found} path(s) reach the gold answer, but pruning kept none of them"
     return (
         f"no path of at most {max_hops} hops joins the question's nodes ({_names(question_nodes)}) "
         f"to the gold answer's ({_names(answer_nodes)})"
@@ -91,9 +113,14 @@ def no_path_reason(findings: Findings, *, max_hops: int) -> str:
 
 
 def reason_loss(findings: Findings) -> str | None:
-    """Why the sample is lost at `reason` (the layout check failed after its repair), or None."""
+    """Why the sample is lost at `reason` (its layout or citation check failed after the repair), or None."""
     problem = findings.get("reasoning_problem")
     return problem if has_gold(findings) and problem else None
+
+
+def _every(count: int) -> str:
+    """`all 3 found paths` (`the 1 found path`): how a rejection counts the paths a model set aside."""
+    return f"all {count} found paths" if count != 1 else "the 1 found path"
 
 
 def _names(nodes: dict[str, str]) -> str:

@@ -78,11 +78,17 @@ class LinkChoices(BaseModel):
         return {str(choice.mention).strip(): choice.candidate for choice in self.choices}
 
 
+IRRELEVANT = 0.0
+"""The ranking scale's floor, "irrelevant": a path the model scores this is not kept (`agent.nodes.prune`)."""
+RELEVANT = 1.0
+"""The ranking scale's top, "directly relevant evidence"."""
+
+
 class RankedPath(BaseModel):
-    """A path's relevance to the question, 0 (irrelevant) to 1."""
+    """A path's relevance to the question, `IRRELEVANT` (0) to `RELEVANT` (1)."""
 
     id: str
-    score: float = Field(ge=0.0, le=1.0)
+    score: float = Field(ge=IRRELEVANT, le=RELEVANT)
     reason: str = ""
 
 
@@ -180,7 +186,8 @@ def link_schema(candidate_counts: Sequence[int]) -> dict[str, Any]:
 
 def ranking_schema(path_ids: Sequence[str]) -> dict[str, Any]:
     """The JSON schema of a ranking that scores every one of `path_ids` (and only those)."""
-    item = _object({"id": {"enum": list(path_ids)}, "score": {"type": "number", "minimum": 0, "maximum": 1}})
+    score = {"type": "number", "minimum": IRRELEVANT, "maximum": RELEVANT}
+    item = _object({"id": {"enum": list(path_ids)}, "score": score})
     ranking = {"type": "array", "items": item, "minItems": len(path_ids), "maxItems": len(path_ids)}
     return _object({"ranking": ranking})
 
@@ -235,8 +242,8 @@ the number of the candidate it means in this question, or null if none fits.
 
 RANK_PATHS = """{question_block}
 
-Score how much each knowledge-graph path helps answer the question (1 = directly relevant evidence,
-0 = irrelevant). Score every path id: {path_ids}.
+Score how much each knowledge-graph path helps answer the question ({relevant:g} = directly relevant
+evidence, {irrelevant:g} = irrelevant). Score every path id: {path_ids}.
 
 Paths:
 {paths_block}"""
@@ -245,7 +252,8 @@ REASON = """{question_block}
 
 Answer the question by reasoning along the knowledge-graph paths below. Write three parts:
 "finding_reasoning_paths" (the paths you use, numbered), "reasoning_process" (step by step, each step
-a fact from a path or well-established medicine, saying which), and "conclusion" ending with
+a fact from a path or well-established medicine, saying which; state at least one fact of a path,
+naming both of its entities as the path writes them), and "conclusion" ending with
 "The answer is X." where X is the option letter (or the answer text for a free question).
 {gold_hint}
 Knowledge-graph paths:
@@ -254,6 +262,10 @@ Knowledge-graph paths:
 REASON_REPAIR = """That reasoning cannot be used: {problems}. Write it again as the JSON object asked for,
 with text in each of its three parts ("finding_reasoning_paths", "reasoning_process", and "conclusion"
 ending with "The answer is X.")."""
+
+CITE_FACTS = """Its "reasoning_process" must state at least one of these knowledge-graph facts, naming
+both of its entities as written here:
+{facts}"""
 
 REANSWER = """{question_block}
 

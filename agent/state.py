@@ -95,6 +95,8 @@ class Findings(TypedDict, total=False):
     entities: list[Entity]
     paths: list[ScoredPath]
     kept: list[ScoredPath]
+    judged_irrelevant: list[str]
+    """Ids of the found paths the model scored irrelevant at `prune`, and so did not keep."""
     option_scores: dict[str, float]
     reasoning: str
     answer: str

@@ -121,11 +121,29 @@ def read_answer_letter(reasoning: str, options: Mapping[str, Any]) -> str | None
     return letters[-1] if letters else None
 
 
-_PARTS = ("Finding reasoning paths", "Reasoning Process", "Conclusion")
+REASONING_PROCESS = "Reasoning Process"
+_PARTS = ("Finding reasoning paths", REASONING_PROCESS, "Conclusion")
 _HEADING = re.compile(
     r"^[\s#*_]*(" + "|".join(re.escape(part) for part in _PARTS) + r")[\s*_]*:[\s*_]*",
     re.IGNORECASE | re.MULTILINE,
 )
+
+
+def _first_headings(reasoning: str) -> dict[str, tuple[int, int]]:
+    """Each part's first heading in `reasoning`: its name, case-folded → where the heading starts and ends."""
+    starts: dict[str, tuple[int, int]] = {}
+    for match in _HEADING.finditer(reasoning):
+        starts.setdefault(match.group(1).casefold(), (match.start(), match.end()))
+    return starts
+
+
+def part_text(reasoning: str, part: str) -> str:
+    """The text under `part`'s first heading, up to the next heading of the layout; empty when absent."""
+    heading = _first_headings(reasoning).get(part.casefold())
+    if heading is None:
+        return ""
+    following = _HEADING.search(reasoning, heading[1])
+    return reasoning[heading[1] : following.start() if following else len(reasoning)].strip()
 
 
 def layout_problems(
@@ -137,12 +155,7 @@ def layout_problems(
     that order, each with something under it, and a conclusion that names the answer (its option letter
     as `answer is X`, or its text).
     """
-    found = [
-        (match.group(1).casefold(), match.start(), match.end()) for match in _HEADING.finditer(reasoning)
-    ]
-    starts: dict[str, tuple[int, int]] = {}
-    for name, start, end in found:
-        starts.setdefault(name, (start, end))
+    starts = _first_headings(reasoning)
     problems = [f'no "{part}:" part' for part in _PARTS if part.casefold() not in starts]
     if problems:
         return problems

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from medreason.agent.audit import AUDITED_STAGES
 from medreason.agent.run import Agent
 from medreason.agent.state import Findings
 from medreason.datagen.records import QARecord
 
-AUDITED_STAGES = ("link", "paths")
+__all__ = ["AUDITED_STAGES", "audit_rejection"]
 
 
 def audit_rejection(agent: Agent, record: QARecord, row: Mapping[str, Any]) -> str | None:

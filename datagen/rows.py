@@ -20,14 +20,15 @@ from typing import Any, Literal
 from medreason.datagen.errors import OutputError
 from medreason.datagen.records import QARecord
 
-Stage = Literal["link", "paths", "reason", "verify", "llm", "error"]
-STAGES: tuple[Stage, ...] = ("link", "paths", "reason", "verify", "llm", "error")
+Stage = Literal["link", "paths", "prune", "reason", "verify", "llm", "error"]
+STAGES: tuple[Stage, ...] = ("link", "paths", "prune", "reason", "verify", "llm", "error")
 """Where a sample is rejected, in pipeline order:
 
 - `link`: no KG node was linked for the question, or none for the gold answer;
-- `paths`: no kept path joins a question node to a gold-answer node within `--max-hops`;
-- `reason`: the model's reasoning lacks MedReason's layout (three parts, a conclusion naming the answer)
-  even after one repair request;
+- `paths`: no found path joins a question node to a gold-answer node within `--max-hops`;
+- `prune`: paths reach the gold answer, but the model scored every one of them irrelevant;
+- `reason`: the model's reasoning lacks MedReason's layout (three parts, a conclusion naming the answer),
+  or its Reasoning Process cites no kept path's fact, even after one repair request;
 - `verify`: the reasoning did not verify against the gold answer;
 - `llm`: an LLM call failed for good (after the retries and the repair request);
 - `error`: anything else went wrong with that sample (the row names the exception type).

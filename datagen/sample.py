@@ -5,16 +5,16 @@ given; this module decides what the run produced, checking in pipeline order:
 
 1. `link`: at least one node linked for the question and one for the gold answer (the option whose
    letter is gold, or the free-text answer of an open question);
-2. `paths`: "no path" means no *kept* path, after pruning, runs from a question node to a gold-answer
-   node within `--max-hops`. Paths that reach only other options do not count: they explain a wrong
-   answer;
-3. `reason`: a model's reasoning has MedReason's layout (three parts, a conclusion naming the gold
-   answer), after at most one repair request;
-4. `verify`: the pipeline's own check passed (with no model: the conclusion, read back, is the gold
+2. `paths`: no found path runs from a question node to a gold-answer node within `--max-hops`. Paths
+   that reach only other options do not count: they explain a wrong answer;
+3. `prune`: some path reaches the gold answer, but none was kept: the model scored them all irrelevant;
+4. `reason`: a model's reasoning has MedReason's layout (three parts, a conclusion naming the gold
+   answer) and its Reasoning Process cites a kept path's fact, after at most one repair request;
+5. `verify`: the pipeline's own check passed (with no model: the conclusion, read back, is the gold
    letter and the kept paths favour it; with a model: re-answering from the reasoning alone gives the
    gold answer, MedReason's check).
 
-The first three are `agent.losses`, the rules the pipeline itself stops by, so no model call is spent
+The first four are `agent.losses`, the rules the pipeline itself stops by, so no model call is spent
 after a sample is lost and the row's reason is the one the pipeline stopped for.
 
 A question whose agent run raises is rejected at `llm` (an `LLMError`: the model failed for good) or
@@ -27,7 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from medreason.agent.losses import gold_paths, link_loss, no_path_reason, paths_lost, reason_loss
+from medreason.agent.losses import (
+    gold_paths,
+    link_loss,
+    no_path_reason,
+    paths_lost,
+    prune_loss,
+    reason_loss,
+)
 from medreason.agent.run import Agent, AgentAnswer
 from medreason.agent.state import Entity, Findings
 from medreason.datagen.failures import Failure, RunningTraces
@@ -56,6 +63,7 @@ class _Run:
     answer: AgentAnswer
     found: list[dict[str, Any]]
     kept: list[dict[str, Any]]
+    judged_irrelevant: list[str]
     reasoning_problem: str | None
 
 
@@ -100,6 +108,7 @@ class SampleMaker:
         answer: AgentAnswer | None = None
         found: list[dict[str, Any]] = []
         kept: list[dict[str, Any]] = []
+        judged_irrelevant: list[str] = []
         reasoning_problem: str | None = None
         events = self._agent.stream(
             record.question,
@@ -118,13 +127,14 @@ class SampleMaker:
                     found = list(update.get("paths", []))
                 elif event["name"] == "prune":
                     kept = list(update.get("kept", []))
+                    judged_irrelevant = list(update.get("judged_irrelevant", []))
                 elif event["name"] == "reason":
                     reasoning_problem = update.get("reasoning_problem")
             elif event["event"] == "answer":
                 answer = event["answer"]
         if answer is None:  # pragma: no cover - the agent's stream always ends with the answer
             raise RuntimeError("the agent's stream ended without an answer")
-        return _Run(answer, found, kept, reasoning_problem)
+        return _Run(answer, found, kept, judged_irrelevant, reasoning_problem)
 
     def _judge(self, record: QARecord, run: _Run) -> Sample:
         answer = run.answer
@@ -134,6 +144,7 @@ class SampleMaker:
             entities=[Entity(**entity) for entity in answer.entities],  # type: ignore[typeddict-item]
             paths=run.found,  # type: ignore[typeddict-item]
             kept=run.kept,  # type: ignore[typeddict-item]
+            judged_irrelevant=run.judged_irrelevant,
             reasoning_problem=run.reasoning_problem,
         )
 
@@ -143,6 +154,8 @@ class SampleMaker:
 
         if lost := link_loss(findings):
             return reject("link", lost)
+        if lost := prune_loss(findings):
+            return reject("prune", lost)
         if paths_lost(findings):
             return reject("paths", no_path_reason(findings, max_hops=self.max_hops))
         if lost := reason_loss(findings):

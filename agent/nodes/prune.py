@@ -2,9 +2,16 @@
 
 Without a model, relevance is the meaning of the path's sentences against the question's (`prune_paths`,
 MiniLM). With a model, one call scores every path of every side together (MedReason asks once per
-entity pair), and the top K per side are kept. The ranking must score every path id (the schema lists
+entity pair), and the top K per side are kept, except the paths it scored irrelevant (the scale's floor,
+`prompts.IRRELEVANT`): a path the model itself calls irrelevant is no evidence to reason along. Their
+ids are the step's `judged_irrelevant` and its notes say how many went, so a datagen sample left with no
+path to its gold answer is rejected at `prune` for that reason (`agent.losses.prune_loss`), and a live
+question's answer says what was set aside. The ranking must score every path id (the schema lists
 them, and a ranking that leaves one out earns the repair request); when even the repaired ranking is
 unusable, the paths are pruned KG-natively instead, and the step's notes say so.
+
+The chat agent does not come here: it prunes with the `prune_paths` tool (MiniLM), which keeps the
+top K whatever their scores.
 """
 
 from __future__ import annotations
@@ -32,9 +39,7 @@ def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any
         return {"kept": []}
     if context.llm is not None:
         try:
-            return {
-                "kept": _rank_with_llm(state, context.llm, context.record_llm_call, by_side, context.top_k)
-            }
+            return _rank_with_llm(state, context.llm, context.record_llm_call, by_side, context.top_k)
         except LLMOutputError as exc:
             note = (
                 f"the model's path ranking was unusable ({exc}); "
@@ -66,10 +71,13 @@ def _rank_with_llm(
     on_call: UsageSink,
     by_side: dict[str, list[ScoredPath]],
     top_k: int,
-) -> list[ScoredPath]:
+) -> dict[str, Any]:
+    """`kept` (the top K per side of the paths scored above irrelevant), `judged_irrelevant`, notes."""
     every = [path for side_paths in by_side.values() for path in side_paths]
     ids = [path["id"] for path in every]
     prompt = prompts.RANK_PATHS.format(
+        relevant=prompts.RELEVANT,
+        irrelevant=prompts.IRRELEVANT,
         path_ids=", ".join(ids),
         question_block=prompts.question_block(state["question"], state.get("options")),
         paths_block=prompts.paths_block(every),
@@ -83,6 +91,7 @@ def _rank_with_llm(
     )
     scores = {ranked.id.strip().strip("[]"): ranked for ranked in ranking.ranking}
     kept: list[ScoredPath] = []
+    irrelevant: list[str] = []
     for side_paths in by_side.values():
         scored = [
             ScoredPath(
@@ -92,6 +101,14 @@ def _rank_with_llm(
             )
             for path in side_paths
         ]
-        scored.sort(key=lambda path: (-path["score"], path["hops"], path["id"]))
-        kept += scored[:top_k]
-    return kept
+        irrelevant += [path["id"] for path in scored if path["score"] <= prompts.IRRELEVANT]
+        relevant = [path for path in scored if path["score"] > prompts.IRRELEVANT]
+        relevant.sort(key=lambda path: (-path["score"], path["hops"], path["id"]))
+        kept += relevant[:top_k]
+    update: dict[str, Any] = {"kept": kept, "judged_irrelevant": irrelevant}
+    if irrelevant:
+        update["notes"] = [
+            f"the model judged {len(irrelevant)} of the {len(every)} found paths irrelevant "
+            f"(scored {prompts.IRRELEVANT:g}); they were not kept: {', '.join(irrelevant)}"
+        ]
+    return update

@@ -4,9 +4,11 @@ Without a model the answer is the option the KG evidence favours (`agent.evidenc
 the gold answer, since the point there is to explain it — and the reasoning is the evidence paths put
 into sentences (`agent.findings.reason_from_evidence`, which the chat agent answers with too). With a
 model, one call writes the reasoning from the kept paths; its layout is checked (the three parts of
-MedReason's, a conclusion naming the answer), and a reasoning without it earns one repair request
-that says what is missing. What is still wrong after that is the step's `reasoning_problem`, which
-loses a datagen sample at `reason` (`agent.losses`).
+MedReason's, a conclusion naming the answer), and so is that its Reasoning Process cites a kept path's
+fact (`agent.citations`: both ends of one of their edges named). A reasoning that fails either earns
+one repair request that says what is wrong and, when it cited nothing, lists the kept facts. What is
+still wrong after that is the step's `reasoning_problem`, which loses a datagen sample at `reason`
+(`agent.losses`).
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
+from medreason.agent.citations import cited_edges, kept_facts
 from medreason.agent.context import AgentContext
 from medreason.agent.findings import answer_is_grounded, reason_from_evidence
 from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState
-from medreason.agent.writing import layout_problems, read_answer_letter
+from medreason.agent.writing import REASONING_PROCESS, layout_problems, part_text, read_answer_letter
 
-LAYOUT_REPAIR_STEP = "reason:layout"
-"""The trace name of the call that asks for a reasoning again because its layout was wrong."""
+REWRITE_STEP = "reason:rewrite"
+"""The trace name of the call that asks for a reasoning again because its layout or citations were wrong."""
+UNCITED = f"its {REASONING_PROCESS} cites no fact of a kept path (no edge with both its ends named)"
+"""The problem of a reasoning that names both ends of no kept edge."""
 
 
 def reason(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -56,21 +61,28 @@ def _reason_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink)
         retry = [
             *messages,
             AIMessage(written.model_dump_json()),
-            HumanMessage(prompts.REASON_REPAIR.format(problems="; ".join(problems))),
+            HumanMessage(_repair_request(problems, state)),
         ]
-        written = llm.structured(
-            LAYOUT_REPAIR_STEP, retry, prompts.Reasoning, json_schema=schema, on_call=on_call
-        )
+        written = llm.structured(REWRITE_STEP, retry, prompts.Reasoning, json_schema=schema, on_call=on_call)
         result, problems = _read(written, state)
     result["grounded"] = answer_is_grounded(state, result["answer_idx"], result["answer"])
     if problems:
-        problem = f"the reasoning lacks MedReason's layout after a repair request: {'; '.join(problems)}"
+        problem = f"the reasoning still fails its checks after a repair request: {'; '.join(problems)}"
         return result | {"reasoning_problem": problem, "notes": [problem]}
     return result | {"reasoning_problem": None}
 
 
+def _repair_request(problems: list[str], state: PipelineState) -> str:
+    """What was wrong, and the kept facts to cite when it cited none."""
+    request = prompts.REASON_REPAIR.format(problems="; ".join(problems))
+    if UNCITED in problems:
+        facts = "\n".join(f"- {fact}" for fact in kept_facts(state.get("kept", [])))
+        request += "\n" + prompts.CITE_FACTS.format(facts=facts)
+    return request
+
+
 def _read(written: prompts.Reasoning, state: PipelineState) -> tuple[dict[str, Any], list[str]]:
-    """The answer a written reasoning gives, and what is wrong with its layout."""
+    """The answer a written reasoning gives, and what is wrong with its layout and its citations."""
     options = state.get("options") or {}
     letter: str | None = written.answer_idx.strip().upper()[:1] if written.answer_idx else None
     if options and letter not in options:
@@ -81,4 +93,7 @@ def _read(written: prompts.Reasoning, state: PipelineState) -> tuple[dict[str, A
     problems = layout_problems(written.text, options, expected_idx, expected)
     if options and expected_idx is None:
         problems.append("it names no option")
+    kept = state.get("kept", [])
+    if kept and not cited_edges(part_text(written.text, REASONING_PROCESS), kept):
+        problems.append(UNCITED)
     return {"reasoning": written.text, "answer_idx": letter, "answer": answer}, problems

@@ -3,8 +3,10 @@ r"""Real replies of Qwen2.5-Coder-1.5B (`tests.fakes.recorded`), played back thr
 Each failure the real model exposed (issue 12) has its test here, replaying the reply it actually wrote:
 entities filed under "answer", link choices copying whole candidate lines, an empty path ranking, a
 disease typed as a pathway, a reasoning without MedReason's layout, `\boxed{D}`, tool calls written as
-text, and a final reply that echoes `<tool_response>` blocks. Steps a test does not replay get a
-well-formed answer built from the prompt (`_well_formed`), so each test isolates one failure.
+text, and a final reply that echoes `<tool_response>` blocks; then what the real-model benchmark showed
+after those were fixed: paths the model scored 0 kept anyway, and reasonings that cite no kept path.
+Steps a test does not replay get a well-formed answer built from the prompt (`_well_formed`), so each
+test isolates one failure.
 """
 
 from __future__ import annotations
@@ -17,18 +19,22 @@ from typing import Any
 
 import pytest
 
+from medreason.agent.citations import kept_facts
 from medreason.agent.closed_book import ClosedBook
 from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
 from medreason.agent.nodes.link import chosen_candidate
+from medreason.agent.nodes.reason import UNCITED
 from medreason.agent.run import Agent
+from medreason.agent.state import Findings
 from medreason.agent.traces.store import TraceStore
+from medreason.datagen.audit import audit_rejection
 from medreason.datagen.eval.scoring import read_letter
 from medreason.datagen.records import QARecord
 from medreason.datagen.sample import SampleMaker
 from medreason.kg_store.store import KGStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recorded import exchange
-from tests.fakes.steps import step_prompt
+from tests.fakes.steps import cited_reasoning_process, shown_paths, step_prompt
 
 pytestmark = pytest.mark.shared_data
 
@@ -54,8 +60,8 @@ def _well_formed(request: dict[str, Any], gold: str) -> Reply:
         return Reply.content(json.dumps({"ranking": [{"id": path_id, "score": 0.8} for path_id in ids]}))
     if prompt.startswith("Answer the question by reasoning"):
         reasoning = (
-            "Finding reasoning paths:\n1. the kept path\n\nReasoning Process:\nThe path links the question "
-            f"to option {gold}.\n\nConclusion:\nThe answer is {gold}."
+            "Finding reasoning paths:\n1. the kept path\n\nReasoning Process:\n"
+            f"{cited_reasoning_process(prompt, gold)}\n\nConclusion:\nThe answer is {gold}."
         )
         return Reply.content(json.dumps({"reasoning": reasoning, "answer_idx": gold, "answer": gold}))
     if prompt.startswith("Read the question and the reasoning"):
@@ -378,3 +384,155 @@ def test_a_reasoning_in_the_three_fields_the_schema_asks_for_is_laid_out_and_acc
     assert reasoning.startswith("Finding reasoning paths:\n1. hypertension")
     assert "\n\nReasoning Process:\nLisinopril is indicated" in reasoning
     assert reasoning.endswith("Conclusion:\nThe answer is A.")
+
+
+_HYPERTENSION_EXTRACTION = json.dumps(
+    {
+        "entities": [
+            {"name": "Hypertension", "type": "disease", "side": "question"},
+            {"name": "Lisinopril", "type": "drug", "side": "A"},
+            {"name": "Alendronate", "type": "drug", "side": "B"},
+        ]
+    }
+)
+
+
+def _ranking(
+    shared_data: Path, scored: Callable[[list[tuple[str, str | None]]], dict[str, float]]
+) -> Responder:
+    """Rankings in the shape the real model wrote them (id, score, reason), scored by `scored`.
+
+    `scored` gets the prompt's paths as (id, option letter) and returns each id's score.
+    """
+    item = json.loads(exchange(shared_data, 67, says='"reason": "The presence of').reply)["ranking"][0]
+
+    def respond(request: dict[str, Any]) -> Reply:
+        prompt = step_prompt(request)
+        if prompt.startswith("List the medical entities"):
+            return Reply.content(_HYPERTENSION_EXTRACTION)
+        if prompt.startswith("Score how much"):
+            shown = [(path_id, letter) for path_id, letter, _ in shown_paths(prompt)]
+            scores = scored(shown)
+            ranking = [item | {"id": path_id, "score": scores[path_id]} for path_id, _ in shown]
+            return Reply.content(json.dumps({"ranking": ranking}))
+        return _well_formed(request, "A")
+
+    return respond
+
+
+def _sample(kg: KGStore, fake: FakeOpenAI, traces: TraceStore) -> tuple[Agent, Any]:
+    agent = _agent(kg, fake, traces)
+    record = QARecord("medqa", "rank", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
+    return agent, SampleMaker(agent, max_hops=3, top_k=3)(record)
+
+
+def test_paths_the_model_scores_irrelevant_are_not_kept_and_the_notes_say_which(
+    shared_data: Path, shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    """medqa:0003 with the real model kept three paths it had itself scored 0, and reasoned along them."""
+    found: list[tuple[str, str | None]] = []
+
+    def one_relevant(shown: list[tuple[str, str | None]]) -> dict[str, float]:
+        found[:] = shown
+        first_for_a = next(path_id for path_id, letter in shown if letter == "A")
+        return {path_id: 0.9 if path_id == first_for_a else 0.0 for path_id, _ in shown}
+
+    with FakeOpenAI(responder=_ranking(shared_data, one_relevant)) as fake:
+        answer = _agent(shared_store, fake, trace_store).ask(
+            QUESTION, OPTIONS, mode="pipeline", gold_idx="A", gold_answer="Lisinopril"
+        )
+    assert len(found) > 1, "the KG offers more than one path, so some are scored 0"
+    relevant = next(path_id for path_id, letter in found if letter == "A")
+    assert [path["id"] for path in answer.evidence] == [relevant], "only the path scored above 0 is kept"
+    assert all(path["score"] > 0 for path in answer.evidence)
+    irrelevant = [path_id for path_id, _ in found if path_id != relevant]
+    [note] = [note for note in answer.notes if "irrelevant" in note]
+    assert note.startswith(f"the model judged {len(irrelevant)} of the {len(found)} found paths irrelevant")
+    assert note.endswith(", ".join(irrelevant)), "the note names every path set aside"
+    assert answer.verified, "the one relevant path still carries the sample"
+
+
+def test_a_sample_whose_every_path_the_model_judges_irrelevant_is_rejected_at_prune_with_no_more_calls(
+    shared_data: Path, shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    found: list[str] = []
+
+    def all_zero(shown: list[tuple[str, str | None]]) -> dict[str, float]:
+        found[:] = [path_id for path_id, _ in shown]
+        return dict.fromkeys(found, 0.0)
+
+    with FakeOpenAI(responder=_ranking(shared_data, all_zero)) as fake:
+        agent, sample = _sample(shared_store, fake, trace_store)
+    assert found
+    assert sample.stage == "prune"
+    assert sample.row["reason"] == f"the model judged all {len(found)} found paths irrelevant"
+    assert _steps(fake)[-1] == "Score", "no reasoning and no verification after the sample is lost"
+    assert not any(step.startswith(("Answer", "Read")) for step in _steps(fake))
+
+    findings = Findings(question=QUESTION, options=OPTIONS, gold_idx="A", gold_answer="Lisinopril")
+    record = QARecord("medqa", "rank", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
+    assert audit_rejection(agent, record, sample.row) is None, "a true reason is no silent loss"
+    assert agent.recheck_loss(findings, stage="paths", reason="no path"), (
+        "the KG does join the question to the gold answer: filed under `paths`, the audit would flag it"
+    )
+
+
+def _three_parts(process: str) -> str:
+    """A reasoning in the three fields the schema asks for (the shape the real model writes them in)."""
+    return json.dumps(
+        {
+            "finding_reasoning_paths": "1. hypertension ←indication— Lisinopril",
+            "reasoning_process": process,
+            "conclusion": "The answer is A.",
+            "answer_idx": "A",
+            "answer": "Lisinopril",
+        }
+    )
+
+
+RESTATED = _three_parts(
+    "The patient's blood pressure is persistently high, so he needs a drug that lowers it; "
+    "the drug in option A is the one used for that."
+)
+"""medqa:0003's real reasoning restated the vignette and cited no fact of its kept paths."""
+
+
+def _reasoning_replies(*texts: str) -> dict[str, list[str]]:
+    return {
+        "List the medical entities": [_HYPERTENSION_EXTRACTION],
+        "Answer the question by reasoning": [*texts],
+    }
+
+
+def test_a_reasoning_that_cites_no_kept_fact_is_asked_again_with_the_facts_and_accepted_once_it_cites(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    cites = _three_parts("Lisinopril is indicated for hypertension (path 1), so it treats this patient.")
+    record = QARecord("medqa", "cite", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
+    with FakeOpenAI(responder=_replaying("A", _reasoning_replies(RESTATED, cites))) as fake:
+        agent = _agent(shared_store, fake, trace_store)
+        sample = SampleMaker(agent, max_hops=3, top_k=3)(record)
+    assert sample.accepted, sample.row.get("reason")
+    assert "Lisinopril is indicated for hypertension (path 1)" in sample.row["reasoning"]
+    assert _steps(fake).count("Answer") == 1
+    assert _steps(fake).count("Answer:repair") == 1, "one repair request"
+    repair = next(r for r in fake.requests if _repairing(r) and step_prompt(r).startswith("Answer"))
+    asked = repair["messages"][-1]["content"]
+    assert "cites no fact of a kept path" in asked
+    kept = trace_store.get(sample.row["trace_id"]).records
+    prune = next(record for record in kept if record.kind == "step" and record.name == "prune")
+    assert isinstance(prune.result, dict)
+    facts = kept_facts(prune.result["kept"])
+    assert facts
+    assert all(f"- {fact}" in asked for fact in facts), "the repair request lists every kept fact"
+
+
+def test_a_reasoning_still_citing_nothing_after_the_repair_is_rejected_at_reason(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    record = QARecord("medqa", "uncited", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
+    with FakeOpenAI(responder=_replaying("A", _reasoning_replies(RESTATED, RESTATED))) as fake:
+        sample = SampleMaker(_agent(shared_store, fake, trace_store), max_hops=3, top_k=3)(record)
+    assert sample.stage == "reason"
+    assert sample.row["reason"] == f"the reasoning still fails its checks after a repair request: {UNCITED}"
+    assert not any(step.startswith("Read") for step in _steps(fake)), "no verification of a lost sample"

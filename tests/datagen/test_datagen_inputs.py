@@ -109,7 +109,7 @@ def test_a_missing_input_is_refused_before_anything_is_opened(tmp_path: Path) ->
         (["--output", "out.jsonl", "--shard", "3/3"], "--shard 3/3"),
         (
             ["--output", "out.jsonl", "--retry", "nothing"],
-            "--retry takes stages among link, paths, reason, verify",
+            "--retry takes stages among link, paths, prune, reason, verify",
         ),
     ],
 )

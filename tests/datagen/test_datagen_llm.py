@@ -23,7 +23,7 @@ from medreason.agent.traces.store import TraceStore
 from medreason.cli.main import app
 from medreason.datagen.run import DatagenOptions, generate
 from tests.fakes.openai_server import FakeOpenAI, Reply
-from tests.fakes.steps import step_prompt, user_turn
+from tests.fakes.steps import cited_reasoning_process, step_prompt, user_turn
 
 pytestmark = pytest.mark.shared_data
 
@@ -77,7 +77,7 @@ def _correct(key: str, prompt: str) -> Reply:
         drug = item["options"][gold]
         reasoning = (
             f"Finding reasoning paths:\n1. {drug} —indication→ the disease\n\nReasoning Process:\n"
-            f"{drug} is indicated for it.\n\nConclusion:\nThe answer is {gold}."
+            f"{cited_reasoning_process(prompt, gold)}\n\nConclusion:\nThe answer is {gold}."
         )
         body = {"reasoning": reasoning, "answer_idx": gold, "answer": drug}
         return Reply.content(json.dumps(body), prompt_tokens=400, completion_tokens=90)
