@@ -55,22 +55,23 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def _toy_store(tmp_path_factory: pytest.TempPathFactory, name: str, *, embeddings: bool) -> Path:
+    root = tmp_path_factory.mktemp(name)
+    csv_file = write_toy_csv(root / "kg.csv")
+    build_store(root / "store", [catalog.primekg_csv(csv_file)], embeddings=embeddings)
+    return root / "store"
+
+
 @pytest.fixture(scope="session")
 def toy_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store of the toy graph (no embeddings: exact and fuzzy linking only)."""
-    root = tmp_path_factory.mktemp("toy")
-    csv_file = write_toy_csv(root / "kg.csv")
-    build_store(root / "store", [catalog.primekg_csv(csv_file)], embeddings=False)
-    return root / "store"
+    return _toy_store(tmp_path_factory, "toy", embeddings=False)
 
 
 @pytest.fixture(scope="session")
 def toy_embedded_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The toy graph with name embeddings, for what reads the vectors a build stores."""
-    root = tmp_path_factory.mktemp("toy-embedded")
-    csv_file = write_toy_csv(root / "kg.csv")
-    build_store(root / "store", [catalog.primekg_csv(csv_file)], embeddings=True)
-    return root / "store"
+    return _toy_store(tmp_path_factory, "toy-embedded", embeddings=True)
 
 
 BACKENDS = ["embedded", "remote"]
