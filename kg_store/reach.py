@@ -76,13 +76,15 @@ class Reach:
 
 
 def reached_by_relation(
-    kg: KGStore, sources: Sequence[str], relations: Iterable[str], target_type: str
+    kg: KGStore, sources: Sequence[str], relations: Iterable[str], target_type: str | None
 ) -> list[Reach]:
     """Every edge of `relations` from a node of `sources` to a node of `target_type`, in a stable order.
 
     A relation whose stored head and tail are both of other types than `target_type` reaches nothing;
-    one whose head and tail are both of it (`disease_disease`) is walked both ways. Edges from several
-    sources between the same two nodes are reported once per source database.
+    one whose head and tail are both of it (`disease_disease`) is walked both ways. With no
+    `target_type`, every relation is walked both ways and whatever is at the other end is reached
+    ("What does metformin treat?" asks for the other end of an indication, whatever its type). Edges from
+    several sources between the same two nodes are reported once per source database.
     """
     forward, backward = _predicates(kg, set(relations), target_type)
     source_iris = list(dict.fromkeys(sources))
@@ -106,7 +108,11 @@ def reached_by_relation(
             if text(row["g"]) in edge_graphs
         ]
     infos = kg.nodes([iri for row in rows for iri in (row[0], row[2])])
-    rows = [row for row in rows if row[2] in infos and infos[row[2]].node_type == target_type]
+    rows = [
+        row
+        for row in rows
+        if row[2] in infos and target_type in (None, infos[row[2]].node_type) and row[2] != row[0]
+    ]
     frequencies = _frequencies(kg, {(s, p, c) if fwd else (c, p, s) for s, p, c, _, fwd in rows})
     reaches = []
     for source, predicate, reached, graph, is_forward in sorted(set(rows)):
@@ -119,7 +125,7 @@ def reached_by_relation(
     return reaches
 
 
-def _predicates(kg: KGStore, relations: set[str], target_type: str) -> tuple[list[str], list[str]]:
+def _predicates(kg: KGStore, relations: set[str], target_type: str | None) -> tuple[list[str], list[str]]:
     """The edge predicates of `relations` whose tail (walked forward) or head (backward) is the type."""
     forward, backward = [], []
     for predicate, info in sorted(kg.relations().items()):
@@ -127,9 +133,9 @@ def _predicates(kg: KGStore, relations: set[str], target_type: str) -> tuple[lis
         if info.relation not in relations or ends is None:
             continue
         head, tail = ends
-        if tail == target_type:
+        if target_type in (None, tail):
             forward.append(predicate)
-        if head == target_type:
+        if target_type in (None, head):
             backward.append(predicate)
     return forward, backward
 

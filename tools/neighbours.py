@@ -133,7 +133,7 @@ def neighbours_by_relation(
     registry: PathRegistry,
     nodes: Sequence[str],
     relations: Sequence[str],
-    target_type: str,
+    target_type: str | None,
     *,
     limit: int,
 ) -> JSONObject:
@@ -158,8 +158,8 @@ def neighbours_by_relation(
     result["considered"] = len(ranked)
     if not ranked:
         result["note"] = (
-            f"No {target_type} node is one {', '.join(relations)} edge from these nodes. Try other "
-            "relations, or search_paths for longer connections."
+            f"No {target_type or 'other'} node is one {', '.join(relations)} edge from these nodes. "
+            "Try other relations, or search_paths for longer connections."
         )
     return result
 

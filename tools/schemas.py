@@ -127,7 +127,11 @@ class NeighboursByRelationInput(_Input):
         description="Relation names to follow, as a path edge's 'relation' spells them "
         "(e.g. 'disease_phenotype_positive', 'indication', 'drug_effect', 'drug_protein').",
     )
-    target_type: NodeType = Field(description="The type of node the question asks for.")
+    target_type: NodeType | None = Field(
+        default=None,
+        description="The type of node the question asks for; leave it out for whatever is at the "
+        "relations' other end.",
+    )
     limit: int = Field(
         default=DEFAULT_NEIGHBOURS, ge=1, le=MAX_NEIGHBOURS, description="At most this many ranked nodes."
     )

@@ -131,7 +131,7 @@ class KGToolkit:
         self,
         nodes: list[str],
         relations: list[str],
-        target_type: str,
+        target_type: str | None = None,
         *,
         limit: int = DEFAULT_NEIGHBOURS,
     ) -> JSONObject:
@@ -140,10 +140,11 @@ class KGToolkit:
         Use it when a question has no answer options ("Which disease presents with X?"): pass the
         question's finding IRIs, the relations that answer it (a diagnosis: disease_phenotype_positive;
         a treatment: indication; an adverse effect: drug_effect, contraindication; a mechanism:
-        drug_protein) and the type asked for. Returns {"neighbours": [{"iri", "name", "type", "degree",
-        "score", "findings", "evidence", "paths": [{"id", "text", ..., "support"}]}], "considered"}, best
-        first: nodes reached by more findings first, then by reported patients with the finding
-        (counted annotations), then by frequency class, then bare edges. Path ids work with prune_paths.
+        drug_protein) and the type asked for (left out: whatever is at the other end). Returns
+        {"neighbours": [{"iri", "name", "type", "degree", "score", "findings", "evidence", "paths":
+        [{"id", "text", ..., "support"}]}], "considered"}, best first: nodes reached by more findings
+        first, then by reported patients with the finding (counted annotations), then by frequency
+        class, then bare edges. Path ids work with prune_paths.
         """
         return neighbours.neighbours_by_relation(
             self._kg, self._paths, nodes, relations, target_type, limit=limit
