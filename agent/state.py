@@ -13,6 +13,8 @@ from typing import Annotated, Any, TypedDict
 
 QUESTION = "question"
 ANSWER = "answer"
+RECALLED = "conversation"
+"""The linking method of a node a follow-up refers back to (`agent.chat.nodes.recall`)."""
 
 
 def option_side(letter: str) -> str:
@@ -83,6 +85,24 @@ def found_path(path: dict[str, Any], side: str) -> ScoredPath:
     )
 
 
+class Candidate(TypedDict):
+    """A KG node an open question's findings reach by the relation it asks, as the answer lists it."""
+
+    name: str
+    iri: str
+    type: str
+    score: float
+    """Its evidence in its best tier (`tools.neighbours`): reported patients, else class shares, else 0."""
+    findings: int
+    """How many of the question's findings reach it."""
+    evidence: str
+    """Its best tier in words: counted, frequency class, annotated without frequency."""
+    support: str
+    """What its best edge says ("124 of 197 reported patients")."""
+    path: ScoredPath
+    """Its best reaching path: a question finding, the asked relation, the candidate."""
+
+
 class Findings(TypedDict, total=False):
     """What both graphs gather and answer with: the question, its evidence and the answer."""
 
@@ -96,6 +116,8 @@ class Findings(TypedDict, total=False):
     paths: list[ScoredPath]
     kept: list[ScoredPath]
     option_scores: dict[str, float]
+    candidates: list[Candidate]
+    """An open question's answer nodes, best first (`agent.findings.candidate_search`); absent otherwise."""
     reasoning: str
     answer: str
     answer_idx: str | None

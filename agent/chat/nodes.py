@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
-from medreason.agent.chat.planner import RECALLED, plan_next, relation_key
+from medreason.agent.chat.planner import plan_next, relation_key
 from medreason.agent.chat.recall import Resolution, find_references, in_context, resolve
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
@@ -23,6 +23,7 @@ from medreason.agent.evidence import choose_option
 from medreason.agent.findings import (
     answer_is_grounded,
     answer_sides,
+    candidates_from,
     reason_from_evidence,
     verify_from_evidence,
     with_scores,
@@ -32,6 +33,7 @@ from medreason.agent.llm.backend import TokenSink
 from medreason.agent.llm.text_tool_calls import without_echoes
 from medreason.agent.state import (
     QUESTION,
+    RECALLED,
     Entity,
     ScoredPath,
     found_path,
@@ -39,7 +41,7 @@ from medreason.agent.state import (
     side_letter,
     unique_entities,
 )
-from medreason.agent.writing import read_answer_letter
+from medreason.agent.writing import candidate_lines, read_answer_letter
 
 MAX_TURNS = 8
 """Turns (the planner's and then the model's) before the agent must answer with what it has."""
@@ -145,6 +147,7 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     found = list(state.get("paths", []))
     kept = {path["id"]: path for path in state.get("kept", [])}
     neighbours = dict(state.get("neighbours", {}))
+    update: dict[str, Any] = {}
     replies = []
     for call in last.tool_calls:
         call_id = call["id"] or call["name"]
@@ -162,7 +165,12 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         elif call["name"] == "describe_node":
             key = relation_key(str(call["args"].get("node", "")), call["args"].get("relation"))
             neighbours[key] = list(result.get("neighbours") or [])
-    return {
+        elif call["name"] == "neighbours_by_relation" and "error" not in result:
+            candidates, reaching = candidates_from(result)
+            found += reaching
+            kept |= {path["id"]: path for path in reaching}
+            update["candidates"] = candidates
+    return update | {
         "messages": replies,
         "entities": unique_entities(entities),
         "paths": found,
@@ -297,6 +305,10 @@ def evidence_block(state: ChatState) -> str:
         ]
         if not paths:
             lines.append("  no path from the question's entities")
+    candidates = state.get("candidates")
+    if candidates is not None:
+        lines.append("Nodes the question's findings reach by the relation it asks, ranked:")
+        lines += [f"  {line}" for line in candidate_lines(candidates)] or ["  none"]
     return "\n".join(lines)
 
 

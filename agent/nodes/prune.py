@@ -4,7 +4,8 @@ Without a model, relevance is the meaning of the path's sentences against the qu
 MiniLM). With a model, one call scores every path of every side together (MedReason asks once per
 entity pair), and the top K per side are kept. The ranking must score every path id (the schema lists
 them, and a ranking that leaves one out earns the repair request); when even the repaired ranking is
-unusable, the paths are pruned KG-natively instead, and the step's notes say so.
+unusable, the paths are pruned KG-natively instead, and the step's notes say so. An open question's
+paths are its ranked candidates' own (`agent.nodes.paths`): all are kept, in the candidates' order.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from medreason.agent.state import PipelineState, ScoredPath
 def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """The kept paths, each with a score in 0..1 and a reason."""
     context = runtime.context
+    if "candidates" in state:
+        return {"kept": list(state.get("paths", []))}
     by_side: dict[str, list[ScoredPath]] = defaultdict(list)
     for path in state.get("paths", []):
         by_side[path["side"]].append(path)
