@@ -9,6 +9,7 @@ option it is evidence for.
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict
 
 QUESTION = "question"
@@ -73,7 +74,7 @@ class ScoredPath(TypedDict, total=False):
     reason: str
 
 
-def found_path(path: dict[str, Any], side: str) -> ScoredPath:
+def found_path(path: Mapping[str, Any], side: str) -> ScoredPath:
     """A path as `search_paths` returned it, filed under `side` (not yet scored)."""
     return ScoredPath(
         id=path["id"],

@@ -63,6 +63,7 @@ from medreason.kg_store.vocab import (
     edge_graph,
     node_curie,
     node_iri,
+    slug,
     source_of_graph,
     type_class,
 )
@@ -244,27 +245,23 @@ def _quads(
                 yield from _predicate_quads(record)
             yield Quad(head, predicate, tail, edge_graph(record.source_database))
             if record.annotation is not None:
-                yield from _annotation_quads(Triple(head, predicate, tail), record)
+                edge = Triple(head, predicate, tail)
+                yield from _annotation_quads(edge, record.annotation, record.source_database)
         elif isinstance(record, Skipped):
             report.tally(record)
     notify(source.name, count, count)
 
 
-def _annotation_quads(edge: Triple, record: Edge) -> Iterator[Quad]:
+def _annotation_quads(edge: Triple, annotation: EdgeAnnotation, source_database: str) -> Iterator[Quad]:
     """An edge's annotation as RDF 1.2 reification: a node that `rdf:reifies <<( head predicate tail )>>`.
 
     The node's IRI is minted from the edge and what the annotation says, so the same row read twice is
     one node while two cohorts of one edge stay two. It lives in the source's annotation graph, apart
     from the edges (`vocab.ANNOTATION_GRAPH_PREFIX`).
     """
-    annotation: EdgeAnnotation | None = record.annotation
-    if annotation is None:
-        return
-    graph = annotation_graph(record.source_database)
-    minted = hashlib.sha1(  # noqa: S324 - a name, not a security measure
-        f"{edge} {annotation}".encode(), usedforsecurity=False
-    ).hexdigest()
-    node = NamedNode(f"{ANNOTATION}{graph.value.rsplit('/', 1)[-1]}/{minted}")
+    graph = annotation_graph(source_database)
+    minted = hashlib.sha1(f"{edge} {annotation}".encode(), usedforsecurity=False).hexdigest()
+    node = NamedNode(f"{ANNOTATION}{slug(source_database)}/{minted}")
     yield Quad(node, RDF_REIFIES, edge, graph)
     if annotation.patients is not None and annotation.cohort is not None:
         yield Quad(node, PATIENTS, Literal(annotation.patients), graph)

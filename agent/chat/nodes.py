@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Literal, cast
 
@@ -167,9 +168,12 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             neighbours[key] = list(result.get("neighbours") or [])
         elif call["name"] == "neighbours_by_relation" and "error" not in result:
             candidates, reaching = candidates_from(result)
-            found += reaching
-            kept |= {path["id"]: path for path in reaching}
-            update["candidates"] = candidates
+            if answer_sides(state):  # a model exploring a question with options: evidence, not answers
+                found += [_path(path, QUESTION, entities) for path in reaching]
+            else:
+                found += reaching
+                kept |= {path["id"]: path for path in reaching}
+                update["candidates"] = candidates
     return update | {
         "messages": replies,
         "entities": unique_entities(entities),
@@ -346,7 +350,7 @@ def _entities(result: dict[str, Any], side: str) -> list[Entity]:
     ]
 
 
-def _path(path: dict[str, Any], side: str, entities: list[Entity]) -> ScoredPath:
+def _path(path: Mapping[str, Any], side: str, entities: list[Entity]) -> ScoredPath:
     """A found path, filed under the option whose entity it ends at (for a model's own searches)."""
     if side == QUESTION:
         end = path["nodes"][-1]["iri"]
