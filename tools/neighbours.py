@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from medreason.kg_store.reach import Reach, reached_by_relation
 from medreason.kg_store.sources.hpo import FREQUENCY_CLASSES
 from medreason.kg_store.store import KGStore, NodeInfo
-from medreason.tools.paths import PathRegistry, path_entry
+from medreason.tools.paths import PathRegistry, path_entry, resolve_all
 from medreason.tools.schemas import JSON, JSONObject
 
 COUNTED, CLASSED, BARE = 2, 1, 0
@@ -142,13 +142,7 @@ def neighbours_by_relation(
     Each reaching edge is registered as a one-hop path, so it has an id like a `search_paths` result.
     """
     unresolved: list[JSON] = []
-    sources: list[str] = []
-    for name in nodes:
-        found = kg.resolve(name)
-        if not found:
-            unresolved.append(name)
-        sources += found
-    sources = list(dict.fromkeys(sources))
+    sources = resolve_all(kg, nodes, unresolved)
     result: JSONObject = {"neighbours": [], "unresolved": unresolved}
     if not sources:
         result["note"] = "None of the nodes is a KG node. Pass IRIs from find_entities or link_entity."
