@@ -245,6 +245,7 @@ def _quads(
                 yield from _predicate_quads(record)
             yield Quad(head, predicate, tail, edge_graph(record.source_database))
             if record.annotation is not None:
+                report.annotations += 1
                 edge = Triple(head, predicate, tail)
                 yield from _annotation_quads(edge, record.annotation, record.source_database)
         elif isinstance(record, Skipped):

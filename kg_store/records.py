@@ -126,6 +126,8 @@ class SourceReport(SkipTally):
     version: str
     nodes: int = 0
     edges: int = 0
+    annotations: int = 0
+    """Edges read with a frequency annotation (`EdgeAnnotation`), each stored as a reifier."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from medreason.kg_store import catalog
-from medreason.kg_store.build import build_store
+from medreason.kg_store.build import BuildReport, build_store
 from medreason.kg_store.reach import BARE, reached_by_relation
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import node_iri
@@ -62,10 +62,15 @@ def _write_hpo(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def annotated(tmp_path_factory: pytest.TempPathFactory) -> KGStore:
+def annotated_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
     root = tmp_path_factory.mktemp("annotated")
-    build_store(root / "store", [catalog.hpo(_write_hpo(root / "hpo"))], embeddings=False)
-    return KGStore.open(root / "store")
+    report = build_store(root / "store", [catalog.hpo(_write_hpo(root / "hpo"))], embeddings=False)
+    return root / "store", report
+
+
+@pytest.fixture(scope="module")
+def annotated(annotated_report: tuple[Path, BuildReport]) -> KGStore:
+    return KGStore.open(annotated_report[0])
 
 
 def _iri(curie: str) -> str:
@@ -80,6 +85,19 @@ def _ranked(kg: KGStore, *findings: str) -> list[dict[str, object]]:
     neighbours = outcome.result["neighbours"]
     assert isinstance(neighbours, list)
     return neighbours
+
+
+def test_the_build_counts_the_annotations_and_keeps_them_out_of_the_edges(
+    annotated_report: tuple[Path, BuildReport],
+) -> None:
+    _, report = annotated_report
+    assert report.sources[0].annotations == sum(1 for *_, frequency in ROWS if frequency)
+    assert report.sources[0].skipped == 0
+    assert report.source_edges == {"hpo": report.edges}, "annotations are in no edge graph"
+    distinct = {(disease, phenotype) for disease, _, phenotype, *_ in ROWS}
+    assert report.edges == len(distinct) + 2, (
+        "one edge per disease and phenotype (two cohorts, one edge), two is-a"
+    )
 
 
 def test_the_store_keeps_each_annotation_with_its_edge(annotated: KGStore) -> None:
