@@ -114,7 +114,7 @@ def candidate_search(findings: Findings) -> NeighboursByRelationInput | None:
     return NeighboursByRelationInput(
         nodes=question[:MAX_PATH_ENDS],
         relations=sorted(ANSWERING_RELATIONS[kind]),
-        target_type=target,  # type: ignore[arg-type]
+        target_type=target,
         limit=CANDIDATES_SHOWN,
     )
 
