@@ -5,7 +5,9 @@ findings by the same tools; these are the rules they share:
 
 - `answer_sides`: which sides a path may reach (the options, else the gold answer);
 - `path_searches`: which `search_paths` calls join the question's entities to each side (or, for a
-  free question, its own entities pairwise);
+  free question that asks for no kind of answer, its own entities pairwise);
+- `candidate_search` / `candidates_from`: an open question's `neighbours_by_relation` call, and the
+  ranked candidates it gives;
 - `with_scores`: a `prune_paths` result merged into the paths it ranked;
 - `reason_from_evidence` / `verify_from_evidence`: the answer, its reasoning and its check from KG
   evidence alone, the `none` backend's (and the chat agent's without a model).
@@ -19,13 +21,27 @@ from itertools import product
 from typing import Any
 
 from medreason.agent.evidence import choose_option, option_paths, rank_paths
-from medreason.agent.state import ANSWER, QUESTION, Entity, Findings, ScoredPath, option_side
-from medreason.agent.writing import path_sentences, read_answer_letter, write_reasoning
+from medreason.agent.question_kind import ANSWER_TYPES, ANSWERING_RELATIONS, question_kind
+from medreason.agent.state import (
+    ANSWER,
+    QUESTION,
+    RECALLED,
+    Candidate,
+    Entity,
+    Findings,
+    ScoredPath,
+    found_path,
+    option_side,
+)
+from medreason.agent.writing import candidate_lines, path_sentences, read_answer_letter, write_reasoning
 from medreason.kg_store.vocab import normalize_label
 from medreason.tools.limits import MAX_PATH_ENDS
+from medreason.tools.schemas import NeighboursByRelationInput
 
 MAX_FREE_ENTITIES = 5
 """A free question's first entities connected pairwise: at most this many, so at most 4 searches."""
+CANDIDATES_SHOWN = 5
+"""An open question's answer lists this many ranked nodes: a short list a reader takes in at a glance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +77,7 @@ def path_searches(findings: Findings) -> list[PathSearch]:
     """
     entities = findings.get("entities", [])
     question = side_iris(entities, QUESTION)
-    if not question:
+    if not question or candidate_search(findings) is not None:
         return []
     sides = answer_sides(findings)
     if sides:
@@ -75,6 +91,54 @@ def path_searches(findings: Findings) -> list[PathSearch]:
         return searches
     firsts = question[:MAX_FREE_ENTITIES]
     return [PathSearch(QUESTION, [iri], firsts[index + 1 :]) for index, iri in enumerate(firsts[:-1])]
+
+
+def candidate_search(findings: Findings) -> NeighboursByRelationInput | None:
+    """An open question's one call: its findings' neighbours by the relation it asks; None otherwise.
+
+    Open means no options and no gold answer, wording that asks for a kind of answer (a diagnosis, a
+    treatment...; `agent.question_kind`), and entities of its own, none of them referred back to from an
+    earlier turn (a follow-up explores what it refers to instead, `agent.chat.planner`).
+    """
+    if answer_sides(findings):
+        return None
+    kind = question_kind(findings["question"])
+    entities = findings.get("entities", [])
+    question = side_iris(entities, QUESTION)
+    if kind is None or not question or any(entity["method"] == RECALLED for entity in entities):
+        return None
+    asked = ANSWER_TYPES[kind]
+    named = {entity["type"] for entity in entities if entity["side"] == QUESTION}
+    # "What does metformin treat?" names only the asked kind's type: it wants the relation's other end.
+    target = asked if named - {asked} else None
+    return NeighboursByRelationInput(
+        nodes=question[:MAX_PATH_ENDS],
+        relations=sorted(ANSWERING_RELATIONS[kind]),
+        target_type=target,
+        limit=CANDIDATES_SHOWN,
+    )
+
+
+def candidates_from(result: Mapping[str, Any]) -> tuple[list[Candidate], list[ScoredPath]]:
+    """A `neighbours_by_relation` result as ranked candidates, and their reaching paths (side `answer`)."""
+    candidates: list[Candidate] = []
+    paths: list[ScoredPath] = []
+    for entry in result.get("neighbours") or []:
+        reaching = [ScoredPath(**found_path(path, ANSWER), reason=path["support"]) for path in entry["paths"]]
+        paths += reaching
+        candidates.append(
+            Candidate(
+                name=entry["name"],
+                iri=entry["iri"],
+                type=entry["type"],
+                score=float(entry["score"]),
+                findings=int(entry["findings"]),
+                evidence=entry["evidence"],
+                support=entry["paths"][0]["support"],
+                path=reaching[0],
+            )
+        )
+    return candidates, paths
 
 
 def _batches(iris: list[str]) -> list[list[str]]:
@@ -144,6 +208,8 @@ def reason_from_evidence(findings: Findings) -> dict[str, Any]:
             "grounded": grounded,
             "notes": [note] if note else [],
         }
+    if "candidates" in findings:
+        return _answer_with_candidates(findings, names)
     gold = findings.get("gold_answer")
     side = ANSWER if gold else QUESTION
     evidence = [path for path in kept if path["side"] == side]
@@ -161,6 +227,33 @@ def reason_from_evidence(findings: Findings) -> dict[str, Any]:
         "answer": answer,
         "confidence": evidence[0].get("score", 0.0) if evidence else 0.0,
         "grounded": bool(gold) and bool(evidence),
+    }
+
+
+def _answer_with_candidates(findings: Findings, names: list[str]) -> dict[str, Any]:
+    """An open question's answer: the top-ranked candidate, named as such, and the ranked list's paths."""
+    candidates = findings.get("candidates") or []
+    search = candidate_search(findings)
+    if not candidates:
+        asked = search.target_type if search and search.target_type else "node"
+        relations = ", ".join(search.relations) if search else "the relation the question asks"
+        answer = f"The knowledge graph holds no {asked} that the question's entities reach by {relations}."
+        reasoning = write_reasoning(question_entities=names, evidence=[], answer_idx=None, answer=answer)
+        return {"reasoning": reasoning, "answer_idx": None, "answer": answer, "grounded": False}
+    top = candidates[0]
+    answer = f"{top['name']}, the knowledge graph's top-ranked {top['type']} for this question"
+    reasoning = write_reasoning(
+        question_entities=names,
+        evidence=[candidate["path"] for candidate in candidates],
+        answer_idx=None,
+        answer=answer,
+        ranking=candidate_lines(candidates),
+    )
+    return {
+        "reasoning": reasoning,
+        "answer_idx": None,
+        "answer": answer,
+        "grounded": answer_is_grounded(findings, None, top["name"]),
     }
 
 
@@ -187,5 +280,25 @@ def verify_from_evidence(findings: Findings) -> dict[str, Any]:
         elif choice.answer_idx != expected:
             problems.append(f"the kept paths favour {choice.answer_idx}, not {expected}")
         return {"verified": not problems, "notes": problems}
+    candidates = findings.get("candidates")
+    if candidates is not None:
+        return _verify_candidates(findings, candidates)
     grounded = answer_is_grounded(findings, None, findings.get("answer", ""))
     return {"verified": grounded, "notes": [] if grounded else ["no kept path reaches the answer"]}
+
+
+def _verify_candidates(findings: Findings, candidates: list[Candidate]) -> dict[str, Any]:
+    """An open answer verifies when its conclusion names the top candidate and a kept path reaches it."""
+    if not candidates:
+        return {
+            "verified": False,
+            "notes": ["no candidate: the question's entities reach no node of the asked type"],
+        }
+    top = candidates[0]["name"]
+    concluded = findings.get("reasoning", "").rpartition("Conclusion:")[2]
+    problems = []
+    if normalize_label(top) not in normalize_label(concluded):
+        problems.append(f"the conclusion does not name the top-ranked candidate, {top}")
+    if not answer_is_grounded(findings, None, top):
+        problems.append(f"no kept path reaches {top}")
+    return {"verified": not problems, "notes": problems}

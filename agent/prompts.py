@@ -275,9 +275,10 @@ Reasoning:
 {reasoning}"""
 
 CHAT = """Answer the user's medical question from the knowledge-graph evidence given with it. If you
-need more evidence you may call the tools (link_entity, search_paths, prune_paths, describe_node);
-otherwise reply without calling a tool: reason along the paths, then end with "The answer is X."
-(the option letter for a multiple-choice question)."""
+need more evidence you may call the tools (link_entity, search_paths, prune_paths, describe_node,
+neighbours_by_relation); otherwise reply without calling a tool: reason along the paths, then end with
+"The answer is X." (the option letter for a multiple-choice question; for an open question, the
+knowledge graph's ranked candidate the evidence supports)."""
 
 CHAT_REASK = """Reply with your final answer only, as one line: "The answer is X." where X is one of
 {letters}."""

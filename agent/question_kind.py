@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from medreason.tools.schemas import NodeType
+
 QuestionKind = Literal["diagnosis", "treatment", "adverse_effect", "mechanism"]
 
 _STEMS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
@@ -62,7 +64,7 @@ ANSWERING_RELATIONS: dict[QuestionKind, frozenset[str]] = {
 }
 """Relation names (`kg_store.relations.SPECS`) whose edge into a candidate answers each kind."""
 
-ANSWER_TYPES: dict[QuestionKind, str] = {
+ANSWER_TYPES: dict[QuestionKind, NodeType] = {
     "diagnosis": "disease",
     "treatment": "drug",
     "adverse_effect": "effect/phenotype",

@@ -54,6 +54,9 @@ class AgentAnswer:
     """The conversation this answer is a turn of (None outside one)."""
     turn: int = 1
     """Its turn in the conversation, from 1."""
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    """An open question's ranked answer nodes (name, iri, type, score, findings, evidence, support, path),
+    best first; empty for a question with options or one that asks for no kind of answer."""
 
     def to_json(self) -> dict[str, Any]:
         """The `ask` contract: answer, reasoning and evidence, with verified, grounded and confidence.
@@ -71,6 +74,7 @@ class AgentAnswer:
             "verified": self.verified,
             "grounded": self.grounded,
             "confidence": self.confidence,
+            "candidates": self.candidates,
         }
 
 
@@ -281,7 +285,9 @@ class Agent:
         kept = list(final.get("kept", []))
         letter = final.get("answer_idx")
         evidence = [path for path in kept if _is_evidence(path, letter)] or kept
-        evidence.sort(key=lambda path: (-path.get("score", 0.0), path["hops"], path["id"]))
+        candidates = list(final.get("candidates") or [])
+        if not candidates:  # an open question's paths stay in its candidates' order
+            evidence.sort(key=lambda path: (-path.get("score", 0.0), path["hops"], path["id"]))
         usage = recorder.usage.to_json()
         return AgentAnswer(
             answer=str(final.get("answer", "")),
@@ -297,11 +303,21 @@ class Agent:
             notes=list(final.get("notes", [])),
             path_texts=[path["text"] for path in evidence],
             evidence=[{key: path[key] for key in _EVIDENCE_KEYS if key in path} for path in kept],
+            candidates=[_candidate_json(candidate) for candidate in candidates],
         )
 
     def _store(self, trace: Any) -> None:
         if self.traces is not None:
             self.traces.append(trace)
+
+
+def _candidate_json(candidate: Mapping[str, Any]) -> dict[str, Any]:
+    """A candidate as the answer lists it: its facts, and its reaching path as text, nodes and edges."""
+    path = candidate["path"]
+    return {
+        **{key: value for key, value in candidate.items() if key != "path"},
+        "path": {"text": path["text"], **{key: path[key] for key in _PATH_KEYS}},
+    }
 
 
 def _is_evidence(path: Mapping[str, Any], letter: str | None) -> bool:

@@ -9,10 +9,13 @@ option it is evidence for.
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict
 
 QUESTION = "question"
 ANSWER = "answer"
+RECALLED = "conversation"
+"""The linking method of a node a follow-up refers back to (`agent.chat.nodes.recall`)."""
 
 
 def option_side(letter: str) -> str:
@@ -71,7 +74,7 @@ class ScoredPath(TypedDict, total=False):
     reason: str
 
 
-def found_path(path: dict[str, Any], side: str) -> ScoredPath:
+def found_path(path: Mapping[str, Any], side: str) -> ScoredPath:
     """A path as `search_paths` returned it, filed under `side` (not yet scored)."""
     return ScoredPath(
         id=path["id"],
@@ -81,6 +84,24 @@ def found_path(path: dict[str, Any], side: str) -> ScoredPath:
         nodes=path["nodes"],
         edges=path["edges"],
     )
+
+
+class Candidate(TypedDict):
+    """A KG node an open question's findings reach by the relation it asks, as the answer lists it."""
+
+    name: str
+    iri: str
+    type: str
+    score: float
+    """Its evidence in its best tier (`tools.neighbours`): reported patients, else class shares, else 0."""
+    findings: int
+    """How many of the question's findings reach it."""
+    evidence: str
+    """Its best tier in words: counted, frequency class, annotated without frequency."""
+    support: str
+    """What its best edge says ("124 of 197 reported patients")."""
+    path: ScoredPath
+    """Its best reaching path: a question finding, the asked relation, the candidate."""
 
 
 class Findings(TypedDict, total=False):
@@ -98,6 +119,8 @@ class Findings(TypedDict, total=False):
     judged_irrelevant: list[str]
     """Ids of the found paths the model scored irrelevant at `prune`, and so did not keep."""
     option_scores: dict[str, float]
+    candidates: list[Candidate]
+    """An open question's answer nodes, best first (`agent.findings.candidate_search`); absent otherwise."""
     reasoning: str
     answer: str
     answer_idx: str | None

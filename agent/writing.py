@@ -54,6 +54,7 @@ def write_reasoning(
     option_scores: Mapping[str, float] | None = None,
     option_paths: Mapping[str, int] | None = None,
     undecided: str | None = None,
+    ranking: Sequence[str] = (),
 ) -> str:
     """A chain of thought that follows `evidence` from the question's entities to the answer.
 
@@ -65,6 +66,7 @@ def write_reasoning(
         option_scores: Each option's evidence score, to say why the others lost.
         option_paths: How many paths reached each option.
         undecided: Why the evidence did not decide and which fallback the answer is (`Choice.fallback_note`).
+        ranking: An open question's candidates, best first, one line each.
     """
     lines = ["Finding reasoning paths:"]
     if evidence:
@@ -92,6 +94,12 @@ def write_reasoning(
             "Evidence score per option (how much more specifically the question's findings reach it "
             f"than chance, summed over findings): {summary}."
         )
+    if ranking:
+        lines.append(
+            "Ranked by how many of the question's findings reach each, then by the reported patients "
+            "with the finding, then by frequency class:"
+        )
+        lines += list(ranking)
     if undecided:
         lines.append(undecided[0].upper() + undecided[1:] + ".")
     elif not evidence:
@@ -101,6 +109,18 @@ def write_reasoning(
         )
     lines += ["", "Conclusion:", conclusion(answer_idx, answer)]
     return "\n".join(lines)
+
+
+def candidate_lines(candidates: Sequence[Mapping[str, Any]]) -> list[str]:
+    """An open question's ranked candidates, one line each: name, findings, support, reaching path.
+
+    The answer's reasoning, `ask`'s text and the OpenAI route's text all list them this way.
+    """
+    return [
+        f"{number}. {candidate['name']} ({candidate['findings']} finding"
+        f"{'s' if candidate['findings'] != 1 else ''}; {candidate['support']}): {candidate['path']['text']}"
+        for number, candidate in enumerate(candidates, start=1)
+    ]
 
 
 def conclusion(answer_idx: str | None, answer: str) -> str:

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from medreason.agent.run import AgentAnswer, Mode
 from medreason.agent.session import open_agent
+from medreason.agent.writing import candidate_lines
 from medreason.cli.context import command_settings
 from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
 from medreason.cli.options import MaxHopsOption, TopKOption
@@ -116,6 +117,10 @@ def _show(answer: AgentAnswer) -> None:
         + (f"; confidence {answer.confidence:.2f}" if answer.confidence is not None else "")
         + "[/dim]"
     )
+    if answer.candidates:
+        console.print("\n[bold]Top candidates[/bold]")
+        for line in candidate_lines(answer.candidates):
+            console.print(f"  {line}")
     if answer.path_texts:
         console.print("\n[bold]Thinking paths[/bold]")
         for text in answer.path_texts:

@@ -11,6 +11,7 @@ uses to cap hubs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
 
 from medreason.kg_store.catalog import Source
 from medreason.kg_store.encoders.settings import EncoderSettings
@@ -32,18 +33,24 @@ from medreason.kg_store.identity import IdentityMap, IdentityReport
 from medreason.kg_store.layout import StoreLayout
 from medreason.kg_store.mapping_set import MappingSet
 from medreason.kg_store.merging import SharedNames, load_identity, shared_disease_names, synonym_quads
-from medreason.kg_store.records import Edge, MappingFileReport, Node, Skipped, SourceReport
+from medreason.kg_store.records import Edge, EdgeAnnotation, MappingFileReport, Node, Skipped, SourceReport
 from medreason.kg_store.registry import NodeRegistry
 from medreason.kg_store.sources.files import sha256
 from medreason.kg_store.sparql import edge_graphs, select, text
 from medreason.kg_store.vocab import (
+    ANNOTATION,
+    COHORT,
     DEGREE,
     EDGE_PREDICATE,
+    FREQUENCY_CLASS,
     META_GRAPH,
     NODES_GRAPH,
+    PATIENTS,
+    RDF_REIFIES,
     RDF_TYPE,
     RDFS_LABEL,
     RDFS_SUBPROPERTY_OF,
+    REFERENCE,
     REL,
     RELATION_NAME,
     SCHEMA,
@@ -52,8 +59,11 @@ from medreason.kg_store.vocab import (
     SOURCE,
     SOURCE_ID,
     XREF,
+    annotation_graph,
     edge_graph,
     node_curie,
+    node_iri,
+    slug,
     source_of_graph,
     type_class,
 )
@@ -234,9 +244,34 @@ def _quads(
                 predicates.add(predicate.value)
                 yield from _predicate_quads(record)
             yield Quad(head, predicate, tail, edge_graph(record.source_database))
+            if record.annotation is not None:
+                report.annotations += 1
+                edge = Triple(head, predicate, tail)
+                yield from _annotation_quads(edge, record.annotation, record.source_database)
         elif isinstance(record, Skipped):
             report.tally(record)
     notify(source.name, count, count)
+
+
+def _annotation_quads(edge: Triple, annotation: EdgeAnnotation, source_database: str) -> Iterator[Quad]:
+    """An edge's annotation as RDF 1.2 reification: a node that `rdf:reifies <<( head predicate tail )>>`.
+
+    The node's IRI is minted from the edge and what the annotation says, so the same row read twice is
+    one node while two cohorts of one edge stay two. It lives in the source's annotation graph, apart
+    from the edges (`vocab.ANNOTATION_GRAPH_PREFIX`).
+    """
+    graph = annotation_graph(source_database)
+    minted = hashlib.sha1(f"{edge} {annotation}".encode(), usedforsecurity=False).hexdigest()
+    node = NamedNode(f"{ANNOTATION}{slug(source_database)}/{minted}")
+    yield Quad(node, RDF_REIFIES, edge, graph)
+    if annotation.patients is not None and annotation.cohort is not None:
+        yield Quad(node, PATIENTS, Literal(annotation.patients), graph)
+        yield Quad(node, COHORT, Literal(annotation.cohort), graph)
+    if annotation.frequency_class is not None:
+        term = node_iri(*annotation.frequency_class.split(":", 1))
+        yield Quad(node, FREQUENCY_CLASS, term, graph)
+    if annotation.reference:
+        yield Quad(node, REFERENCE, Literal(annotation.reference), graph)
 
 
 def _node_quads(

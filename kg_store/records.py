@@ -27,6 +27,23 @@ class Node:
 
 
 @dataclass(frozen=True, slots=True)
+class EdgeAnnotation:
+    """How often a source saw an edge hold: HPO's frequency of a phenotype in a disease.
+
+    `patients` of `cohort` reported patients had it (`124/197`), and/or the frequency class HPO gives it
+    (`HP:0040281`, very frequent); a percentage is read as its class. An edge with none of these has no
+    annotation.
+    """
+
+    patients: int | None = None
+    cohort: int | None = None
+    frequency_class: str | None = None
+    """The HPO id of the frequency term (`HP:0040281`)."""
+    reference: str = ""
+    """Where the source read it (`PMID:31675180`, `OMIM:154700`): two rows from two cohorts stay two."""
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A directed edge as stored: `head --relation--> tail`, from one source database."""
 
@@ -34,6 +51,7 @@ class Edge:
     relation: Relation
     tail: NamedNode
     source_database: str
+    annotation: EdgeAnnotation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +126,8 @@ class SourceReport(SkipTally):
     version: str
     nodes: int = 0
     edges: int = 0
+    annotations: int = 0
+    """Edges read with a frequency annotation (`EdgeAnnotation`), each stored as a reifier."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -25,6 +25,8 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDFS_SUBPROPERTY_OF = NamedNode("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")
 SKOS_ALT_LABEL = NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
+RDF_REIFIES = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies")
+"""RDF 1.2: an annotation node `rdf:reifies <<( head predicate tail )>>`, the edge as a triple term."""
 
 SOURCE = NamedNode(SCHEMA + "source")
 SOURCE_ID = NamedNode(SCHEMA + "sourceId")
@@ -33,6 +35,15 @@ XREF = NamedNode(SCHEMA + "xref")
 DEGREE = NamedNode(SCHEMA + "degree")
 RELATION_NAME = NamedNode(SCHEMA + "relation")
 EDGE_PREDICATE = NamedNode(SCHEMA + "EdgePredicate")
+PATIENTS = NamedNode(SCHEMA + "patients")
+"""An edge annotation's count of reported patients who had the phenotype (HPO's `k` of `k/m`)."""
+COHORT = NamedNode(SCHEMA + "cohort")
+"""An edge annotation's count of reported patients in all (HPO's `m` of `k/m`)."""
+FREQUENCY_CLASS = NamedNode(SCHEMA + "frequencyClass")
+"""An edge annotation's frequency term (the HPO node of `HP:0040281`, very frequent)."""
+REFERENCE = NamedNode(SCHEMA + "reference")
+"""Where the source read an annotation (`PMID:31675180`)."""
+ANNOTATION = BASE + "annotation/"
 
 NODES_GRAPH = NamedNode(GRAPH + "nodes")
 """Node facts: type, label, synonyms, source, source id, degree."""
@@ -42,6 +53,9 @@ META_GRAPH = NamedNode(GRAPH + "meta")
 """The build record: which sources, checksums and counts made this store."""
 EDGE_GRAPH_PREFIX = GRAPH + "source/"
 """Edges live in one named graph per source database, so each edge knows where it came from."""
+ANNOTATION_GRAPH_PREFIX = GRAPH + "annotation/"
+"""Edge annotations (how often an edge holds) live in one named graph per source database, apart from the
+edges, so path search, degrees and edge counts never see them."""
 
 NODE_TYPES: dict[str, str] = {
     "drug": "Drug",
@@ -180,6 +194,12 @@ def _predicate(name: str, display: str) -> NamedNode:
 def edge_graph(source_database: str) -> NamedNode:
     """The named graph that holds the edges of one source database."""
     return NamedNode(EDGE_GRAPH_PREFIX + slug(source_database))
+
+
+@lru_cache(maxsize=256)
+def annotation_graph(source_database: str) -> NamedNode:
+    """The named graph that holds the edge annotations of one source database."""
+    return NamedNode(ANNOTATION_GRAPH_PREFIX + slug(source_database))
 
 
 def source_of_graph(graph_iri: str) -> str:

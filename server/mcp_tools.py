@@ -44,20 +44,22 @@ ASK_DESCRIPTION = (
     "Answer a medical question with the whole agent: it finds the question's entities in the "
     "biomedical knowledge graph, searches and prunes the paths that connect them to the answer (or to "
     "each option of a multiple-choice question), and reasons along them. Returns {answer, answer_idx, "
-    "reasoning, paths, entities, trace_id, llm, verified, grounded, confidence}: paths are the "
-    "knowledge-graph evidence, trace_id names the stored audit record of the run. Use the other tools "
-    "to explore the graph yourself; use this one for an answer with its evidence."
+    "reasoning, paths, entities, trace_id, llm, verified, grounded, confidence, candidates}: paths are "
+    "the knowledge-graph evidence, candidates an open question's ranked answer nodes, trace_id names "
+    "the stored audit record of the run. Use the other tools to explore the graph yourself; use this "
+    "one for an answer with its evidence."
 )
 INSTRUCTIONS = (
     "Knowledge-graph tools over PrimeKG, Hetionet and HPO. find_entities or link_entity turn names "
     "into node IRIs; search_paths connects question-side nodes to answer-side nodes; prune_paths keeps "
     "the most relevant paths (by the ids search_paths gave in this session); describe_node shows one "
-    "node's neighbourhood; ask answers a whole question with its evidence."
+    "node's neighbourhood; neighbours_by_relation ranks the nodes a question's findings reach by the "
+    "relation it asks (an open question's answers); ask answers a whole question with its evidence."
 )
 
 
 def mcp_tools(*, max_question_chars: int) -> list[mcp_types.Tool]:
-    """The tools a client lists: the registry's five, then `ask` (its question at most that long)."""
+    """The tools a client lists: the registry's six, then `ask` (its question at most that long)."""
     tools = [
         mcp_types.Tool(name=spec.name, description=spec.description, input_schema=spec.json_schema())
         for spec in TOOLS.values()

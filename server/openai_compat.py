@@ -29,6 +29,7 @@ from typing import Any
 
 from medreason.agent.conversations import Turn, text_turn
 from medreason.agent.run import AgentAnswer
+from medreason.agent.writing import candidate_lines
 from medreason.server.chat import answer_json
 from medreason.server.errors import EXPECTED_ERRORS, APIError, api_error, internal_error
 from medreason.server.schemas import CompletionMessage
@@ -174,7 +175,11 @@ def question_of(messages: Sequence[CompletionMessage]) -> tuple[str, dict[str, s
 
 
 def _answer_line(answer: AgentAnswer) -> str:
-    return f"{answer.answer_idx}. {answer.answer}" if answer.answer_idx else answer.answer
+    """The answer (with its letter), then an open question's top candidates, one line each."""
+    line = f"{answer.answer_idx}. {answer.answer}" if answer.answer_idx else answer.answer
+    if answer.candidates:
+        line += "\n\nTop candidates:\n" + "\n".join(candidate_lines(answer.candidates))
+    return line
 
 
 def _reasoning_part(answer: AgentAnswer) -> str:

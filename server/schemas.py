@@ -177,6 +177,28 @@ class Entity(BaseModel):
     method: str
 
 
+class CandidatePath(KGPath):
+    """A candidate's reaching path, with its text as `A ←relation— B` reads."""
+
+    text: str
+
+
+class Candidate(BaseModel):
+    """An open question's answer node, with the path that reaches it from a question finding."""
+
+    name: str
+    iri: str
+    type: str
+    score: float = Field(
+        description="Its evidence in its best tier: reported patients with the finding, else "
+        "frequency-class shares, else 0 (the rank also counts findings first)."
+    )
+    findings: int = Field(description="How many of the question's findings reach it.")
+    evidence: str = Field(description="counted, frequency class, or annotated without frequency.")
+    support: str = Field(description='What its best edge says: "124 of 197 reported patients".')
+    path: CandidatePath
+
+
 class ChatResponse(BaseModel):
     """The answer with its evidence: what `medreason ask --json` prints, plus verification."""
 
@@ -192,6 +214,10 @@ class ChatResponse(BaseModel):
     )
     grounded: bool = Field(description="The answer rests on KG paths, not on a fallback by meaning.")
     confidence: float | None
+    candidates: list[Candidate] = Field(
+        default_factory=list,
+        description="An open question's ranked answer nodes, best first; empty with options.",
+    )
     conversation_id: str | None = Field(
         default=None, description="The conversation to send a follow-up in (null in `pipeline` mode)."
     )

@@ -20,11 +20,13 @@ __all__ = [
     "DEFAULT_ENTITIES",
     "DEFAULT_LINKS",
     "DEFAULT_MAX_HOPS",
+    "DEFAULT_NEIGHBOURS",
     "DEFAULT_PATHS",
     "DEFAULT_TOP_K",
     "MAX_ENTITIES",
     "MAX_HOPS",
     "MAX_LINKS",
+    "MAX_NEIGHBOURS",
     "MAX_PATHS",
     "MAX_PATH_ENDS",
     "MAX_TOP_K",
@@ -50,6 +52,10 @@ MAX_LINKS = 20
 DEFAULT_PATHS = 10
 MAX_PATHS = 20
 """Paths one `search_paths` call returns."""
+
+DEFAULT_NEIGHBOURS = 10
+MAX_NEIGHBOURS = 50
+"""Ranked nodes one `neighbours_by_relation` call returns (it ranks every node reached, then cuts)."""
 
 MAX_PATH_ENDS = 50
 """Nodes on either side of one `search_paths` call. Over 60 MedQA questions on the shared data the pipeline

@@ -124,8 +124,8 @@ def search_paths(
     if max_hops < 1 or limit < 1:
         raise ValueError(f"max_hops and limit must be at least 1, got {max_hops} and {limit}")
     unresolved: list[JSON] = []
-    source_iris = _resolve_all(kg, sources, unresolved)
-    target_iris = _resolve_all(kg, targets, unresolved)
+    source_iris = resolve_all(kg, sources, unresolved)
+    target_iris = resolve_all(kg, targets, unresolved)
     result: JSONObject = {"paths": [], "unresolved": unresolved}
     if not source_iris or not target_iris:
         side = "sources" if not source_iris else "targets"
@@ -198,7 +198,8 @@ def prune_paths(
     return result
 
 
-def _resolve_all(kg: KGStore, names: Iterable[str], unresolved: list[JSON]) -> list[str]:
+def resolve_all(kg: KGStore, names: Iterable[str], unresolved: list[JSON]) -> list[str]:
+    """The nodes `names` (IRIs or names) mean, each once; a name that means none goes to `unresolved`."""
     iris: list[str] = []
     for name in names:
         found = kg.resolve(name)

@@ -33,14 +33,17 @@ from medreason.tools.schemas import (
     FindEntitiesInput,
     JSONObject,
     LinkEntityInput,
+    NeighboursByRelationInput,
     PrunePathsInput,
     SearchPathsInput,
 )
 from medreason.tools.toolkit import KGToolkit
 
-ToolName = Literal["find_entities", "link_entity", "search_paths", "prune_paths", "describe_node"]
+ToolName = Literal[
+    "find_entities", "link_entity", "search_paths", "prune_paths", "describe_node", "neighbours_by_relation"
+]
 TOOL_NAMES: tuple[ToolName, ...] = get_args(ToolName)
-"""The five tools, in the order a model is shown them."""
+"""The six tools, in the order a model is shown them."""
 
 _SHOWN_INPUT_CHARS = 60
 """How much of a rejected value an error quotes back."""
@@ -74,6 +77,7 @@ TOOLS: Mapping[str, ToolSpec] = MappingProxyType(
             ToolSpec("search_paths", KGToolkit.search_paths, SearchPathsInput),
             ToolSpec("prune_paths", KGToolkit.prune_paths, PrunePathsInput),
             ToolSpec("describe_node", KGToolkit.describe_node, DescribeNodeInput),
+            ToolSpec("neighbours_by_relation", KGToolkit.neighbours_by_relation, NeighboursByRelationInput),
         )
     }
 )

@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal, TypeAlias, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from medreason.kg_store.relations import HEAD_TAIL_TYPES
 from medreason.tools.limits import (
     DEFAULT_ENTITIES,
     DEFAULT_LINKS,
+    DEFAULT_NEIGHBOURS,
     DEFAULT_PATHS,
     MAX_ENTITIES,
     MAX_LINKS,
+    MAX_NEIGHBOURS,
     MAX_PATH_ENDS,
     MAX_PATHS,
     MaxHops,
@@ -109,3 +112,37 @@ class DescribeNodeInput(_Input):
         default=None,
         description="Only this relation's neighbours (as a result's 'relation' spells it), up to 50 named.",
     )
+
+
+class NeighboursByRelationInput(_Input):
+    """Arguments of `neighbours_by_relation`."""
+
+    nodes: list[str] = Field(
+        min_length=1,
+        max_length=MAX_PATH_ENDS,
+        description="Node IRIs (best) or exact names of the question's findings.",
+    )
+    relations: list[str] = Field(
+        min_length=1,
+        description="Relation names to follow, as a path edge's 'relation' spells them "
+        "(e.g. 'disease_phenotype_positive', 'indication', 'drug_effect', 'drug_protein').",
+    )
+    target_type: NodeType | None = Field(
+        default=None,
+        description="The type of node the question asks for; leave it out for whatever is at the "
+        "relations' other end.",
+    )
+    limit: int = Field(
+        default=DEFAULT_NEIGHBOURS, ge=1, le=MAX_NEIGHBOURS, description="At most this many ranked nodes."
+    )
+
+    @field_validator("relations")
+    @classmethod
+    def _known_relations(cls, relations: list[str]) -> list[str]:
+        unknown = [name for name in relations if name not in HEAD_TAIL_TYPES]
+        if unknown:
+            raise ValueError(
+                f"unknown relation {', '.join(map(repr, unknown))}; use names such as "
+                "disease_phenotype_positive, indication, drug_effect, contraindication or drug_protein"
+            )
+        return list(dict.fromkeys(relations))

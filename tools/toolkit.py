@@ -1,4 +1,4 @@
-"""`KGToolkit`: the five KG tools bound to one store and one run, as typed methods.
+"""`KGToolkit`: the six KG tools bound to one store and one run, as typed methods.
 
 The method docstrings are the tools' descriptions: they are written for the model that calls them
 (what the tool does, when to use it, what comes back), and `tools.registry` hands them over verbatim,
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from medreason.kg_store.paths import Path
 from medreason.kg_store.store import KGStore
-from medreason.tools import entities, nodes, paths
+from medreason.tools import entities, neighbours, nodes, paths
 from medreason.tools.limits import (
     DEFAULT_ENTITIES,
     DEFAULT_LINKS,
     DEFAULT_MAX_HOPS,
+    DEFAULT_NEIGHBOURS,
     DEFAULT_PATHS,
     DEFAULT_TOP_K,
     MAX_HOPS,
@@ -125,6 +126,29 @@ class KGToolkit:
         search paths to them). An unknown node gives {"error", "hint"}.
         """
         return nodes.describe_node(self._kg, node, relation)
+
+    def neighbours_by_relation(
+        self,
+        nodes: list[str],
+        relations: list[str],
+        target_type: str | None = None,
+        *,
+        limit: int = DEFAULT_NEIGHBOURS,
+    ) -> JSONObject:
+        """Answer an open question: the nodes of one type the findings reach by the asked relations, ranked.
+
+        Use it when a question has no answer options ("Which disease presents with X?"): pass the
+        question's finding IRIs, the relations that answer it (a diagnosis: disease_phenotype_positive;
+        a treatment: indication; an adverse effect: drug_effect, contraindication; a mechanism:
+        drug_protein) and the type asked for (left out: whatever is at the other end). Returns
+        {"neighbours": [{"iri", "name", "type", "degree", "score", "findings", "evidence", "paths":
+        [{"id", "text", ..., "support"}]}], "considered"}, best first: nodes reached by more findings
+        first, then by reported patients with the finding (counted annotations), then by frequency
+        class, then bare edges. Path ids work with prune_paths.
+        """
+        return neighbours.neighbours_by_relation(
+            self._kg, self._paths, nodes, relations, target_type, limit=limit
+        )
 
     def path(self, path_id: str) -> Path:
         """The path behind an id that `search_paths` returned in this run.

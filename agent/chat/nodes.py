@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Literal, cast
 
@@ -13,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
-from medreason.agent.chat.planner import RECALLED, plan_next, relation_key
+from medreason.agent.chat.planner import plan_next, relation_key
 from medreason.agent.chat.recall import Resolution, find_references, in_context, resolve
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
@@ -23,6 +24,7 @@ from medreason.agent.evidence import choose_option
 from medreason.agent.findings import (
     answer_is_grounded,
     answer_sides,
+    candidates_from,
     reason_from_evidence,
     verify_from_evidence,
     with_scores,
@@ -32,6 +34,7 @@ from medreason.agent.llm.backend import TokenSink
 from medreason.agent.llm.text_tool_calls import without_echoes
 from medreason.agent.state import (
     QUESTION,
+    RECALLED,
     Entity,
     ScoredPath,
     found_path,
@@ -39,7 +42,7 @@ from medreason.agent.state import (
     side_letter,
     unique_entities,
 )
-from medreason.agent.writing import read_answer_letter
+from medreason.agent.writing import candidate_lines, read_answer_letter
 
 MAX_TURNS = 8
 """Turns (the planner's and then the model's) before the agent must answer with what it has."""
@@ -145,6 +148,7 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     found = list(state.get("paths", []))
     kept = {path["id"]: path for path in state.get("kept", [])}
     neighbours = dict(state.get("neighbours", {}))
+    update: dict[str, Any] = {}
     replies = []
     for call in last.tool_calls:
         call_id = call["id"] or call["name"]
@@ -162,7 +166,15 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         elif call["name"] == "describe_node":
             key = relation_key(str(call["args"].get("node", "")), call["args"].get("relation"))
             neighbours[key] = list(result.get("neighbours") or [])
-    return {
+        elif call["name"] == "neighbours_by_relation" and "error" not in result:
+            candidates, reaching = candidates_from(result)
+            if answer_sides(state):  # a model exploring a question with options: evidence, not answers
+                found += [_path(path, QUESTION, entities) for path in reaching]
+            else:
+                found += reaching
+                kept |= {path["id"]: path for path in reaching}
+                update["candidates"] = candidates
+    return update | {
         "messages": replies,
         "entities": unique_entities(entities),
         "paths": found,
@@ -297,6 +309,10 @@ def evidence_block(state: ChatState) -> str:
         ]
         if not paths:
             lines.append("  no path from the question's entities")
+    candidates = state.get("candidates")
+    if candidates is not None:
+        lines.append("Nodes the question's findings reach by the relation it asks, ranked:")
+        lines += [f"  {line}" for line in candidate_lines(candidates)] or ["  none"]
     return "\n".join(lines)
 
 
@@ -334,7 +350,7 @@ def _entities(result: dict[str, Any], side: str) -> list[Entity]:
     ]
 
 
-def _path(path: dict[str, Any], side: str, entities: list[Entity]) -> ScoredPath:
+def _path(path: Mapping[str, Any], side: str, entities: list[Entity]) -> ScoredPath:
     """A found path, filed under the option whose entity it ends at (for a model's own searches)."""
     if side == QUESTION:
         end = path["nodes"][-1]["iri"]

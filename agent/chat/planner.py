@@ -2,7 +2,8 @@
 
 It works the same loop as a tool-calling model, in stages: find the entities of the question and of each
 option; link whole options the gazetteer found nothing in; search paths from the question to each option
-(or between the question's entities); prune each option's paths; then stop. Each call carries its side,
+(or between the question's entities), or for an open question rank the nodes its findings reach by the
+relation it asks (`neighbours_by_relation`); prune each option's paths; then stop. Each call carries its side,
 so what it returns is filed under the right option.
 
 A free follow-up ("What proteins does it target?") may name nothing but what it refers back to: for each
@@ -23,9 +24,9 @@ from pydantic import BaseModel
 from medreason.agent.chat.recall import asked_kinds
 from medreason.agent.chat.state import ChatState
 from medreason.agent.context import AgentContext
-from medreason.agent.findings import answer_sides, path_searches
+from medreason.agent.findings import answer_sides, candidate_search, path_searches
 from medreason.agent.linking import names_an_entity
-from medreason.agent.state import QUESTION
+from medreason.agent.state import ANSWER, QUESTION, RECALLED
 from medreason.tools.limits import MAX_PATH_ENDS, MAX_PATHS
 from medreason.tools.registry import planned_call
 from medreason.tools.schemas import (
@@ -35,9 +36,6 @@ from medreason.tools.schemas import (
     PrunePathsInput,
     SearchPathsInput,
 )
-
-RECALLED = "conversation"
-"""The linking method of a node a follow-up refers back to (`agent.chat.nodes.recall`)."""
 
 
 class Planned(NamedTuple):
@@ -73,7 +71,10 @@ def plan_next(state: ChatState, context: AgentContext) -> tuple[AIMessage, dict[
         ]
     if not calls:
         calls += _searches(state, context, done) + _neighbourhood(state, explored)
-    if not calls:
+        open_search = candidate_search(state)
+        if open_search is not None and ("neighbours_by_relation", ANSWER) not in done:
+            calls.append(Planned(ANSWER, open_search))
+    if not calls and "candidates" not in state:
         paths_by_side: dict[str, list[str]] = {}
         for path in state.get("paths", []):
             paths_by_side.setdefault(path["side"], []).append(path["id"])

@@ -1,8 +1,10 @@
 """Paths: the shortest KG paths from the question's entities to each answer side's entities.
 
-One `search_paths` call per side keeps every path labelled with the option it is evidence for. A free
-question with no options and no gold answer connects its own entities pairwise instead
-(`agent.findings.path_searches`, the chat planner's rule too).
+One `search_paths` call per side keeps every path labelled with the option it is evidence for. An open
+question (no options, no gold answer, asking for a kind of answer) gets one `neighbours_by_relation`
+call instead, whose ranked candidates are the answer (`agent.findings.candidate_search`); a free
+question that asks for no kind connects its own entities pairwise (`agent.findings.path_searches`).
+The chat planner follows the same rules.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from medreason.agent.context import AgentContext
-from medreason.agent.findings import path_searches
+from medreason.agent.findings import candidate_search, candidates_from, path_searches
 from medreason.agent.state import PipelineState, ScoredPath, found_path
 
 PATHS_PER_SIDE = 10
@@ -21,6 +23,12 @@ PATHS_PER_SIDE = 10
 def paths(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Every path found, labelled with its side."""
     context = runtime.context
+    open_search = candidate_search(state)
+    if open_search is not None:
+        arguments = open_search.model_dump()
+        result = context.tools.call("neighbours_by_relation", arguments, emit=runtime.stream_writer)
+        candidates, reaching = candidates_from(result)
+        return {"paths": reaching, "candidates": candidates}
     found: list[ScoredPath] = []
     for search in path_searches(state):
         arguments = {

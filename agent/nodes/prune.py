@@ -8,7 +8,8 @@ ids are the step's `judged_irrelevant` and its notes say how many went, so a dat
 path to its gold answer is rejected at `prune` for that reason (`agent.losses.prune_loss`), and a live
 question's answer says what was set aside. The ranking must score every path id (the schema lists
 them, and a ranking that leaves one out earns the repair request); when even the repaired ranking is
-unusable, the paths are pruned KG-natively instead, and the step's notes say so.
+unusable, the paths are pruned KG-natively instead, and the step's notes say so. An open question's
+paths are its ranked candidates' own (`agent.nodes.paths`): all are kept, in the candidates' order.
 
 The chat agent does not come here: it prunes with the `prune_paths` tool (MiniLM), which keeps the
 top K whatever their scores.
@@ -32,6 +33,8 @@ from medreason.agent.state import PipelineState, ScoredPath
 def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """The kept paths, each with a score in 0..1 and a reason."""
     context = runtime.context
+    if "candidates" in state:
+        return {"kept": list(state.get("paths", []))}
     by_side: dict[str, list[ScoredPath]] = defaultdict(list)
     for path in state.get("paths", []):
         by_side[path["side"]].append(path)

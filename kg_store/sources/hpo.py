@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from medreason.kg_store.errors import SourceError
-from medreason.kg_store.records import Edge, Mapping, Node, Record, Skipped, Synonym
+from medreason.kg_store.records import Edge, EdgeAnnotation, Mapping, Node, Record, Skipped, Synonym
 from medreason.kg_store.sources.files import open_text
 from medreason.kg_store.vocab import Relation, node_iri
 
@@ -33,6 +33,16 @@ _ASPECT_DISPLAY = {
     "M": "clinical modifier",
     "H": "past medical history",
 }
+FREQUENCY_CLASSES: dict[str, tuple[str, float, float]] = {
+    "HP:0040280": ("obligate", 1.0, 1.0),
+    "HP:0040281": ("very frequent", 0.80, 0.99),
+    "HP:0040282": ("frequent", 0.30, 0.79),
+    "HP:0040283": ("occasional", 0.05, 0.29),
+    "HP:0040284": ("very rare", 0.01, 0.04),
+    "HP:0040285": ("excluded", 0.0, 0.0),
+}
+"""HPO's frequency terms: id -> (label, lowest and highest share of patients), as HPO defines them."""
+
 _PRESENT = "disease_phenotype_positive"
 _ABSENT = "disease_phenotype_negative"
 
@@ -171,7 +181,46 @@ def _read_disease_annotations(path: Path, diseases: set[str]) -> Iterator[Record
             negated = record["qualifier"] == "NOT"
             relation = Relation(_ABSENT, "phenotype absent") if negated else Relation(_PRESENT, aspect)
             phenotype = node_iri("HPO", record["hpo_id"].removeprefix("HP:"))
-            yield Edge(disease, relation, phenotype, SOURCE_DATABASE)
+            annotation = _frequency(record["frequency"], record["reference"])
+            if isinstance(annotation, str):
+                yield Skipped(path.name, rows.line_num, annotation)
+                annotation = None
+            yield Edge(disease, relation, phenotype, SOURCE_DATABASE, annotation)
+
+
+def _frequency(text: str, reference: str) -> EdgeAnnotation | str | None:
+    """An annotation's frequency (`12/31`, `HP:0040281`, `45%`), None when blank, or why it is unreadable.
+
+    A percentage becomes the frequency class whose band holds it, so every annotation is a count, a
+    class, or nothing.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if text in FREQUENCY_CLASSES:
+        return EdgeAnnotation(frequency_class=text, reference=reference)
+    patients, slash, cohort = text.partition("/")
+    if slash and patients.isdigit() and cohort.isdigit() and 0 <= int(patients) <= int(cohort) > 0:
+        return EdgeAnnotation(patients=int(patients), cohort=int(cohort), reference=reference)
+    if text.endswith("%"):
+        try:
+            share = float(text[:-1]) / 100
+        except ValueError:
+            share = -1.0
+        if 0 <= share <= 1:
+            return EdgeAnnotation(frequency_class=_frequency_class(share), reference=reference)
+    return f"unreadable frequency {text!r}; the edge is kept without it"
+
+
+def _frequency_class(share: float) -> str:
+    """The frequency term of a share of patients: the one whose band holds it (0 and 1 are their own)."""
+    if share in (0.0, 1.0):
+        return next(hpo_id for hpo_id, (_, low, high) in FREQUENCY_CLASSES.items() if low == high == share)
+    bands = sorted(
+        ((low, hpo_id) for hpo_id, (_, low, high) in FREQUENCY_CLASSES.items() if 0 < low < high),
+        reverse=True,
+    )
+    return next((hpo_id for low, hpo_id in bands if share >= low), bands[-1][1])
 
 
 def _read_gene_annotations(path: Path, diseases: set[str]) -> Iterator[Record]:

@@ -23,6 +23,7 @@ from medreason.agent.traces.recorder import MAX_LLM_TEXT, capped
 from medreason.agent.traces.render import render_text
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.store import KGStore
+from medreason.tools.registry import TOOL_NAMES
 from tests.fakes import careless_model
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.steps import step_prompt
@@ -188,13 +189,7 @@ def test_the_chat_agent_runs_a_scripted_models_tool_calls(
     assert answer.answer == "Lisinopril"
     assert answer.verified
     assert any(node["name"].lower() == "lisinopril" for path in answer.paths for node in path["nodes"])
-    assert {tool["function"]["name"] for tool in fake.requests[0]["tools"]} == {
-        "find_entities",
-        "link_entity",
-        "search_paths",
-        "prune_paths",
-        "describe_node",
-    }
+    assert {tool["function"]["name"] for tool in fake.requests[0]["tools"]} == set(TOOL_NAMES)
     opening = fake.requests[0]["messages"][1]["content"]
     assert "Knowledge-graph evidence" in opening, "the KG tools ran before the model's first turn"
     assert "Lisinopril" in opening, "and the model sees what they found"

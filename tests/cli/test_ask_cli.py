@@ -22,6 +22,7 @@ ASK_KEYS = {
     "verified",
     "grounded",
     "confidence",
+    "candidates",
 }
 
 
@@ -65,6 +66,22 @@ def test_ask_json_is_one_object_and_its_trace_verifies(shared_store_dir: Path, t
     exported = runner.invoke(app, ["trace", "export", answer["trace_id"], "--format", "turtle"])
     assert exported.exit_code == 0
     assert "prov:Activity" in exported.stdout
+
+
+def test_ask_lists_an_open_questions_top_candidates_in_text_and_json(
+    shared_store_dir: Path, traces: Path
+) -> None:
+    question = "Which disease presents with arachnodactyly?"
+    as_json = runner.invoke(app, ["ask", "--store", str(shared_store_dir), "--json", question])
+    assert as_json.exit_code == 0, as_json.stderr
+    answer = json.loads(as_json.stdout)
+    assert answer["candidates"][0]["name"] == "Marfan syndrome"
+    assert answer["candidates"][0]["path"]["text"] == "Arachnodactyly ←phenotype present— Marfan syndrome"
+    assert answer["grounded"] is True
+    as_text = runner.invoke(app, ["ask", "--store", str(shared_store_dir), question])
+    assert as_text.exit_code == 0, as_text.stderr
+    assert "Top candidates" in as_text.stdout
+    assert "1. Marfan syndrome (1 finding; 124 of 197 reported patients)" in as_text.stdout
 
 
 def test_ask_prints_the_answer_paths_reasoning_and_trace_id(shared_store_dir: Path, traces: Path) -> None:

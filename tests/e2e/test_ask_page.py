@@ -233,6 +233,31 @@ def assert_details_show(watched: WatchedPage, expected: ExpectedGraph, iri: str)
     assert page.locator(f'[data-testid=graph-node][data-id="{iri}"]').get_attribute("aria-pressed") == "true"
 
 
+def test_an_open_question_shows_its_ranked_candidates(
+    open_server: str, watched_page: WatchedPage, http: httpx.Client
+) -> None:
+    question = "Which disease presents with arachnodactyly?"
+    reference = http.post("/v1/chat", json={"question": question, "mode": "pipeline"}).json()
+    page = watched_page.page
+    ask(watched_page, open_server, question, {})
+    assert watched_page.wait_for_run() == "done"
+
+    assert page.get_by_test_id("candidates").is_visible()
+    items = page.get_by_test_id("candidate-item")
+    assert items.count() == len(reference["candidates"]) > 1
+    first = items.first.inner_text()
+    assert first.startswith("Marfan syndrome — 1 finding; 124 of 197 reported patients: ")
+    assert first.endswith(reference["candidates"][0]["path"]["text"])
+    assert page.get_by_test_id("answer-text").inner_text() == reference["answer"]
+    assert watched_page.console_errors == []
+
+
+def test_a_question_with_options_shows_no_candidate_list(open_server: str, watched_page: WatchedPage) -> None:
+    ask(watched_page, open_server, QUESTION, OPTIONS)
+    assert watched_page.wait_for_run() == "done"
+    assert watched_page.page.get_by_test_id("candidates").is_hidden()
+
+
 def test_two_relations_between_the_same_nodes_are_two_labelled_edges_apart(
     open_server: str, watched_page: WatchedPage, http: httpx.Client
 ) -> None:

@@ -41,6 +41,19 @@ def test_chat_takes_a_question_without_options(client: httpx.Client) -> None:
     assert response.json()["answer_idx"] is None
 
 
+def test_an_open_question_answers_with_its_ranked_candidates(client: httpx.Client) -> None:
+    response = client.post("/v1/chat", json={"question": "Which disease presents with arachnodactyly?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == ANSWER_KEYS
+    top = body["candidates"][0]
+    assert top["name"] == "Marfan syndrome"
+    assert top["support"] == "124 of 197 reported patients"
+    assert [node["name"] for node in top["path"]["nodes"]] == ["Arachnodactyly", "Marfan syndrome"]
+    assert body["answer"].startswith("Marfan syndrome")
+    assert body["grounded"] is True
+
+
 def test_the_stream_sends_steps_and_tool_calls_then_the_answer_and_done_last(client: httpx.Client) -> None:
     request = {"question": QUESTION, "options": OPTIONS, "mode": "pipeline", "max_hops": 2}
     with client.stream("POST", "/v1/chat/stream", json=request) as response:

@@ -50,6 +50,16 @@ def test_the_openai_client_gets_a_completion_whose_id_is_the_trace(
     assert trace["inputs"]["options"] == OPTIONS, "the option lines became options"
 
 
+def test_an_open_questions_completion_lists_the_top_candidates(openai_client: openai.OpenAI) -> None:
+    completion = openai_client.chat.completions.create(
+        model="medreason",
+        messages=[{"role": "user", "content": "Which disease presents with arachnodactyly?"}],
+    )
+    content = completion.choices[0].message.content or ""
+    assert content.startswith("Marfan syndrome, the knowledge graph's top-ranked disease")
+    assert "\n\nTop candidates:\n1. Marfan syndrome (1 finding; 124 of 197 reported patients)" in content
+
+
 def test_streaming_gives_the_same_content_in_chunks_then_usage(openai_client: openai.OpenAI) -> None:
     messages: list[openai.types.chat.ChatCompletionMessageParam] = [{"role": "user", "content": MESSAGE}]
     whole = openai_client.chat.completions.create(model="m", messages=messages)

@@ -16,7 +16,14 @@ from medreason.tools.registry import langchain_tools
 from medreason.tools.schemas import NodeType
 from medreason.tools.toolkit import KGToolkit
 
-NAMES = ["find_entities", "link_entity", "search_paths", "prune_paths", "describe_node"]
+NAMES = [
+    "find_entities",
+    "link_entity",
+    "search_paths",
+    "prune_paths",
+    "describe_node",
+    "neighbours_by_relation",
+]
 
 
 @pytest.fixture
@@ -24,7 +31,7 @@ def tools(toy: KGStore) -> dict[str, BaseTool]:
     return {tool.name: tool for tool in langchain_tools(KGToolkit(toy))}
 
 
-def test_the_five_tools_are_named_and_described_for_a_model(tools: dict[str, BaseTool]) -> None:
+def test_the_six_tools_are_named_and_described_for_a_model(tools: dict[str, BaseTool]) -> None:
     assert list(tools) == NAMES
     for tool in tools.values():
         first_line = tool.description.split("\n")[0]

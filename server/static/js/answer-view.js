@@ -1,6 +1,7 @@
 /**
- * The answer card: the chosen option, whether it verified, how confident the agent is, its reasoning,
- * its paths as text (the graph's accessible twin) and the link to the full trace.
+ * The answer card: the chosen option, whether it verified, how confident the agent is, an open
+ * question's ranked candidates, its reasoning, its paths as text (the graph's accessible twin) and the
+ * link to the full trace.
  */
 
 import { h, replaceChildren } from "./dom.js";
@@ -21,7 +22,8 @@ export class AnswerView {
   /**
    * Fill the card from the stream's `answer` event.
    * @param {{answer: string, answer_idx: string|null, reasoning: string, paths: Array<object>,
-   *   trace_id: string, llm: Record<string, unknown>, verified: boolean, confidence: number|null}} answer
+   *   trace_id: string, llm: Record<string, unknown>, verified: boolean, confidence: number|null,
+   *   candidates?: Array<{name: string, findings: number, support: string, path: {text: string}}>}} answer
    */
   show(answer) {
     this.part("answer-letter").textContent = answer.answer_idx ? `${answer.answer_idx}.` : "";
@@ -48,6 +50,21 @@ export class AnswerView {
     link.href = `/traces/${encodeURIComponent(answer.trace_id)}`;
     link.textContent = `See the full trace (${answer.trace_id.slice(0, 12)}…)`;
     link.dataset.traceId = answer.trace_id;
+
+    const candidates = answer.candidates ?? [];
+    this.part("candidates").hidden = candidates.length === 0;
+    replaceChildren(
+      this.part("candidate-list"),
+      candidates.map((candidate, index) =>
+        h(
+          "li",
+          { "data-testid": "candidate-item", "data-rank": index + 1 },
+          h("strong", {}, candidate.name),
+          ` — ${candidate.findings} finding${candidate.findings === 1 ? "" : "s"}; ${candidate.support}: `,
+          candidate.path.text,
+        ),
+      ),
+    );
 
     replaceChildren(
       this.part("path-list"),
