@@ -16,6 +16,7 @@ fi
 .venv/bin/medreason ask --store "$STORE" \
   --options '{"A": "Achondroplasia", "B": "Marfan syndrome", "C": "Down syndrome"}' \
   "A tall teenager has arachnodactyly, ectopia lentis and aortic root dilatation. Which diagnosis fits best?"
+.venv/bin/medreason ask --store "$STORE" "Which disease presents with arachnodactyly?"
 .venv/bin/medreason trace list --limit 1
 
 # Batch: grounded chain-of-thought samples from QA pairs, exported for training, and an evaluation
