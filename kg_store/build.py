@@ -191,13 +191,15 @@ def build_store(
     del store
     report.seconds["finish"] = round(time.perf_counter() - started, 2)
 
+    names_encoder = None
     if embeddings:
-        from medreason.kg_store.embeddings import encoder  # Chroma and the encoder: only when embedding
+        from medreason.kg_store.encoders.loading import open_encoder  # only when embedding
 
         started = time.perf_counter()
         notify("encoder", 0, None)
         report.encoder = EncoderSettings.from_env().index
-        encoder(report.encoder)  # loaded (built once per machine, if need be) before the names start
+        # Loaded (built once per machine, if need be) before the names start, on every core.
+        names_encoder = open_encoder(report.encoder, EncoderSettings.from_env().for_bulk())
         notify("encoder", 1, 1)
         report.seconds["encoder"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
@@ -211,6 +213,7 @@ def build_store(
         entries,
         embeddings=embeddings,
         encoder=report.encoder,
+        names_encoder=names_encoder,
         progress=lambda done: notify("index", done, total),
     ).close()
     report.seconds["index"] = round(time.perf_counter() - started, 2)

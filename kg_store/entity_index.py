@@ -42,7 +42,8 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from medreason.kg_store.encoders.base import ENCODERS, ONNX, TORCH, same_space
+from medreason.kg_store.encoders.base import ENCODERS, ONNX, TORCH, Encoder, same_space
+from medreason.kg_store.encoders.loading import open_encoder
 from medreason.kg_store.encoders.settings import ENV_INDEX_ENCODER, EncoderSettings
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.vocab import normalize_label
@@ -163,6 +164,7 @@ class EntityIndex:
         *,
         embeddings: bool = True,
         encoder: str | None = None,
+        names_encoder: Encoder | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> EntityIndex:
         """Write an index of `entries` into `directory` and open it.
@@ -175,6 +177,8 @@ class EntityIndex:
             entries: The nodes to index.
             embeddings: Also embed every node name into Chroma; without it, linking stops at fuzzy matching.
             encoder: The encoder of the names, recorded in the manifest; default `MEDREASON_INDEX_ENCODER`.
+            names_encoder: `encoder`, already open (a build loads it in its own stage); opened here
+                for bulk work (`EncoderSettings.for_bulk`) when not given.
             progress: Called with the number of names embedded so far, after each batch.
 
         Raises:
@@ -186,7 +190,8 @@ class EntityIndex:
         nodes = _merge(entries)
         label_count = _write_labels(directory / LABELS, nodes)
         if embeddings:
-            _write_vectors(directory / CHROMA, nodes, encoder, progress)
+            bulk = names_encoder or open_encoder(encoder, EncoderSettings.from_env().for_bulk())
+            _write_vectors(directory / CHROMA, nodes, bulk, progress)
         manifest: dict[str, object] = {
             "format": FORMAT,
             "nodes": len(nodes),
@@ -586,9 +591,9 @@ def _chroma_client(path: Path) -> Client:
 
 
 def _write_vectors(
-    path: Path, nodes: Sequence[EntityEntry], encoder: str, progress: Callable[[int], None] | None
+    path: Path, nodes: Sequence[EntityEntry], names: Encoder, progress: Callable[[int], None] | None
 ) -> None:
-    """Embed every node name with `encoder` into a new Chroma collection, shortest names first.
+    """Embed every node name with `names` into a new Chroma collection, shortest names first.
 
     Sorting by length keeps each model batch of similar length, so little compute goes to padding. The
     names get an encoder of their own, on every core (`EncoderSettings.for_bulk`), encoding one batch
@@ -599,11 +604,9 @@ def _write_vectors(
 
     from medreason.kg_store.embeddings import MiniLMEmbeddingFunction
     from medreason.kg_store.encoders.ahead import encoded_ahead
-    from medreason.kg_store.encoders.loading import open_encoder
 
     ordered = sorted(nodes, key=lambda node: (len(node.name), node.name, node.iri))
-    names = open_encoder(encoder, EncoderSettings.from_env().for_bulk())
-    function = MiniLMEmbeddingFunction(encoder)
+    function = MiniLMEmbeddingFunction(names.name)
     try:
         with _chroma_client(path) as client:
             collection = client.create_collection(
