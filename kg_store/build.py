@@ -193,13 +193,13 @@ def build_store(
 
     names_encoder = None
     if embeddings:
-        from medreason.kg_store.encoders.loading import open_encoder  # only when embedding
+        from medreason.kg_store.encoders.loading import open_bulk_encoder  # only when embedding
 
         started = time.perf_counter()
         notify("encoder", 0, None)
         report.encoder = EncoderSettings.from_env().index
         # Loaded (built once per machine, if need be) before the names start, on every core.
-        names_encoder = open_encoder(report.encoder, EncoderSettings.from_env().for_bulk())
+        names_encoder = open_bulk_encoder(report.encoder, EncoderSettings.from_env())
         notify("encoder", 1, 1)
         report.seconds["encoder"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()

@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from medreason.kg_store.encoders.base import ENCODERS, ONNX, TORCH, Encoder, same_space
-from medreason.kg_store.encoders.loading import open_encoder
+from medreason.kg_store.encoders.loading import open_bulk_encoder
 from medreason.kg_store.encoders.settings import ENV_INDEX_ENCODER, EncoderSettings
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.vocab import normalize_label
@@ -178,7 +178,7 @@ class EntityIndex:
             embeddings: Also embed every node name into Chroma; without it, linking stops at fuzzy matching.
             encoder: The encoder of the names, recorded in the manifest; default `MEDREASON_INDEX_ENCODER`.
             names_encoder: `encoder`, already open (a build loads it in its own stage); opened here
-                for bulk work (`EncoderSettings.for_bulk`) when not given.
+                for bulk work (`open_bulk_encoder`) when not given.
             progress: Called with the number of names embedded so far, after each batch.
 
         Raises:
@@ -190,7 +190,7 @@ class EntityIndex:
         nodes = _merge(entries)
         label_count = _write_labels(directory / LABELS, nodes)
         if embeddings:
-            bulk = names_encoder or open_encoder(encoder, EncoderSettings.from_env().for_bulk())
+            bulk = names_encoder or open_bulk_encoder(encoder, EncoderSettings.from_env())
             _write_vectors(directory / CHROMA, nodes, bulk, progress)
         manifest: dict[str, object] = {
             "format": FORMAT,
@@ -596,7 +596,7 @@ def _write_vectors(
     """Embed every node name with `names` into a new Chroma collection, shortest names first.
 
     Sorting by length keeps each model batch of similar length, so little compute goes to padding. The
-    names get an encoder of their own, on every core (`EncoderSettings.for_bulk`), encoding one batch
+    names get an encoder of their own, on every core (`open_bulk_encoder`), encoding one batch
     ahead of Chroma's writes; its vectors are not remembered: they would only push the texts queries
     reuse out of the process's cache.
     """

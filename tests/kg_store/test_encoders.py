@@ -7,18 +7,21 @@ the real ONNX export of the shipped MiniLM, built once per machine into the user
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from medreason.kg_store.embeddings import embed_array, encoder
 from medreason.kg_store.encoders.ahead import encoded_ahead
 from medreason.kg_store.encoders.artifacts import BUILT, artifact
 from medreason.kg_store.encoders.base import ONNX, ONNX_INT8, STATIC, TORCH, Encoder, same_space
 from medreason.kg_store.encoders.cache import CachedEncoder
-from medreason.kg_store.encoders.loading import open_encoder
+from medreason.kg_store.encoders.fanout import FanOut
+from medreason.kg_store.encoders.loading import open_bulk_encoder, open_encoder
 from medreason.kg_store.encoders.onnx_minilm import OnnxMiniLM
 from medreason.kg_store.encoders.settings import (
     DEFAULT_CACHE_SIZE,
@@ -65,9 +68,11 @@ class _CountingEncoder:
 
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner
+        self.name = inner.name
+        self.dimensions = inner.dimensions
         self.batches: list[list[str]] = []
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         self.batches.append(list(texts))
         if "fail" in texts:
             raise EncoderError("cannot encode 'fail'")
@@ -78,7 +83,7 @@ def test_encoding_ahead_gives_each_batch_once_in_order(onnx: Encoder) -> None:
     counting = _CountingEncoder(onnx)
     batches = [TEXTS[:2], TEXTS[2:3], TEXTS[3:]]
 
-    vectors = list(encoded_ahead(counting, batches))  # type: ignore[arg-type]
+    vectors = list(encoded_ahead(counting, batches))
 
     assert counting.batches == batches
     assert [len(rows) for rows in vectors] == [2, 1, 1]
@@ -88,11 +93,43 @@ def test_encoding_ahead_gives_each_batch_once_in_order(onnx: Encoder) -> None:
 
 def test_an_encoder_error_reaches_the_caller_at_its_batch(onnx: Encoder) -> None:
     counting = _CountingEncoder(onnx)
-    batches = iter(encoded_ahead(counting, [TEXTS[:1], ["fail"], TEXTS[1:2]]))  # type: ignore[arg-type]
+    batches = iter(encoded_ahead(counting, [TEXTS[:1], ["fail"], TEXTS[1:2]]))
 
     assert len(next(batches)) == 1
     with pytest.raises(EncoderError, match="cannot encode 'fail'"):
         next(batches)
+
+
+def test_a_fan_out_gives_each_text_to_one_member_and_returns_rows_in_order(onnx: Encoder) -> None:
+    members = [_CountingEncoder(onnx), _CountingEncoder(onnx)]
+    texts = [f"{word} {number}" for number in range(100) for word in ("fever", "Marfan syndrome")]
+
+    vectors = FanOut(members).encode(texts)
+
+    given = [text for member in members for batch in member.batches for text in batch]
+    assert sorted(given) == sorted(texts)  # every text once, to one member
+    assert all(member.batches for member in members)  # both worked
+    np.testing.assert_allclose(vectors, onnx.encode(texts), atol=1e-5)
+    assert FanOut(members).encode([]).shape == (0, onnx.dimensions)
+
+
+def test_a_fan_out_member_error_reaches_the_caller(onnx: Encoder) -> None:
+    members = [_CountingEncoder(onnx), _CountingEncoder(onnx)]
+
+    with pytest.raises(EncoderError, match="cannot encode 'fail'"):
+        FanOut(members).encode(["fail", *TEXTS * 40])
+
+
+def test_bulk_onnx_work_gets_a_one_thread_session_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+
+    spread = open_bulk_encoder(ONNX, EncoderSettings.from_env({}))
+    chosen = open_bulk_encoder(ONNX, EncoderSettings.from_env({"MEDREASON_ENCODER_THREADS": "1"}))
+
+    assert isinstance(spread, FanOut)
+    assert spread.width == 2
+    assert isinstance(chosen, OnnxMiniLM)
+    np.testing.assert_allclose(spread.encode(TEXTS), chosen.encode(TEXTS), atol=1e-5)
 
 
 @pytest.mark.parametrize(
