@@ -79,11 +79,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         command.add_argument("--limit", type=int, default=20, help="first N MedQA questions (default 20)")
         command.add_argument("--mirage", type=Path, default=MIRAGE)
         command.add_argument("--results", type=Path, default=REPO / "bench" / "results")
+    commands.choices["run"].add_argument(
+        "--first",
+        default="",
+        help="comma-separated ids of the chosen questions to take before the others "
+        "(e.g. those `none` mode accepts, so a run cut short still weighs the comparison that matters)",
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         _serve(args.gguf, port=args.port, threads=args.threads, ctx=args.ctx, slots=args.slots)
     elif args.command == "run":
-        _run(args.store, _questions(args.mirage, args.limit), Files(args.results))
+        questions = _questions(args.mirage, args.limit)
+        _run(args.store, _first(questions, [i for i in args.first.split(",") if i]), Files(args.results))
     else:
         _report(args.store, _questions(args.mirage, args.limit), Files(args.results))
 
@@ -91,6 +98,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _questions(mirage: Path, limit: int) -> list[QARecord]:
     records = [item for item in read_records(mirage, subsets=["medqa"]) if isinstance(item, QARecord)]
     return records[:limit]
+
+
+def _first(questions: list[QARecord], ids: list[str]) -> list[QARecord]:
+    """The same questions, those named in `ids` moved to the front in the order given."""
+    chosen = {record.id for record in questions}
+    unknown = [i for i in ids if i not in chosen]
+    if unknown:
+        raise SystemExit(f"--first names ids outside the first --limit questions: {', '.join(unknown)}")
+    rank = {i: n for n, i in enumerate(ids)}
+    return sorted(questions, key=lambda record: rank.get(record.id, len(rank)))
 
 
 def _serve(gguf: Path, *, port: int, threads: int, ctx: int, slots: int) -> None:
