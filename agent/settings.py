@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         gguf: The local backend's model file.
         llm_timeout: Seconds one model request may take; None is `LLMSettings`' default.
         llm_retries: Retries of a failed model request; None is `LLMSettings`' default.
-        llm_max_tokens: Most tokens one answer may have; None leaves it to the server.
+        llm_max_tokens: Most tokens one answer may have; None keeps the default.
         llm_context: The local server's context window; None is `LLMSettings`' default.
         llm_temperature: Sampling temperature; None is `LLMSettings`' default (0).
         llm_top_p: Nucleus sampling's top-p; None leaves it to the server.

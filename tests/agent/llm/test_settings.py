@@ -8,6 +8,7 @@ import pytest
 
 from medreason.agent.errors import LLMConfigError, SettingsError
 from medreason.agent.llm import LLMSettings
+from medreason.agent.llm.settings import DEFAULT_MAX_TOKENS
 from medreason.agent.settings import Settings
 
 
@@ -86,6 +87,12 @@ def test_openai_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.context_size == 2048
     assert "sk-secret" not in repr(settings)
     assert "sk-secret" not in repr(Settings.load())
+
+
+def test_an_answer_is_capped_unless_the_limit_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _llm(monkeypatch, {"MEDREASON_LLM": "local"}).max_tokens == DEFAULT_MAX_TOKENS
+    chosen = _llm(monkeypatch, {"MEDREASON_LLM": "local", "MEDREASON_LLM_MAX_TOKENS": "4096"})
+    assert chosen.max_tokens == 4096
 
 
 def test_the_official_api_needs_only_a_key_and_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
