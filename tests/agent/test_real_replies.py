@@ -110,10 +110,7 @@ def _agent(kg: KGStore, fake: FakeOpenAI, traces: TraceStore) -> Agent:
 
 def _steps(fake: FakeOpenAI) -> list[str]:
     """The prompt starts of the requests the fake received, in order (repairs marked)."""
-    return [
-        step_prompt(request).split(" ", 3)[0] + (":repair" if _repairing(request) else "")
-        for request in fake.requests
-    ]
+    return _steps_of(fake.requests)
 
 
 def test_entities_a_real_model_filed_under_answer_go_to_the_option_they_name(
@@ -466,7 +463,7 @@ def test_a_sample_whose_every_path_the_model_judges_irrelevant_is_rejected_at_pr
     assert found
     assert sample.stage == "prune"
     assert sample.row["reason"] == f"the model judged all {len(found)} found paths irrelevant"
-    assert _steps(fake)[-1] == "Score", "no reasoning and no verification after the sample is lost"
+    assert _steps(fake)[-2:] == ["Score", "Score:repair"], "asked once more, then no reasoning or verify"
     assert not any(step.startswith(("Answer", "Read")) for step in _steps(fake))
 
     findings = Findings(question=QUESTION, options=OPTIONS, gold_idx="A", gold_answer="Lisinopril")
@@ -475,6 +472,36 @@ def test_a_sample_whose_every_path_the_model_judges_irrelevant_is_rejected_at_pr
     assert agent.recheck_loss(findings, stage="paths", reason="no path"), (
         "the KG does join the question to the gold answer: filed under `paths`, the audit would flag it"
     )
+
+
+def test_a_ranking_that_scores_every_path_irrelevant_is_asked_for_once_more(
+    shared_data: Path, shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    """medqa:0011 with the real model: all 13 paths scored 0, "JAK2 ←target— Ruxolitinib" among them."""
+    rankings: list[list[tuple[str, str | None]]] = []
+
+    def zero_then_one(shown: list[tuple[str, str | None]]) -> dict[str, float]:
+        rankings.append(shown)
+        first_for_a = next(path_id for path_id, letter in shown if letter == "A")
+        relevant = first_for_a if len(rankings) > 1 else None
+        return {path_id: 1.0 if path_id == relevant else 0.0 for path_id, _ in shown}
+
+    with FakeOpenAI(responder=_ranking(shared_data, zero_then_one)) as fake:
+        answer = _agent(shared_store, fake, trace_store).ask(
+            QUESTION, OPTIONS, mode="pipeline", gold_idx="A", gold_answer="Lisinopril"
+        )
+    assert len(rankings) == 2, "one ranking, and one more after it ranked nothing"
+    [again] = [request for request in fake.requests if "Score:repair" in _steps_of([request])]
+    assert again["messages"][-1]["content"].startswith(f"You scored all {len(rankings[0])} paths 0")
+    relevant = next(path_id for path_id, letter in rankings[0] if letter == "A")
+    assert [path["id"] for path in answer.evidence] == [relevant]
+    assert "the model scored every path 0 and was asked once more" in answer.notes
+    assert answer.verified
+
+
+def _steps_of(requests: list[dict[str, Any]]) -> list[str]:
+    """The prompt starts of `requests`, in order (repairs marked)."""
+    return [step_prompt(r).split(" ", 3)[0] + (":repair" if _repairing(r) else "") for r in requests]
 
 
 def _three_parts(process: str) -> str:
