@@ -164,13 +164,16 @@ class ChatBackend:
                     raise OutputParseError(
                         f"the answer was cut off at the token limit ({ENV_MAX_TOKENS}) before the JSON ended",
                         answer=exc.answer,
+                        cut_off=True,
                     ) from exc
                 raise
 
         try:
             return self._exchange(step, bound, messages, on_call, validate)
         except OutputParseError as first:
-            repair = repair_messages(messages, first.answer, str(first), schema, json_schema)
+            repair = repair_messages(
+                messages, first.answer, str(first), schema, json_schema, cut_off=first.cut_off
+            )
             try:
                 return self._exchange(step, bound, repair, on_call, validate, label=step + REPAIR_SUFFIX)
             except OutputParseError as second:

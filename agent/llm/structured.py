@@ -28,11 +28,13 @@ class OutputParseError(ValueError):
 
     Attributes:
         answer: The model's answer, to show it in the repair request.
+        cut_off: The answer stopped at the token limit, so it is not shown again (see `repair_messages`).
     """
 
-    def __init__(self, message: str, *, answer: str) -> None:
+    def __init__(self, message: str, *, answer: str, cut_off: bool = False) -> None:
         super().__init__(message)
         self.answer = answer
+        self.cut_off = cut_off
 
 
 def response_format(schema: type[BaseModel], json_schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -71,13 +73,27 @@ def repair_messages(
     error: str,
     schema: type[BaseModel],
     json_schema: dict[str, Any] | None = None,
+    *,
+    cut_off: bool = False,
 ) -> list[BaseMessage]:
-    """The conversation again, plus the failed answer and a request to fix it."""
+    """The conversation again, plus the failed answer and a request to fix it.
+
+    An answer `cut_off` at the token limit is left out and a short one asked for: the real 1.5B model
+    looped within one JSON string until the limit, and shown its own loop it wrote the same loop again.
+    """
     shown = json_schema if json_schema is not None else schema.model_json_schema()
+    schema_line = f"{json.dumps(shown, separators=(',', ':'))}"
+    if cut_off:
+        request = (
+            f"Your answer could not be used: {error}: it went on far too long, repeating itself.\n"
+            f"Reply again, briefly (a few sentences in each text field), with only one JSON object that "
+            f"matches this JSON schema, and nothing else:\n{schema_line}"
+        )
+        return [*messages, HumanMessage(content=request)]
     request = (
         f"Your answer could not be used: {error}.\n"
         f"Reply with only one JSON object that matches this JSON schema, and nothing else:\n"
-        f"{json.dumps(shown, separators=(',', ':'))}"
+        f"{schema_line}"
     )
     return [*messages, AIMessage(content=answer), HumanMessage(content=request)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Literal
 
@@ -234,6 +235,23 @@ def test_an_answer_cut_off_by_the_token_limit_says_so(fake: FakeOpenAI, connect:
     fake.add(*[Reply.content('{"answer": "', finish_reason="length")] * 2)
     with pytest.raises(LLMOutputError, match="cut off at the token limit \\(MEDREASON_LLM_MAX_TOKENS\\)"):
         connect().structured("verify", QUESTION, Pick)
+
+
+def test_an_answer_cut_off_in_a_loop_is_not_shown_again_and_a_short_one_is_asked_for(
+    fake: FakeOpenAI, connect: Connect
+) -> None:
+    """The real 1.5B model looped inside its reasoning string; shown the loop, it wrote it again."""
+    loop = "Clopidogrel is a side effect of Purpura. " * 200
+    fake.add(Reply.content('{"answer": "' + loop, finish_reason="length"), Reply.content('{"answer": "B"}'))
+
+    picked = connect().structured("verify", QUESTION, Pick)
+
+    repair = fake.requests[1]["messages"]
+    assert picked.answer == "B"
+    assert [message["role"] for message in repair][-2:] == ["user", "user"], "the cut answer is left out"
+    assert loop not in json.dumps(repair)
+    assert "went on far too long" in repair[-1]["content"]
+    assert "briefly" in repair[-1]["content"]
 
 
 def test_with_tools_returns_native_tool_calls(
