@@ -156,7 +156,11 @@ def _datagen(agent: Agent, record: QARecord, files: Files) -> dict[str, Any]:
     try:
         sample: Sample = maker(record)
     except LLMError as exc:
-        return {"stage": "llm", "reason": str(exc), "seconds": time.perf_counter() - started, "llm": {}}
+        # As `datagen` does: the rejection names the trace of the run that raised, and its calls count.
+        trace_id = maker.traces.failed(record.id)
+        usage = agent.traces.get(trace_id).usage.to_json() if trace_id and agent.traces else {}
+        seconds = time.perf_counter() - started
+        return {"stage": "llm", "reason": str(exc), "seconds": seconds, "llm": usage, "trace_id": trace_id}
     seconds = time.perf_counter() - started
     row = sample.row
     if sample.accepted and agent.llm is not None:
