@@ -248,11 +248,6 @@ evidence, {irrelevant:g} = irrelevant). Score every path id: {path_ids}.
 Paths:
 {paths_block}"""
 
-RESCORE_PATHS = """You scored all {count} paths {irrelevant:g}, so none would be kept. Look at each path
-again: score {relevant:g} for a path whose fact supports or rules out one of the options for this
-question, and {irrelevant:g} only for a path that says nothing about the question. Score every path id
-again."""
-
 REASON = """{question_block}
 
 Answer the question by reasoning along the knowledge-graph paths below. Write three parts:

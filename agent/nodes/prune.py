@@ -6,9 +6,11 @@ entity pair), and the top K per side are kept, except the paths it scored irrele
 `prompts.IRRELEVANT`): a path the model itself calls irrelevant is no evidence to reason along. Their
 ids are the step's `judged_irrelevant` and its notes say how many went, so a datagen sample left with no
 path to its gold answer is rejected at `prune` for that reason (`agent.losses.prune_loss`), and a live
-question's answer says what was set aside. A ranking that scores every path irrelevant is asked for once
-more, with the scale spelt out: the real 1.5B model scored all 13 paths of a myelofibrosis question 0,
-"JAK2 ←target— Ruxolitinib" among them, a reply that ranks nothing. The ranking must score every path id
+question's answer says what was set aside. A ranking that gives every path the same score ranks
+nothing, and is treated as unusable: the real 1.5B model scored all 13 paths of a JAK2-positive
+myelofibrosis question 0, "JAK2 ←target— Ruxolitinib" among them, and again when asked once more, and
+again on a 1-5 or 0-10 scale; it gave the same all-zero reply to paths that were truly irrelevant, so
+the reply says nothing either way. The ranking must score every path id
 (the schema lists them, and a ranking that leaves one out earns the repair request); when even the
 repaired ranking is unusable, the paths are pruned KG-natively instead, and the step's notes say so. An
 open question's paths are its ranked candidates' own (`agent.nodes.paths`): all are kept, in the
@@ -23,7 +25,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
@@ -33,8 +34,9 @@ from medreason.agent.findings import with_scores
 from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState, ScoredPath
 
-RESCORE_STEP = "prune:rescore"
-"""The trace name of the call that asks again when the model scored every path irrelevant."""
+
+class UniformRanking(LLMOutputError):
+    """The model gave every path the same score: a reply that ranks nothing, pruned KG-natively instead."""
 
 
 def prune(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -95,13 +97,10 @@ def _rank_with_llm(
     messages = prompts.messages(prompt)
     schema, json_schema = prompts.ranking_for(ids), prompts.ranking_schema(ids)
     ranking = llm.structured("prune", messages, schema, json_schema=json_schema, on_call=on_call)
-    rescored = len(ids) > 1 and all(ranked.score <= prompts.IRRELEVANT for ranked in ranking.ranking)
-    if rescored:
-        again = prompts.RESCORE_PATHS.format(
-            count=len(ids), relevant=prompts.RELEVANT, irrelevant=prompts.IRRELEVANT
-        )
-        retry = [*messages, AIMessage(ranking.model_dump_json()), HumanMessage(again)]
-        ranking = llm.structured(RESCORE_STEP, retry, schema, json_schema=json_schema, on_call=on_call)
+    given = {ranked.score for ranked in ranking.ranking}
+    if len(ids) > 1 and len(given) == 1:
+        same = given.pop()
+        raise UniformRanking(f"it gave all {len(ids)} paths the same score, {same:g}, which ranks nothing")
     scores = {ranked.id.strip().strip("[]"): ranked for ranked in ranking.ranking}
     kept: list[ScoredPath] = []
     irrelevant: list[str] = []
@@ -119,13 +118,9 @@ def _rank_with_llm(
         relevant.sort(key=lambda path: (-path["score"], path["hops"], path["id"]))
         kept += relevant[:top_k]
     update: dict[str, Any] = {"kept": kept, "judged_irrelevant": irrelevant}
-    floor = prompts.IRRELEVANT
-    notes = [f"the model scored every path {floor:g} and was asked once more"] if rescored else []
     if irrelevant:
-        notes.append(
+        update["notes"] = [
             f"the model judged {len(irrelevant)} of the {len(every)} found paths irrelevant "
             f"(scored {prompts.IRRELEVANT:g}); they were not kept: {', '.join(irrelevant)}"
-        )
-    if notes:
-        update["notes"] = notes
+        ]
     return update

@@ -71,7 +71,10 @@ def _correct(key: str, prompt: str) -> Reply:
         return Reply.content(json.dumps({"entities": entities}), prompt_tokens=120, completion_tokens=40)
     if prompt.startswith("Score how much"):
         ids = re.findall(r"^\[(p\d+)\]", prompt, re.MULTILINE)
-        ranking = [{"id": path_id, "score": 0.9, "reason": "names the drug"} for path_id in ids]
+        ranking = [
+            {"id": path_id, "score": max(0.9 - 0.05 * n, 0.1), "reason": "names the drug"}
+            for n, path_id in enumerate(ids)
+        ]
         return Reply.content(json.dumps({"ranking": ranking}), prompt_tokens=300, completion_tokens=60)
     if prompt.startswith("Answer the question by reasoning"):
         drug = item["options"][gold]
