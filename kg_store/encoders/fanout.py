@@ -16,17 +16,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from medreason.kg_store.encoders.base import Encoder
-
-CHUNK = 64
-"""Texts per model call in each member, as `OnnxMiniLM` batches them."""
+from medreason.kg_store.encoders.onnx_minilm import BATCH_SIZE as CHUNK
 
 
 class FanOut:
     """Several encoders of one kind behind one `encode`; each text goes to exactly one of them.
 
-    Texts are ordered by length and dealt out a chunk at a time, in turn, so every member gets chunks of
-    every length and they finish together. The members must give vectors of one space (copies of one
-    encoder, each with its own session).
+    Texts are ordered by length and dealt out one model batch (`OnnxMiniLM`'s `BATCH_SIZE`) at a time, in
+    turn, so every member gets batches of every length and they finish together. The members must give
+    vectors of one space (copies of one encoder, each with its own session).
     """
 
     def __init__(self, members: Sequence[Encoder]) -> None:
