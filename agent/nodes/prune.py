@@ -6,13 +6,12 @@ entity pair), and the top K per side are kept, except the paths it scored irrele
 `prompts.IRRELEVANT`): a path the model itself calls irrelevant is no evidence to reason along. Their
 ids are the step's `judged_irrelevant` and its notes say how many went, so a datagen sample left with no
 path to its gold answer is rejected at `prune` for that reason (`agent.losses.prune_loss`), and a live
-question's answer says what was set aside. A ranking that gives every path the same score ranks
-nothing, and is treated as unusable: the real 1.5B model scored all 13 paths of a JAK2-positive
-myelofibrosis question 0, "JAK2 ←target— Ruxolitinib" among them, and again when asked once more, and
-again on a 1-5 or 0-10 scale; it gave the same all-zero reply to paths that were truly irrelevant, so
-the reply says nothing either way. The ranking must score every path id
-(the schema lists them, and a ranking that leaves one out earns the repair request); when even the
-repaired ranking is unusable, the paths are pruned KG-natively instead, and the step's notes say so. An
+question's answer says what was set aside. The ranking must score every path id (the schema lists
+them, and a ranking that leaves one out earns the repair request); when even the repaired ranking is
+unusable, the paths are pruned KG-natively instead, and the step's notes say so. A ranking that gives
+every path the same score is unusable too, since it ranks nothing: the real 1.5B model scored all 13
+paths of a JAK2-positive myelofibrosis question 0, "JAK2 ←target— Ruxolitinib" among them, again when
+asked once more and on 1-5 and 0-10 scales, just as it scored paths that were truly irrelevant. An
 open question's paths are its ranked candidates' own (`agent.nodes.paths`): all are kept, in the
 candidates' order.
 
@@ -94,9 +93,13 @@ def _rank_with_llm(
         question_block=prompts.question_block(state["question"], state.get("options")),
         paths_block=prompts.paths_block(every),
     )
-    messages = prompts.messages(prompt)
-    schema, json_schema = prompts.ranking_for(ids), prompts.ranking_schema(ids)
-    ranking = llm.structured("prune", messages, schema, json_schema=json_schema, on_call=on_call)
+    ranking = llm.structured(
+        "prune",
+        prompts.messages(prompt),
+        prompts.ranking_for(ids),
+        json_schema=prompts.ranking_schema(ids),
+        on_call=on_call,
+    )
     given = {ranked.score for ranked in ranking.ranking}
     if len(ids) > 1 and len(given) == 1:
         same = given.pop()
