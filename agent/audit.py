@@ -2,10 +2,14 @@
 
 A real model once lost every sample at `link` with reasons that were false: "the gold answer
 'C. Clopidogrel' was not linked" while Clopidogrel is a KG node by that exact name. This check links
-the question and the gold answer the model-free way (the gazetteer's exact names; for the answer, the
-whole option text by the entity index's accept score) and searches the paths between them; a
-rejection whose reason that contradicts is a silent loss: the KG held the sample and the run lost it.
-`datagen` counts them in its summary.
+the question and the gold answer the model-free way (the gazetteer's exact names; for the answer, also
+the whole option text when the entity index matches it by name or synonym) and searches the paths
+between them; a rejection whose reason that contradicts is a silent loss: the KG held the sample and
+the run lost it. `datagen` counts them in its summary.
+
+Only exact names count as the KG's word. A spelling or meaning match is a guess the audit cannot
+settle: the option "Matching" (a study design) spells like the HPO node "hatching", and a real-model
+run counted the model's refusal to link it as a loss, a false alarm.
 
 Only `link` and `paths` state facts about the KG (`AUDITED_STAGES`). A rejection at `prune` says the
 model judged every found path to the gold answer irrelevant: the paths were there and the run says so,
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from medreason.agent.linking import kept_candidates, names_an_entity
+from medreason.agent.linking import exact_candidates, names_an_entity
 from medreason.agent.losses import NO_QUESTION_ENTITY, gold_text
 from medreason.agent.state import Findings
 from medreason.tools.limits import MAX_PATH_ENDS
@@ -65,7 +69,7 @@ def recheck_loss(
 
 
 def _exact_nodes(toolkit: KGToolkit, text: str, *, whole: bool) -> dict[str, str]:
-    """IRI → name of the nodes `text` names exactly (and, for an option, the whole text's best link)."""
+    """IRI → name of the nodes `text` names exactly (for an option, the whole text's exact links too)."""
     nodes: dict[str, str] = {}
     found = cast(dict[str, Any], toolkit.find_entities(text))
     for entity in found.get("entities", []):
@@ -77,7 +81,7 @@ def _exact_nodes(toolkit: KGToolkit, text: str, *, whole: bool) -> dict[str, str
 
 
 def _named(candidates: list[dict[str, Any]]) -> dict[str, str]:
-    return {candidate["iri"]: candidate["name"] for candidate in kept_candidates(candidates)}
+    return {candidate["iri"]: candidate["name"] for candidate in exact_candidates(candidates)}
 
 
 def _names(nodes: dict[str, str]) -> str:

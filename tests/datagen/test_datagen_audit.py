@@ -1,10 +1,14 @@
 """The silent-loss audit in a datagen run: a rejection whose stated reason the KG contradicts is counted.
 
-The gold option is misspelled ("Lisinoprill"), so only a spelling match links it, and the scripted model
-declines every link candidate: the sample is rejected at `link` with "the gold answer was not linked",
-while the entity index links it to Lisinopril above the accept score without any model. The summary
-must count that contradiction and show it. A rejection the KG agrees with (an option naming nothing) is
-checked and not counted.
+The audit is there for losses the pipeline's own safety nets miss. Since extraction adds the KG names
+the gazetteer finds verbatim to the model's mentions, a model can no longer lose an exactly named
+entity; to have such a loss, this test switches that net off, as it was before a real model showed the
+need. The scripted model is careless: for one question it extracts a name the KG does not hold, and it
+declines every link candidate it is asked about. That question is rejected at `link` with "no entity of
+the question was linked", which is false: the question names hypertension, a KG node by that exact
+name. The summary must count that contradiction and show it. Rejections the KG does not contradict are
+checked and not counted: an option naming nothing, and a misspelled one ("Lisinoprill") that only a
+spelling match links, a guess the audit cannot settle ("Matching" spells like the node "hatching").
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from medreason.agent.nodes import extract
 from medreason.agent.settings import Settings
 from medreason.datagen.run import DatagenOptions, generate
 from tests.fakes.openai_server import FakeOpenAI, Reply
@@ -27,9 +32,9 @@ pytestmark = pytest.mark.shared_data
 def _careless(request: dict[str, Any]) -> Reply:
     prompt = step_prompt(request)
     if prompt.startswith("List the medical entities"):
-        return Reply.content(
-            json.dumps({"entities": [{"name": "Hypertension", "type": "disease", "side": "question"}]})
-        )
+        name = "Vascular tone disorder" if "lowers" in json.dumps(request) else "Hypertension"
+        entity = {"name": name, "type": "disease", "side": "question"}
+        return Reply.content(json.dumps({"entities": [entity]}))
     if prompt.startswith("Each mention below"):
         mentions = re.findall(r"^Mention (\d+):", prompt, re.MULTILINE)
         return Reply.content(json.dumps({"choices": dict.fromkeys(mentions)}))
@@ -37,12 +42,19 @@ def _careless(request: dict[str, Any]) -> Reply:
 
 
 def test_a_rejection_the_kg_contradicts_is_counted_as_a_silent_loss(
-    shared_store_dir: Path, tmp_path: Path
+    shared_store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(extract, "_gazetteer", lambda *_args, **_kwargs: [])
     questions = tmp_path / "qa.jsonl"
     rows = [
         {
             "id": "lost",
+            "question": "Which drug lowers blood pressure in hypertension?",
+            "options": {"A": "Lisinopril", "B": "Alendronate"},
+            "answer": "A",
+        },
+        {
+            "id": "misspelt",
             "question": "Which drug is indicated for hypertension?",
             "options": {"A": "Lisinoprill", "B": "Alendronate"},
             "answer": "A",
@@ -64,12 +76,13 @@ def test_a_rejection_the_kg_contradicts_is_counted_as_a_silent_loss(
             settings=settings,
         )
     assert summary.run is not None
-    assert summary.run.rejected["link"] == 2
+    assert summary.run.rejected["link"] == 3
     audit = json.loads((tmp_path / "out.summary.json").read_text())["this_run"]["silent_loss_audit"]
-    assert audit["checked"] == 2
+    assert audit["checked"] == 3
     assert audit["contradictions"] == 1
     [example] = audit["examples"]
     assert example["id"].endswith(":lost")
-    assert "was not linked" in example["reason"]
-    assert "links to Lisinopril without the model" in example["finding"]
+    assert example["reason"].startswith("no entity of the question was linked")
+    assert example["finding"].startswith("the question links to KG nodes without the model: ")
+    assert "hypertension" in example["finding"].casefold()
     assert summary.run.audit_line is not None
