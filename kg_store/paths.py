@@ -129,6 +129,8 @@ class _Side:
     steps: dict[str, list[_Step]] = field(default_factory=dict)
     frontier: list[str] = field(default_factory=list)
     level: int = 0
+    hubs_left: bool = False
+    """Whether a hub was reached and left unexpanded: the other side may still meet the search there."""
 
 
 def find_paths(
@@ -176,8 +178,14 @@ def find_paths(
         last_layer = forward.level + backward.level + 1 == max_hops
         # On the last layer a node completes a path if the other side reached it at any depth: a hub
         # it met one layer earlier and could not expand is still a meeting point.
+        side.hubs_left |= len(expandable) < len(side.frontier)
         _expand(kg, side, expandable, keep=set(other.depth) if last_layer else None)
         meeting = _meeting_nodes(forward, backward, side, other)
+        if not meeting and not side.frontier and not side.hubs_left:
+            # The side holds every node its endpoints connect to, so the other side, not among
+            # them, can never meet it. Going on would cost the search's widest layers for nothing:
+            # a question's GO process with one edge took 12 s to fail this way.
+            break
 
     if not meeting:
         return []
