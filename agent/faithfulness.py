@@ -21,7 +21,6 @@ necessarily false (the KG is a sample), only not grounded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -30,6 +29,7 @@ from typing import Any
 from pyoxigraph import NamedNode, QueryBoolean
 
 from medreason.agent.run import Agent
+from medreason.agent.writing import sentences
 from medreason.kg_store.mentions import find_mentions, qualifier_terms
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import EDGE_GRAPH_PREFIX, edge_graph
@@ -39,7 +39,6 @@ MAX_NODES_PER_MENTION = 5
 MAX_EXAMPLES = 5
 """Unsupported claims kept per answer, as examples for the report."""
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _ASK_EDGE = "ASK { GRAPH ?graph { ?head ?predicate ?tail } }"
 _ASK_ANY_EDGE = f"""ASK {{
   GRAPH ?g {{ {{ ?a ?p ?b }} UNION {{ ?b ?p ?a }} }}
@@ -162,11 +161,6 @@ class ClaimChecker:
             for a in first
             for b in second
         )
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a text: split at line breaks and after `.`, `!` or `?` followed by space."""
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
 def _ask(kg: KGStore, sparql: str, terms: Mapping[str, NamedNode]) -> bool:

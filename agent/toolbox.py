@@ -16,6 +16,7 @@ from langchain_core.tools import BaseTool
 
 from medreason.agent.traces.recorder import TraceRecorder
 from medreason.kg_store.paths import Path
+from medreason.kg_store.store import KGStore
 from medreason.tools.registry import call_tool, langchain_tools
 from medreason.tools.toolkit import KGToolkit
 
@@ -60,6 +61,11 @@ class RecordedToolkit:
     def path(self, path_id: str) -> Path:
         """The KG path behind an id a tool returned."""
         return self._toolkit.path(path_id)
+
+    @property
+    def kg(self) -> KGStore:
+        """The store itself, for the agent's checks of what a model wrote (not a tool a model calls)."""
+        return self._toolkit.kg
 
     def as_tools(self) -> list[BaseTool]:
         """The tools' schemas and contracts, for binding to a chat model (execution goes through `call`)."""

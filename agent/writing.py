@@ -25,6 +25,12 @@ _CONCLUSION = re.compile(r"Conclusion:\s*(.+)", re.DOTALL)
 _ANSWER_LETTER = re.compile(r"\banswer is:?\s*\(?([A-J])\b[).:]?", re.IGNORECASE)
 BOXED = re.compile(r"\\boxed\{\s*(?:\\text\{\s*)?([^{}]*?)\s*\}?\s*\}")
 r"""LaTeX's `\boxed{D}` (or `\boxed{\text{D}}`), the way math-tuned models mark an answer."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a text: split at line breaks and after `.`, `!` or `?` followed by space."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
 def unboxed(text: str) -> str:

@@ -203,6 +203,13 @@ SPECS: tuple[RelationSpec, ...] = (
 )
 """Every relation a loader of ours stores, with its display label; the test of this module keeps it so."""
 
+PHRASES_TRUE_BOTH_WAYS = frozenset(
+    {_RELATED, "is associated with", "interacts with", "interacts synergistically with", "is linked to"}
+    | {"resembles", "covaries with"}
+)
+"""Phrases whose sentence stays true read backwards: "PRKAB1 is associated with type 2 diabetes" says
+what the stored `type 2 diabetes —associated with→ PRKAB1` says, so no wording with one is reversed."""
+
 RELATION_SPECS: MappingProxyType[tuple[str, str], RelationSpec] = MappingProxyType(
     {(spec.name, spec.display): spec for spec in SPECS}
 )

@@ -4,9 +4,10 @@ Without a model the answer is the option the KG evidence favours (`agent.evidenc
 the gold answer, since the point there is to explain it — and the reasoning is the evidence paths put
 into sentences (`agent.findings.reason_from_evidence`, which the chat agent answers with too). With a
 model, one call writes the reasoning from the kept paths; its layout is checked (the three parts of
-MedReason's, a conclusion naming the answer), and so is that its Reasoning Process cites a kept path's
-fact (`agent.citations`: both ends of one of their edges named). A reasoning that fails either earns
-one repair request that says what is wrong and, when it cited nothing, lists the kept facts. What is
+MedReason's, a conclusion naming the answer), that its Reasoning Process cites a kept path's fact
+(`agent.citations`: both ends of one of their edges named), and that it states no KG fact backwards
+(`agent.claims`: "Lisinopril is a side effect of Eosinophilia"). A reasoning that fails any of these
+earns one repair request that says what is wrong and, when it cited nothing, lists the kept facts. What is
 still wrong after that is the step's `reasoning_problem`, which loses a datagen sample at `reason`
 (`agent.losses`).
 """
@@ -20,11 +21,13 @@ from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
 from medreason.agent.citations import cited_edges, kept_facts
+from medreason.agent.claims import reversed_claims
 from medreason.agent.context import AgentContext
 from medreason.agent.findings import answer_is_grounded, reason_from_evidence
 from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState
 from medreason.agent.writing import REASONING_PROCESS, layout_problems, part_text, read_answer_letter
+from medreason.kg_store.store import KGStore
 
 REWRITE_STEP = "reason:rewrite"
 """The trace name of the call that asks for a reasoning again because its layout or citations were wrong."""
@@ -37,10 +40,12 @@ def reason(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, An
     context = runtime.context
     if context.llm is None:
         return reason_from_evidence(state)
-    return _reason_with_llm(state, context.llm, context.record_llm_call)
+    return _reason_with_llm(state, context.llm, context.record_llm_call, context.tools.kg)
 
 
-def _reason_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink) -> dict[str, Any]:
+def _reason_with_llm(
+    state: PipelineState, llm: ChatBackend, on_call: UsageSink, kg: KGStore
+) -> dict[str, Any]:
     options = state.get("options") or {}
     gold_idx, gold = state.get("gold_idx"), state.get("gold_answer")
     hint = ""
@@ -56,7 +61,7 @@ def _reason_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink)
     messages = prompts.messages(prompt)
     schema = prompts.reasoning_schema(sorted(options))
     written = llm.structured("reason", messages, prompts.Reasoning, json_schema=schema, on_call=on_call)
-    result, problems = _read(written, state)
+    result, problems = _read(written, state, kg)
     if problems:
         retry = [
             *messages,
@@ -64,7 +69,7 @@ def _reason_with_llm(state: PipelineState, llm: ChatBackend, on_call: UsageSink)
             HumanMessage(_repair_request(problems, state)),
         ]
         written = llm.structured(REWRITE_STEP, retry, prompts.Reasoning, json_schema=schema, on_call=on_call)
-        result, problems = _read(written, state)
+        result, problems = _read(written, state, kg)
     result["grounded"] = answer_is_grounded(state, result["answer_idx"], result["answer"])
     if problems:
         problem = f"the reasoning still fails its checks after a repair request: {'; '.join(problems)}"
@@ -81,8 +86,8 @@ def _repair_request(problems: list[str], state: PipelineState) -> str:
     return request
 
 
-def _read(written: prompts.Reasoning, state: PipelineState) -> tuple[dict[str, Any], list[str]]:
-    """The answer a written reasoning gives, and what is wrong with its layout and its citations."""
+def _read(written: prompts.Reasoning, state: PipelineState, kg: KGStore) -> tuple[dict[str, Any], list[str]]:
+    """The answer a written reasoning gives, and what is wrong with its layout, citations and claims."""
     options = state.get("options") or {}
     letter: str | None = written.answer_idx.strip().upper()[:1] if written.answer_idx else None
     if options and letter not in options:
@@ -94,6 +99,10 @@ def _read(written: prompts.Reasoning, state: PipelineState) -> tuple[dict[str, A
     if options and expected_idx is None:
         problems.append("it names no option")
     kept = state.get("kept", [])
-    if kept and not cited_edges(part_text(written.text, REASONING_PROCESS), kept):
+    process = part_text(written.text, REASONING_PROCESS)
+    if kept and not cited_edges(process, kept):
         problems.append(UNCITED)
+    if backwards := reversed_claims(kg, process):
+        facts = "a KG fact" if len(backwards) == 1 else f"{len(backwards)} KG facts"
+        problems.append(f"it states {facts} backwards: {'; '.join(map(str, backwards))}")
     return {"reasoning": written.text, "answer_idx": letter, "answer": answer}, problems

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from pyoxigraph import NamedNode
 
-from medreason.agent.faithfulness import ClaimChecker, check_path_edges, sentences
+from medreason.agent.faithfulness import ClaimChecker, check_path_edges
+from medreason.agent.writing import sentences
 from medreason.kg_store.mentions import qualifier_terms
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import edge_graph

@@ -567,3 +567,38 @@ def test_a_reasoning_still_citing_nothing_after_the_repair_is_rejected_at_reason
     assert sample.stage == "reason"
     assert sample.row["reason"] == f"the reasoning still fails its checks after a repair request: {UNCITED}"
     assert not any(step.startswith("Read") for step in _steps(fake)), "no verification of a lost sample"
+
+
+BACKWARDS = _three_parts("Lisinopril is an indication for hypertension, so it treats this patient.")
+"""medqa:0007's real reasoning read paths backwards in this shape: "Lisinopril is a side effect of
+Eosinophilia" where the KG holds "Lisinopril has the side effect Eosinophilia"."""
+
+
+def test_a_reasoning_that_states_a_kg_fact_backwards_is_asked_again_and_accepted_once_it_reads_right(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    right = _three_parts("Lisinopril is indicated for hypertension, so it treats this patient.")
+    record = QARecord("medqa", "backwards", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
+    with FakeOpenAI(responder=_replaying("A", _reasoning_replies(BACKWARDS, right))) as fake:
+        sample = SampleMaker(_agent(shared_store, fake, trace_store), max_hops=3, top_k=3)(record)
+    assert sample.accepted, sample.row.get("reason")
+    assert "Lisinopril is indicated for hypertension" in sample.row["reasoning"]
+    assert _steps(fake).count("Answer:repair") == 1, "one repair request"
+    repair = next(r for r in fake.requests if _repairing(r) and step_prompt(r).startswith("Answer"))
+    asked = repair["messages"][-1]["content"]
+    assert "it states a KG fact backwards: 'Lisinopril is an indication for hypertension, so it" in asked
+    assert "(the KG holds: Lisinopril is indicated for hypertension)" in asked
+
+
+def test_a_reasoning_still_stating_a_fact_backwards_after_the_repair_is_rejected_at_reason(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    record = QARecord("medqa", "backwards", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
+    with FakeOpenAI(responder=_replaying("A", _reasoning_replies(BACKWARDS, BACKWARDS))) as fake:
+        sample = SampleMaker(_agent(shared_store, fake, trace_store), max_hops=3, top_k=3)(record)
+    assert sample.stage == "reason"
+    assert sample.row["reason"].startswith(
+        "the reasoning still fails its checks after a repair request: it states a KG fact backwards: "
+        "'Lisinopril is an indication for hypertension"
+    )
+    assert not any(step.startswith("Read") for step in _steps(fake)), "no verification of a lost sample"

@@ -11,7 +11,7 @@ from bench.primekg_shape import RELATIONS as PRIMEKG_SHAPES
 from medreason.agent.state import ScoredPath
 from medreason.agent.writing import edge_sentence as reasoning_sentence
 from medreason.kg_store.paths import PathEdge, PathNode
-from medreason.kg_store.relations import SPECS, edge_sentence, relation_spec
+from medreason.kg_store.relations import PHRASES_TRUE_BOTH_WAYS, SPECS, edge_sentence, relation_spec
 from medreason.kg_store.sources.hetionet import hetionet_iri
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import (
@@ -172,3 +172,9 @@ def test_directed_relations_between_nodes_of_one_type_keep_their_sources_directi
         assert head is not None
         assert tail is not None
         assert shared_store.has_edge(head.value, predicate, tail.value), (source, target)
+
+
+def test_every_phrase_said_to_read_true_both_ways_is_a_relations_phrase() -> None:
+    phrases = {spec.phrase for spec in SPECS}
+    assert PHRASES_TRUE_BOTH_WAYS <= phrases, "a phrase not in the table would exempt nothing"
+    assert all(spec.phrase in PHRASES_TRUE_BOTH_WAYS for spec in SPECS if spec.symmetric)
