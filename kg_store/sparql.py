@@ -92,8 +92,13 @@ def select(store: Store, sparql: str, *, substitutions: dict[Variable, Term] | N
     return result
 
 
+_VALUED = (NamedNode, BlankNode, Literal)
+"""A tuple, not `NamedNode | BlankNode | Literal`, which builds a new union at every call: `text` runs
+once per term of every result row."""
+
+
 def text(term: object) -> str:
     """The lexical value of an IRI, blank node or literal."""
-    if isinstance(term, NamedNode | BlankNode | Literal):
+    if isinstance(term, _VALUED):
         return term.value
     raise TypeError(f"expected an IRI, blank node or literal, got {term!r}")

@@ -137,15 +137,15 @@ def _gene_store(
 
 
 class _ExpansionLog:
-    """The store, recording the nodes each expansion query starts from (those with a `UNION`)."""
+    """The store, recording the nodes each expansion query starts from (those over every graph)."""
 
     def __init__(self, kg: KGStore) -> None:
         self.kg = kg
         self.expanded: list[set[str]] = []
 
     def select(self, sparql: str) -> object:
-        if "UNION" in sparql:
-            self.expanded.append(set(re.findall(r"<([^>]+)>", sparql.split("UNION")[0])))
+        if "GRAPH ?g" in sparql:
+            self.expanded.append(set(re.findall(r"<([^>]+)>", sparql)))
         return self.kg.select(sparql)
 
     def __getattr__(self, name: str) -> object:
