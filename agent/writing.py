@@ -76,7 +76,7 @@ def write_reasoning(
     """
     lines = ["Finding reasoning paths:"]
     if evidence:
-        lines += [f"{number}. {path['text']}" for number, path in enumerate(evidence, start=1)]
+        lines.append(numbered_paths(evidence))
     else:
         lines.append("No path in the knowledge graph connects the question to the answer.")
     lines += ["", "Reasoning Process:"]
@@ -145,6 +145,29 @@ def read_answer_letter(reasoning: str, options: Mapping[str, Any]) -> str | None
     letters = [match.group(1).upper() for match in _ANSWER_LETTER.finditer(tail)]
     letters = [letter for letter in letters if letter in options]
     return letters[-1] if letters else None
+
+
+def numbered_paths(paths: Sequence[ScoredPath]) -> str:
+    """The paths one per line, numbered, as the "Finding reasoning paths" part lists them."""
+    return "\n".join(f"{number}. {path['text']}" for number, path in enumerate(paths, start=1))
+
+
+_PATH_ID = re.compile(r"\[?\b(p\d+)\b\]?")
+_ONLY_IDS = re.compile(r"(?:[\s\d.,;:()\[\]#*-]|\b(?:and|paths?)\b)*", re.IGNORECASE)
+
+
+def spell_out_path_ids(finding: str, kept: Sequence[ScoredPath]) -> str:
+    """A "Finding reasoning paths" part that lists only path ids ("p14, p15"), the paths written out.
+
+    The real 1.5B model answered the paths part with the ids the prompt tags paths with; in a training
+    sample an id means nothing, so the paths it names are written out as the `none` writer lists them.
+    A part with words of its own, or ids of no kept path, is kept as written.
+    """
+    by_id = {path["id"]: path for path in kept}
+    cited = list(dict.fromkeys(match for match in _PATH_ID.findall(finding) if match in by_id))
+    if not cited or not _ONLY_IDS.fullmatch(_PATH_ID.sub(" ", finding)):
+        return finding
+    return numbered_paths([by_id[path_id] for path_id in cited])
 
 
 REASONING_PROCESS = "Reasoning Process"

@@ -26,7 +26,13 @@ from medreason.agent.context import AgentContext
 from medreason.agent.findings import answer_is_grounded, reason_from_evidence
 from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState
-from medreason.agent.writing import REASONING_PROCESS, layout_problems, part_text, read_answer_letter
+from medreason.agent.writing import (
+    REASONING_PROCESS,
+    layout_problems,
+    part_text,
+    read_answer_letter,
+    spell_out_path_ids,
+)
 from medreason.kg_store.store import KGStore
 
 REWRITE_STEP = "reason:rewrite"
@@ -89,6 +95,10 @@ def _repair_request(problems: list[str], state: PipelineState) -> str:
 def _read(written: prompts.Reasoning, state: PipelineState, kg: KGStore) -> tuple[dict[str, Any], list[str]]:
     """The answer a written reasoning gives, and what is wrong with its layout, citations and claims."""
     options = state.get("options") or {}
+    kept = state.get("kept", [])
+    spelled = spell_out_path_ids(written.finding_reasoning_paths, kept)
+    if spelled != written.finding_reasoning_paths:
+        written = written.model_copy(update={"finding_reasoning_paths": spelled})
     letter: str | None = written.answer_idx.strip().upper()[:1] if written.answer_idx else None
     if options and letter not in options:
         letter = read_answer_letter(written.text, options)
@@ -98,7 +108,6 @@ def _read(written: prompts.Reasoning, state: PipelineState, kg: KGStore) -> tupl
     problems = layout_problems(written.text, options, expected_idx, expected)
     if options and expected_idx is None:
         problems.append("it names no option")
-    kept = state.get("kept", [])
     process = part_text(written.text, REASONING_PROCESS)
     if kept and not cited_edges(process, kept):
         problems.append(UNCITED)

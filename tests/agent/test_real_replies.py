@@ -602,3 +602,31 @@ def test_a_reasoning_still_stating_a_fact_backwards_after_the_repair_is_rejected
         "'Lisinopril is an indication for hypertension"
     )
     assert not any(step.startswith("Read") for step in _steps(fake)), "no verification of a lost sample"
+
+
+def test_a_reasoning_listing_path_ids_for_its_paths_gets_the_paths_written_out(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    # medqa:0007's accepted LLM sample read "Finding reasoning paths: p14, p15, p16": the tags the
+    # prompt gives its paths, meaningless in training data.
+    def respond(request: dict[str, Any]) -> Reply:
+        prompt = step_prompt(request)
+        if not prompt.startswith("Answer the question by reasoning"):
+            return _replaying("A", {"List the medical entities": [_HYPERTENSION_EXTRACTION]})(request)
+        shown = shown_paths(prompt)
+        reply = json.loads(_three_parts("Lisinopril is indicated for hypertension, so it treats him."))
+        reply["finding_reasoning_paths"] = ", ".join(path_id for path_id, _, _ in shown)
+        return Reply.content(json.dumps(reply))
+
+    record = QARecord("medqa", "ids", QUESTION, "Lisinopril", answer_idx="A", options=OPTIONS)
+    with FakeOpenAI(responder=respond) as fake:
+        sample = SampleMaker(_agent(shared_store, fake, trace_store), max_hops=3, top_k=3)(record)
+        prompts = [step_prompt(request) for request in fake.requests]
+    prompt = next(text for text in prompts if text.startswith("Answer the question"))
+    assert sample.accepted, sample.row.get("reason")
+    paths_part = sample.row["reasoning"].split("Reasoning Process:")[0]
+    shown = shown_paths(prompt)
+    assert shown, "the reasoning prompt showed kept paths"
+    for number, (path_id, _, text) in enumerate(shown, start=1):
+        assert f"{number}. {text}" in paths_part
+        assert path_id not in paths_part

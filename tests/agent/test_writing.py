@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from medreason.agent.state import ScoredPath
-from medreason.agent.writing import edge_sentence, read_answer_letter, write_reasoning
+from medreason.agent.writing import edge_sentence, read_answer_letter, spell_out_path_ids, write_reasoning
 
 MARFAN = ScoredPath(
     id="p1",
@@ -93,3 +93,33 @@ def test_the_answer_letter_is_read_strictly() -> None:
     assert read_answer_letter("A is tempting, but the answer is C", options) == "C"
     assert read_answer_letter("Conclusion: probably aspirin", options) is None
     assert read_answer_letter("Conclusion: The answer is E.", options) is None
+
+
+def _kept(path_id: str, text: str) -> ScoredPath:
+    return ScoredPath(id=path_id, side="option:C", text=text, hops=1, nodes=[], edges=[], score=0.5)
+
+
+KEPT = [
+    _kept("p14", "acute coronary syndrome ←indication— Clopidogrel"),
+    _kept("p15", "hypertension ←indication— Spironolactone"),
+    _kept("p16", "asthma ←indication— Nifedipine"),
+]
+
+
+def test_a_paths_part_of_only_path_ids_is_written_out_as_the_paths() -> None:
+    # medqa:0007's accepted sample, as the real 1.5B model wrote its paths part.
+    assert spell_out_path_ids("p14, p15, p16", KEPT) == (
+        "1. acute coronary syndrome ←indication— Clopidogrel\n"
+        "2. hypertension ←indication— Spironolactone\n"
+        "3. asthma ←indication— Nifedipine"
+    )
+    assert spell_out_path_ids("1. [p16]\n2. [p14]\n3. Path p16", KEPT) == (
+        "1. asthma ←indication— Nifedipine\n2. acute coronary syndrome ←indication— Clopidogrel"
+    )
+
+
+def test_a_paths_part_with_words_of_its_own_or_unknown_ids_is_kept_as_written() -> None:
+    written = "1. acute coronary syndrome is an indication for Clopidogrel (p14)"
+    assert spell_out_path_ids(written, KEPT) == written
+    assert spell_out_path_ids("p3, p4", KEPT) == "p3, p4"
+    assert spell_out_path_ids("", KEPT) == ""
