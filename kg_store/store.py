@@ -256,8 +256,8 @@ class KGStore:
         bound = values(["n"], [[node] for node in batch])
         sparql = f"SELECT ?n ?p ?o WHERE {{ {bound} GRAPH {NODES_GRAPH} {{ ?n ?p ?o }} }}"
         facts: dict[str, dict[str, list[str]]] = {}
-        for row in self.select(sparql):
-            facts.setdefault(text(row["n"]), {}).setdefault(text(row["p"]), []).append(text(row["o"]))
+        for node, predicate, value in self.select(sparql):
+            facts.setdefault(text(node), {}).setdefault(text(predicate), []).append(text(value))
         found: dict[str, NodeInfo] = {}
         for iri, by_predicate in facts.items():
             classes, labels = by_predicate.get(RDF_TYPE.value), by_predicate.get(RDFS_LABEL.value)

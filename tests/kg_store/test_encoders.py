@@ -22,7 +22,7 @@ from medreason.kg_store.encoders.base import ONNX, ONNX_INT8, STATIC, TORCH, Enc
 from medreason.kg_store.encoders.cache import CachedEncoder
 from medreason.kg_store.encoders.fanout import FanOut
 from medreason.kg_store.encoders.loading import open_bulk_encoder, open_encoder
-from medreason.kg_store.encoders.onnx_minilm import OnnxMiniLM
+from medreason.kg_store.encoders.onnx_minilm import OnnxMiniLM, padded_batches
 from medreason.kg_store.encoders.settings import (
     DEFAULT_CACHE_SIZE,
     DEFAULT_ENCODER,
@@ -326,3 +326,42 @@ def test_onnx_gives_torchs_vectors_and_int8_stays_close(shared_data: Path, onnx:
     assert fp32.min() > 0.9999
     assert int8.mean() > 0.98
     assert int8.min() > 0.93
+
+
+def test_a_long_text_starts_its_own_batch_and_like_lengths_fill_whole_batches() -> None:
+    # A MedQA vignette of 250 tokens after ten 20-token path sentences: padding the sentences to it
+    # would run 2,750 tokens for 450 real ones.
+    assert padded_batches([20] * 10 + [250]) == [range(10), range(10, 11)]
+    assert padded_batches([9, 10, 10, 11, 12]) == [range(5)]
+    assert padded_batches([10] * 150, size=64) == [range(64), range(64, 128), range(128, 150)]
+    assert padded_batches([]) == []
+
+
+class _RunLog:
+    """An ONNX session that records the shape of each batch it runs."""
+
+    def __init__(self, session: object) -> None:
+        self.session = session
+        self.shapes: list[tuple[int, int]] = []
+
+    def run(self, outputs: object, feed: dict[str, NDArray[np.int64]]) -> object:
+        self.shapes.append(feed["input_ids"].shape)
+        return self.session.run(outputs, feed)  # type: ignore[attr-defined]
+
+
+def test_a_question_and_its_short_texts_run_as_separate_batches_with_the_same_vectors(onnx: Encoder) -> None:
+    assert isinstance(onnx, OnnxMiniLM)
+    question = (
+        "A 65-year-old man has acute chest pain, ST depressions in II, III and aVF, and raised troponin. " * 3
+    )
+    texts = [question, *TEXTS]
+    alone = np.stack([onnx.encode([text])[0] for text in texts])
+    log = _RunLog(onnx._session)
+    onnx._session = log  # type: ignore[assignment]
+    try:
+        together = onnx.encode(texts)
+    finally:
+        onnx._session = log.session  # type: ignore[assignment]
+    assert [rows for rows, _ in log.shapes] == [len(TEXTS), 1], "the question runs apart from the short texts"
+    assert log.shapes[0][1] < 12 < log.shapes[1][1], "the short texts are padded to their own longest"
+    np.testing.assert_allclose(together, alone, atol=1e-5)
