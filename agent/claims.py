@@ -4,7 +4,8 @@ A real 1.5B model wrote "Lisinopril is a side effect of Eosinophilia" where the 
 the side effect Eosinophilia", and the sample passed every other check. A claim is read only where the
 wording leaves no doubt about its direction: two KG names (`kg_store.mentions`: exact names and
 synonyms) with nothing between them but a relation's own phrase (`kg_store.relations`, one table for
-every sentence we write and read) or its display label in the passive form:
+every sentence we write and read) or, where the label names the tail's role, its display label in the
+passive form:
 
     Metformin is indicated for type 2 diabetes           Metformin —indication→ type 2 diabetes
     hypertension, which is an indication for Lisinopril  Lisinopril —indication→ hypertension
@@ -26,7 +27,13 @@ from functools import cache
 
 from medreason.agent.writing import sentences
 from medreason.kg_store.mentions import Mention, find_mentions
-from medreason.kg_store.relations import PHRASES_TRUE_BOTH_WAYS, SPECS, RelationSpec, edge_sentence
+from medreason.kg_store.relations import (
+    PHRASES_TRUE_BOTH_WAYS,
+    SPECS,
+    TAIL_ROLE_LABELS,
+    RelationSpec,
+    edge_sentence,
+)
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import normalize_label
 
@@ -118,7 +125,8 @@ def _wordings() -> tuple[
     """Each directed relation's phrase (head first) and passive display-label pattern (tail first).
 
     Built once from `SPECS`: "has the side effect" reads head to tail; "is a side effect of" (also
-    "are side effects of", "…for", "…to", "…in") reads tail to head.
+    "are side effects of", "…for", "…to", "…in") reads tail to head, for the labels that name the
+    tail's role (`relations.TAIL_ROLE_LABELS`).
     """
     active: dict[str, list[RelationSpec]] = {}
     passive: dict[str, list[RelationSpec]] = {}
@@ -126,7 +134,8 @@ def _wordings() -> tuple[
         if spec.symmetric or spec.phrase in PHRASES_TRUE_BOTH_WAYS:
             continue
         active.setdefault(normalize_label(spec.phrase), []).append(spec)
-        passive.setdefault(normalize_label(spec.display), []).append(spec)
+        if spec.display in TAIL_ROLE_LABELS:
+            passive.setdefault(normalize_label(spec.display), []).append(spec)
     return (
         {words: tuple(specs) for words, specs in active.items()},
         [

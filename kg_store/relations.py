@@ -210,6 +210,14 @@ PHRASES_TRUE_BOTH_WAYS = frozenset(
 """Phrases whose sentence stays true read backwards: "PRKAB1 is associated with type 2 diabetes" says
 what the stored `type 2 diabetes —associated with→ PRKAB1` says, so no wording with one is reversed."""
 
+TAIL_ROLE_LABELS = frozenset(
+    {"indication", "contraindication", "side effect", "target", "enzyme", "carrier", "transporter"}
+)
+"""Display labels that name the tail's role, so that "X is a side effect of Y" states Y —side effect→ X
+(and "hypertension is an indication for Lisinopril" the indication). Other labels do not read so:
+"Procarbazine, which is off-label use for astrocytoma" says what Procarbazine —off-label use→ astrocytoma
+says, head first, and a real model wrote it so."""
+
 RELATION_SPECS: MappingProxyType[tuple[str, str], RelationSpec] = MappingProxyType(
     {(spec.name, spec.display): spec for spec in SPECS}
 )

@@ -62,3 +62,17 @@ def test_a_relation_stated_tail_first_is_flagged_with_the_fact_the_kg_holds(
 )
 def test_right_unsupported_symmetric_and_unread_claims_pass(toy: KGStore, sentence: str) -> None:
     assert reversed_claims(toy, sentence) == []
+
+
+@pytest.mark.shared_data
+def test_a_label_that_does_not_name_the_tails_role_is_not_read_tail_first(shared_store: KGStore) -> None:
+    # medqa:0012's real reasoning was rejected at `reason` for this sentence, which states the stored
+    # Procarbazine —off-label use→ astrocytoma the right way round.
+    sentence = (
+        "The evidence for this association comes from the fact that hearing impairment is a phenotype "
+        "present in meningioma, and the side effect of procarbazine, which is off-label use for "
+        "astrocytoma, is also associated with hearing impairment."
+    )
+    assert reversed_claims(shared_store, sentence) == []
+    [claim] = reversed_claims(shared_store, "Lisinopril is an indication for hypertension.")
+    assert claim.held == "Lisinopril is indicated for hypertension"

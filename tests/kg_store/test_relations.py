@@ -11,7 +11,13 @@ from bench.primekg_shape import RELATIONS as PRIMEKG_SHAPES
 from medreason.agent.state import ScoredPath
 from medreason.agent.writing import edge_sentence as reasoning_sentence
 from medreason.kg_store.paths import PathEdge, PathNode
-from medreason.kg_store.relations import PHRASES_TRUE_BOTH_WAYS, SPECS, edge_sentence, relation_spec
+from medreason.kg_store.relations import (
+    PHRASES_TRUE_BOTH_WAYS,
+    SPECS,
+    TAIL_ROLE_LABELS,
+    edge_sentence,
+    relation_spec,
+)
 from medreason.kg_store.sources.hetionet import hetionet_iri
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import (
@@ -178,3 +184,8 @@ def test_every_phrase_said_to_read_true_both_ways_is_a_relations_phrase() -> Non
     phrases = {spec.phrase for spec in SPECS}
     assert PHRASES_TRUE_BOTH_WAYS <= phrases, "a phrase not in the table would exempt nothing"
     assert all(spec.phrase in PHRASES_TRUE_BOTH_WAYS for spec in SPECS if spec.symmetric)
+
+
+def test_every_label_said_to_name_the_tails_role_is_a_directed_relations_label() -> None:
+    directed = {spec.display for spec in SPECS if not spec.symmetric}
+    assert TAIL_ROLE_LABELS <= directed, "a label not in the table would read nothing"
