@@ -11,6 +11,7 @@ measures that): only that the reasoning rests on at least one fact it was given.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from medreason.agent.state import ScoredPath
@@ -30,10 +31,23 @@ def cited_edges(text: str, kept: Sequence[ScoredPath]) -> list[tuple[str, str]]:
     cited = []
     for path in kept:
         for ends in edge_ends(path):
-            labels = [normalize_label(name) for name in ends]
-            if ends not in cited and all(labels) and all(f" {label} " in words for label in labels):
+            named = [any(f" {form} " in words for form in _name_forms(name)) for name in ends]
+            if ends not in cited and all(named):
                 cited.append(ends)
     return cited
+
+
+_QUALIFIER = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _name_forms(name: str) -> set[str]:
+    """A node name as a reasoning may write it: whole, or without its closing qualifier in brackets.
+
+    MONDO tells same-named nodes apart with a qualifier, "meningioma (disease)"; no writer repeats it,
+    and the real model's "hearing loss, which is a symptom of meningioma" was rejected as citing no
+    kept fact while it stated `Hearing Loss ←phenotype present— meningioma (disease)`.
+    """
+    return {form for form in (normalize_label(name), normalize_label(_QUALIFIER.sub("", name))) if form}
 
 
 def kept_facts(kept: Sequence[ScoredPath]) -> list[str]:

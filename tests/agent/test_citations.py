@@ -30,6 +30,25 @@ def test_an_edge_is_cited_when_both_its_end_names_appear_whatever_their_case_and
     assert cited_edges(text, [PATH]) == [("hypertension", "Lisinopril"), ("Lisinopril", "ACE")]
 
 
+def test_a_name_is_cited_without_the_qualifier_that_tells_same_named_nodes_apart() -> None:
+    # medqa:0012: the real model's reasoning stated this path and was rejected as citing nothing.
+    path = ScoredPath(
+        id="p11",
+        side="option:B",
+        text="Hearing Loss ←phenotype present— meningioma (disease)",
+        hops=1,
+        nodes=[
+            {"iri": "urn:loss", "name": "Hearing Loss", "type": "effect/phenotype"},
+            {"iri": "urn:meningioma", "name": "meningioma (disease)", "type": "disease"},
+        ],
+        edges=[{"relation": "disease_phenotype_positive", "display_relation": "phenotype present"}],
+    )
+    text = "The patient has bilateral hearing loss, which is a symptom of meningioma."
+    assert cited_edges(text, [path]) == [("Hearing Loss", "meningioma (disease)")]
+    assert cited_edges("Meningioma (disease) presents with hearing loss.", [path])
+    assert cited_edges("The disease presents with hearing loss.", [path]) == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
