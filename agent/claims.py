@@ -82,9 +82,9 @@ def reversed_claims(kg: KGStore, text: str) -> list[ReversedClaim]:
 
 def _claim(first: Mention, second: Mention, between: str) -> _Claim | None:
     """What the words between two names state, read in the direction they state it."""
-    words = normalize_label(between)
+    words = _LEAD.sub("", normalize_label(between))
     active, passive = _wordings()
-    if (specs := active.get(re.sub(r"^(?:which|that) ", "", words))) is not None:
+    if (specs := active.get(words)) is not None:
         return _Claim(first, second, specs)
     for pattern, specs in passive:
         if pattern.fullmatch(words):
@@ -114,8 +114,9 @@ def _nodes(mention: Mention) -> Sequence[tuple[str, str]]:
     return list(links.items())[:MAX_NODES_PER_NAME]
 
 
-_LEAD = r"(?:(?:which|that)\s+)?"
-"""What may join a clause to the name before it: "hypertension, which is an indication for Lisinopril"."""
+_LEAD = re.compile(r"^(?:which|that)\s+")
+"""What may join a clause to the name before it, read past in either wording: "hypertension, which is
+an indication for Lisinopril"."""
 
 
 @cache
@@ -141,8 +142,7 @@ def _wordings() -> tuple[
         [
             (
                 re.compile(
-                    _LEAD
-                    + r"(?:is|are|was|were)\s+(?:(?:a|an|the)\s+)?"
+                    r"(?:is|are|was|were)\s+(?:(?:a|an|the)\s+)?"
                     + re.escape(label)
                     + r"s?\s+(?:of|for|to|in)"
                 ),
