@@ -1,6 +1,6 @@
 """Resume after anything: `kill -9` mid-run, a torn last line, Ctrl-C.
 
-The run is a real `medreason datagen` process over 40 MedQA questions with two workers; it is killed
+The run is a real `medreason datagen` process over 100 MedQA questions with two workers; it is killed
 several times, each time as soon as its files hold a few more rows (a row-count trigger, not a timer,
 so every kill lands while the run is working whatever the machine's speed), then run to completion,
 and every input id must end up in exactly one line of the output and rejected files together: none
@@ -27,10 +27,12 @@ from medreason.cli.main import app
 pytestmark = pytest.mark.shared_data
 
 REPO = Path(__file__).resolve().parents[2]
-QUESTIONS = 40
+QUESTIONS = 100
 ROWS_BEFORE_EACH_KILL = (3, 1, 5)
-"""How many more rows each run must have written when it is killed: a handful in all, so every kill lands
-long before the 40th row."""
+"""How many more rows each run must have written when it is killed. Rows reach the files in batches of
+up to 2 seconds' work (`datagen.writer`), so a kill can land a batch past its count: at 6 `none` samples
+a second that is 12 rows, and three kills could reach the 40th question; 100 leave room for a machine
+twice as fast."""
 HANG_GUARD_SECONDS = 600
 """Only so that a hung process fails the test instead of hanging it; no assertion is about time."""
 
