@@ -7,9 +7,9 @@ the question's findings reach an option than an unrelated question's would:
 - **Specificity and prior connectivity (lift).** A random walk from a finding follows a path with
   probability the product of 1/degree over the nodes it leaves; a walk from anywhere ends at an option
   with probability proportional to the option's degree. A path's lift is the first over the second,
-  `REFERENCE_DEGREE_TOTAL * prod(1/deg(n) for n before the option) / deg(option)`: a path through a hub of
-  degree 5,000 lifts little, an edge straight from a rare finding to a rare option lifts much, and a hub
-  option must be reached by better evidence than a rare one to win.
+  `REFERENCE_DEGREE_TOTAL * prod(1/deg(n) for n before the option) / deg(option)`: a path through a hub
+  of degree 5,000 lifts little, an edge straight from a rare finding to a rare option lifts much, and a
+  hub option must be reached by better evidence than a rare one to win.
 - **What the question asks.** A path whose last edge is a relation of the kind the question asks
   (`agent.question_kind`: a diagnosis by phenotypes, a treatment by indications...) counts
   `MATCH_WEIGHT` times; every path is also weighted by its relevance to the question (pruning's score).
@@ -38,12 +38,37 @@ from medreason.kg_store.embeddings import embed_array
 REFERENCE_DEGREE_TOTAL = 1_500_000
 """Edge ends in the store of every shared source (about 730K edges), the scale of a random walk's
 stationary probability: a path's lift is 1 where a random walk would end at its option as often."""
+OPTION_DEGREE_EXPONENT = 1.0
+"""How strongly an option's degree discounts the paths reaching it: 1 is the random walk's own prior.
+
+A larger exponent was tried and is not used: each finding counts by its best path, and a hub option is
+reached by more paths, so the walk's prior might under-correct. Fitted on the tuning half of MIRAGE
+MedQA (ids below 0636; `bench.evidence_report --sweep`), 1.5 with a 0.01 margin lifted the KG arm from
++2.4 to +4.4 points over the closed book; on the held-out half it gave +0.3 against +1.4, and the
+answers resting on the KG fell below chance (24.7%). The tuning gain was noise."""
 MATCH_WEIGHT = 1.5
 """How much more a path counts when its last edge is a relation the question asks for."""
 DECISION_MARGIN = 0.25
 """The lead (in summed log-lift) the best option needs over the next to be the KG's answer."""
 CONFIDENCE_TEMPERATURE = 8.0
 """Scores are turned into probabilities by a softmax at this temperature (fitted on the tuning half)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The scorer's fitted constants in one value, so a benchmark can weigh the same evidence other ways.
+
+    The agent always uses `WEIGHTS`, the module constants above; `bench.evidence_report` compares them
+    with other settings on evidence gathered once.
+    """
+
+    option_degree_exponent: float = OPTION_DEGREE_EXPONENT
+    match_weight: float = MATCH_WEIGHT
+    decision_margin: float = DECISION_MARGIN
+    confidence_temperature: float = CONFIDENCE_TEMPERATURE
+
+
+WEIGHTS = Weights()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,20 +100,20 @@ class Choice:
         )
 
 
-def path_lift(path: ScoredPath) -> float:
+def path_lift(path: ScoredPath, option_degree_exponent: float = OPTION_DEGREE_EXPONENT) -> float:
     """How much more often a random walk from the path's first node ends where it does than by chance."""
     degrees = [max(int(node.get("degree", 0) or 0), 1) for node in path.get("nodes") or []]
     if not degrees:
         return 1.0
     walk = math.prod(1.0 / degree for degree in degrees[:-1])
-    return REFERENCE_DEGREE_TOTAL * walk / degrees[-1]
+    return REFERENCE_DEGREE_TOTAL * walk / math.pow(degrees[-1], option_degree_exponent)
 
 
-def path_weight(path: ScoredPath, asked: frozenset[str]) -> float:
+def path_weight(path: ScoredPath, asked: frozenset[str], weights: Weights = WEIGHTS) -> float:
     """A path's evidence: its lift, weighted by relevance and by whether its last edge answers the ask."""
     edges = path.get("edges") or []
-    match = MATCH_WEIGHT if edges and edges[-1].get("relation") in asked else 1.0
-    return max(path.get("score", 0.0), 0.0) * match * path_lift(path)
+    match = weights.match_weight if edges and edges[-1].get("relation") in asked else 1.0
+    return max(path.get("score", 0.0), 0.0) * match * path_lift(path, weights.option_degree_exponent)
 
 
 def asked_relations(question: str) -> frozenset[str]:
@@ -104,7 +129,7 @@ def _finding(path: ScoredPath) -> str:
 
 
 def score_options(
-    options: Mapping[str, str], kept: Iterable[ScoredPath], question: str = ""
+    options: Mapping[str, str], kept: Iterable[ScoredPath], question: str = "", weights: Weights = WEIGHTS
 ) -> dict[str, float]:
     """Each option's score: over the question entities, log1p of each one's best path weight to it."""
     asked = asked_relations(question)
@@ -113,15 +138,19 @@ def score_options(
         letter = side_letter(path["side"])
         if letter in best:
             finding = _finding(path)
-            best[letter][finding] = max(best[letter].get(finding, 0.0), path_weight(path, asked))
+            best[letter][finding] = max(best[letter].get(finding, 0.0), path_weight(path, asked, weights))
     return {letter: round(sum(math.log1p(w) for w in found.values()), 4) for letter, found in best.items()}
 
 
 def choose_option(
-    question: str, options: Mapping[str, str], kept: Iterable[ScoredPath], found: Iterable[ScoredPath]
+    question: str,
+    options: Mapping[str, str],
+    kept: Iterable[ScoredPath],
+    found: Iterable[ScoredPath],
+    weights: Weights = WEIGHTS,
 ) -> Choice:
     """The option the KG evidence favours, or a named fallback when it does not decide (module docstring)."""
-    scores = score_options(options, kept, question)
+    scores = score_options(options, kept, question, weights)
     counts = dict.fromkeys(options, 0)
     for path in found:
         letter = side_letter(path["side"])
@@ -130,20 +159,21 @@ def choose_option(
     ranked = sorted(options, key=lambda letter: (-scores[letter], letter))
     top = scores[ranked[0]]
     contenders = [
-        letter for letter in ranked if scores[letter] == top or top - scores[letter] < DECISION_MARGIN
+        letter for letter in ranked if scores[letter] == top or top - scores[letter] < weights.decision_margin
     ]
     if top > 0 and len(contenders) == 1:
-        return Choice(ranked[0], scores, counts, _confidence(scores, ranked[0]), grounded=True)
+        confidence = _confidence(scores, ranked[0], weights.confidence_temperature)
+        return Choice(ranked[0], scores, counts, confidence, grounded=True)
     undecided = contenders if top > 0 else sorted(options)
     letter = closest_in_meaning(question, {key: options[key] for key in undecided})[0]
     return Choice(letter, scores, counts, round(1 / len(options), 3), grounded=False, undecided=undecided)
 
 
-def _confidence(scores: Mapping[str, float], letter: str) -> float:
+def _confidence(scores: Mapping[str, float], letter: str, temperature: float) -> float:
     """The softmax probability of the chosen option's score among all options'."""
     top = max(scores.values())
-    weights = {key: math.exp((value - top) / CONFIDENCE_TEMPERATURE) for key, value in scores.items()}
-    return round(weights[letter] / sum(weights.values()), 3)
+    odds = {key: math.exp((value - top) / temperature) for key, value in scores.items()}
+    return round(odds[letter] / sum(odds.values()), 3)
 
 
 def rank_paths(paths: Iterable[ScoredPath], question: str) -> list[ScoredPath]:
