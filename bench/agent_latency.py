@@ -5,9 +5,13 @@
 Both sides run the `none`-mode agent (pipeline and chat) over the same store on the first N MIRAGE
 MedQA questions, each in its own warmed-up process (`bench/latency_worker.py`, run from that side's
 tree). Questions alternate between the two processes, and which side goes first alternates too, so a
-busy moment of the machine falls on both sides alike; each question runs `--repeat` times and its
-median counts. The table gives p50, p95 and mean seconds per question for each side, their ratio
-(baseline / current: above 1 is a speed-up), and how often the two sides chose the same option.
+busy moment of the machine falls on both sides alike. Each pass asks every question once, in fresh
+processes for each pass and mode: an agent remembers what it read and encoded (`MEDREASON_EMBED_CACHE`,
+`MEDREASON_ADJACENCY_CACHE`), so a question asked again in the same process would time that memory,
+not a new question; what earlier, different questions left in memory counts, as it does in a server.
+`--repeat` passes run and each question's median counts. The table gives p50, p95 and mean seconds per
+question for each side, their ratio (baseline / current: above 1 is a speed-up), and how often the two
+sides chose the same option.
 The baseline is checked out with `git worktree` into a temporary folder and removed afterwards.
 """
 
@@ -102,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--baseline", default="HEAD", help="git ref of the code to compare with (default HEAD)"
     )
     parser.add_argument("--limit", type=int, default=40, help="first N MedQA questions (default 40)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each question per side (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the questions (default 3)")
     parser.add_argument("--modes", default="pipeline,chat", help="comma-separated: pipeline, chat")
     parser.add_argument("--mirage", type=Path, default=MIRAGE)
     args = parser.parse_args(argv)
@@ -112,12 +116,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     store = args.store.resolve()
     console = Console(stderr=True)
     with checkout(args.baseline) as baseline_tree:
-        sides = [Side("baseline", baseline_tree, store), Side("current", REPO, store)]
-        try:
-            results = {mode: _measure(sides, questions, mode, args.repeat, console) for mode in modes}
-        finally:
-            for side in sides:
-                side.close()
+        trees = {"baseline": baseline_tree, "current": REPO}
+        results = {mode: _measure(trees, store, questions, mode, args.repeat, console) for mode in modes}
     summary = {mode: _summarize(per_question) for mode, per_question in results.items()}
     _show(summary, args)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -133,29 +133,37 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _measure(
-    sides: list[Side], questions: list[tuple[str, dict[str, Any]]], mode: str, repeat: int, console: Console
+    trees: dict[str, Path],
+    store: Path,
+    questions: list[tuple[str, dict[str, Any]]],
+    mode: str,
+    repeat: int,
+    console: Console,
 ) -> list[dict[str, Any]]:
-    per_question: list[dict[str, Any]] = []
-    for number, (qid, item) in enumerate(questions):
-        message = {"question": item["question"], "options": item["options"], "mode": mode}
-        seconds: dict[str, list[float]] = {side.name: [] for side in sides}
-        answers: dict[str, str | None] = {}
-        for run in range(repeat):
-            order = sides if (number + run) % 2 == 0 else sides[::-1]
-            for side in order:
-                reply = side.ask(message)
-                seconds[side.name].append(reply["seconds"])
-                answers[side.name] = reply["answer_idx"]
-        per_question.append(
-            {
-                "id": qid,
-                "gold": item["answer"],
-                **{f"{name}_s": median(values) for name, values in seconds.items()},
-            }
-            | {f"{name}_answer": answer for name, answer in answers.items()}
-        )
-        console.print(f"[dim]{mode} {number + 1}/{len(questions)}[/dim]", end="\r")
-    return per_question
+    """Every question's median seconds per side over `repeat` passes, each pass in fresh processes."""
+    seconds: list[dict[str, list[float]]] = [{name: [] for name in trees} for _ in questions]
+    answers: list[dict[str, str | None]] = [{} for _ in questions]
+    for run in range(repeat):
+        sides = [Side(name, tree, store) for name, tree in trees.items()]
+        try:
+            for number, (_, item) in enumerate(questions):
+                message = {"question": item["question"], "options": item["options"], "mode": mode}
+                for side in sides if (number + run) % 2 == 0 else sides[::-1]:
+                    reply = side.ask(message)
+                    seconds[number][side.name].append(reply["seconds"])
+                    answers[number][side.name] = reply["answer_idx"]
+                console.print(
+                    f"[dim]{mode} pass {run + 1}/{repeat} {number + 1}/{len(questions)}[/dim]", end="\r"
+                )
+        finally:
+            for side in sides:
+                side.close()
+    return [
+        {"id": qid, "gold": item["answer"]}
+        | {f"{name}_s": median(values) for name, values in seconds[number].items()}
+        | {f"{name}_answer": answer for name, answer in answers[number].items()}
+        for number, (qid, item) in enumerate(questions)
+    ]
 
 
 def _summarize(per_question: list[dict[str, Any]]) -> dict[str, Any]:
@@ -178,7 +186,10 @@ def _summarize(per_question: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _show(summary: dict[str, Any], args: argparse.Namespace) -> None:
     table = Table(
-        title=f"Agent seconds per MedQA question (none mode, {args.limit} questions, median of {args.repeat})"
+        title=(
+            f"Agent seconds per MedQA question (none mode, {args.limit} questions, "
+            f"median of {args.repeat} passes)"
+        )
     )
     for column in ("mode", "side", "p50 ms", "p95 ms", "mean ms", "accuracy"):
         table.add_column(column, justify="left" if column in ("mode", "side") else "right")
