@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from sys import intern
 from typing import NamedTuple
 
+from medreason.kg_store.adjacency import Edge
 from medreason.kg_store.sparql import iri_values, text
 from medreason.kg_store.store import KGStore, NodeInfo
 from medreason.kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
@@ -213,20 +215,68 @@ def _expand(kg: KGStore, side: _Side, expandable: list[str], *, keep: set[str] |
     """Grow `side` by one layer from `expandable`, recording every edge into the new layer.
 
     On the last layer only nodes the other side already reached can complete a path, so `keep` names
-    them and every other row is dropped before it costs a record.
-
-    The cost is the rows, about 10 µs each in pyoxigraph against well under 1 µs in the engine, so the
-    query returns as few terms per row as it can: one query per direction (the direction is then
-    known, not a bound literal), unpacked by position, and a row's strings read only once it is kept.
-    The query shape matters too: `VALUES` first, graphs filtered afterwards. With a `VALUES ?g` list of
-    edge graphs Oxigraph's planner joins before it scans and the same expansion takes 100-400x longer.
+    them and every other edge is dropped before it costs a record. Each node's edges are walked in
+    their sorted order (`_edges_of`), so the paths found do not depend on which edges were cached.
     """
     next_level = side.level + 1
     new_frontier: set[str] = set()
-    edge_graphs = {graph.value for graph in kg.edge_graphs}
     depth, steps = side.depth, side.steps
-    for start in range(0, len(expandable), BATCH_SIZE):
-        values = iri_values("n", expandable[start : start + BATCH_SIZE])
+    for node, edges in _edges_of(kg, expandable, keep=keep):
+        for predicate, reached, graph, stored_forward in edges:
+            if keep is not None and reached not in keep:
+                continue
+            reached_at = depth.get(reached)
+            if reached_at is None:
+                depth[reached] = next_level
+                new_frontier.add(reached)
+            elif reached_at != next_level:
+                continue
+            steps.setdefault(reached, []).append(_Step(node, predicate, graph, stored_forward))
+    side.level = next_level
+    side.frontier = sorted(new_frontier)
+
+
+def _edges_of(
+    kg: KGStore, nodes: list[str], *, keep: set[str] | None
+) -> Iterator[tuple[str, tuple[Edge, ...]]]:
+    """Each node's edges, in `nodes` order: remembered ones from `kg.adjacency`, the rest read here.
+
+    A node read on an inner layer is remembered whole. On the last layer (`keep` given) a node not
+    remembered is read with its rows filtered as they stream and is not remembered: that layer is the
+    widest, and keeping it whole would cost reading every row's terms.
+    """
+    known: dict[str, tuple[Edge, ...]] = {}
+    missing = []
+    for iri in nodes:
+        edges = kg.adjacency.get(iri)
+        if edges is None:
+            missing.append(iri)
+        else:
+            known[iri] = edges
+    if missing:
+        read = _read_edges(kg, missing, keep=keep)
+        if keep is None:
+            for iri, edges in read.items():
+                kg.adjacency.put(iri, edges)
+        known.update(read)
+    for iri in nodes:
+        yield iri, known[iri]
+
+
+def _read_edges(kg: KGStore, nodes: list[str], *, keep: set[str] | None) -> dict[str, tuple[Edge, ...]]:
+    """Every node's edges in the edge graphs (only those into `keep`, if given), each list sorted.
+
+    The cost is the rows, about 10 µs each in pyoxigraph against well under 1 µs in the engine, so the
+    query returns as few terms per row as it can: one query per direction (the direction is then
+    known, not a bound literal), unpacked by position, and a row's other terms read only once its far
+    end is kept. The query shape matters too: `VALUES` first, graphs filtered afterwards. With a
+    `VALUES ?g` list of edge graphs Oxigraph's planner joins before it scans and the same expansion
+    takes 100-400x longer.
+    """
+    edge_graphs = {graph.value for graph in kg.edge_graphs}
+    grouped: dict[str, list[Edge]] = {iri: [] for iri in nodes}
+    for start in range(0, len(nodes), BATCH_SIZE):
+        values = iri_values("n", nodes[start : start + BATCH_SIZE])
         for stored_forward, pattern in ((True, "?n ?p ?m"), (False, "?m ?p ?n")):
             sparql = f"SELECT ?n ?p ?m ?g WHERE {{ {values} GRAPH ?g {{ {pattern} }} }}"
             for node, predicate, reached_term, graph_term in kg.select(sparql):
@@ -236,16 +286,9 @@ def _expand(kg: KGStore, side: _Side, expandable: list[str], *, keep: set[str] |
                 graph = text(graph_term)
                 if graph not in edge_graphs:
                     continue
-                reached_at = depth.get(reached)
-                if reached_at is None:
-                    depth[reached] = next_level
-                    new_frontier.add(reached)
-                elif reached_at != next_level:
-                    continue
-                step = _Step(text(node), text(predicate), graph, stored_forward)
-                steps.setdefault(reached, []).append(step)
-    side.level = next_level
-    side.frontier = sorted(new_frontier)
+                edge = Edge(intern(text(predicate)), reached, intern(graph), stored_forward)
+                grouped[text(node)].append(edge)
+    return {iri: tuple(sorted(edges)) for iri, edges in grouped.items()}
 
 
 def _meeting_nodes(forward: _Side, backward: _Side, grown: _Side, other: _Side) -> list[str]:

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store
 
+from medreason.kg_store.adjacency import AdjacencyCache
 from medreason.kg_store.backend import EmbeddedBackend, SparqlBackend
 from medreason.kg_store.entity_index import EntityIndex, Link, LinkThresholds
 from medreason.kg_store.errors import EntityIndexError, QueryError, StoreNotFoundError
@@ -141,6 +142,8 @@ class KGStore:
         self._lazy_lock = threading.Lock()
         """Guards the lazily read parts: threads sharing one store (datagen, the server) read them once."""
         self._closed = False
+        self.adjacency = AdjacencyCache.from_env()
+        """Edge lists of the nodes path search expanded, kept while the store is open (`adjacency`)."""
 
     @classmethod
     def open(cls, where: Path | KGLocation, *, read_only: bool = True) -> KGStore:
