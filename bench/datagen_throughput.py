@@ -4,11 +4,13 @@
 
 Runs `medreason datagen` in `none` mode (through `datagen.run.generate`, the function the command calls)
 on the first N MedMCQA questions of MIRAGE (`../shared/data/qa/mirage_benchmark.json`) at each
-concurrency level, each into a fresh output folder with its own trace file. An untimed warm-up run over
-the same questions (at the highest level) comes first: it loads the embedding model and fills the
-caches every later run shares (the OS page cache of the store, the label normalizer's), so that level 1
-is not charged for warming what the other levels then reuse. Seconds are the batch's own (from the first
-sample started to the last written: opening the store and warming up are excluded).
+concurrency level, each into a fresh output folder with its own trace file, and each in a fresh process:
+an agent remembers what it encoded and read (`MEDREASON_EMBED_CACHE`, `MEDREASON_ADJACENCY_CACHE`), and
+a level run after another on the same questions would find their texts already encoded. An untimed
+warm-up run over the same questions (at the highest level) comes first, for the OS page cache of the
+store, so that level 1 is not charged for warming what the other levels then reuse. Seconds are the
+batch's own (from the first sample started to the last written: opening the store and loading the
+model are excluded).
 
 Prints one table (concurrency, seconds, samples/s, speed-up over concurrency 1, accepted, rejected per
 stage) and writes `bench/results/datagen_throughput.json`, with the machine, the load average, and
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         folder = Path(scratch)
         warmup = args.limit if args.warmup is None else args.warmup
         _run(args, folder / "warmup", concurrency=max(levels), limit=warmup)
-        results = [_level(args, folder / f"c{level}", level) for level in levels]
+        results = [_in_fresh_process(args, folder / f"c{level}", level) for level in levels]
     same = len({tuple(result.pop("accepted_ids")) for result in results}) == 1
     baseline = next((r["samples_per_second"] for r in results if r["concurrency"] == 1), None)
     for result in results:
@@ -91,6 +95,12 @@ def _run(args: argparse.Namespace, folder: Path, *, concurrency: int, limit: int
     )
     settings = Settings.load(llm="none", traces=folder / "traces.sqlite")
     return generate(options, store=args.store, settings=settings)
+
+
+def _in_fresh_process(args: argparse.Namespace, folder: Path, concurrency: int) -> dict[str, Any]:
+    """One level, run in a new interpreter so it inherits no memory of the questions."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_level, args, folder, concurrency).result()
 
 
 def _level(args: argparse.Namespace, folder: Path, concurrency: int) -> dict[str, Any]:
