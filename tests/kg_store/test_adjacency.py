@@ -11,7 +11,7 @@ from medreason.kg_store.adjacency import ENV_MAX_EDGES, AdjacencyCache, Edge
 from medreason.kg_store.errors import KGError
 from medreason.kg_store.paths import find_paths
 from medreason.kg_store.store import KGStore
-from tests.kg_store.test_paths import _ExpansionLog, _gene_store
+from tests.kg_store.search_log import ExpansionLog, gene_store
 
 
 def _edges(count: int) -> tuple[Edge, ...]:
@@ -61,7 +61,7 @@ def test_the_budget_comes_from_the_environment() -> None:
 def _chain_store(tmp_path: pathlib.Path) -> tuple[KGStore, dict[str, str]]:
     # S - A - B - T is the only path; S and T also have side branches, so each layer reads real rows.
     pairs = [("s", "a"), ("a", "b"), ("b", "t"), ("s", "x"), ("x", "y"), ("t", "z")]
-    return _gene_store(tmp_path, ["s", "a", "b", "t", "x", "y", "z"], pairs)
+    return gene_store(tmp_path, ["s", "a", "b", "t", "x", "y", "z"], pairs)
 
 
 def test_a_second_search_reads_remembered_edges_instead_of_querying_and_finds_the_same_paths(
@@ -69,10 +69,10 @@ def test_a_second_search_reads_remembered_edges_instead_of_querying_and_finds_th
 ) -> None:
     kg, iri = _chain_store(tmp_path)
     with kg:
-        first_log = _ExpansionLog(kg)
+        first_log = ExpansionLog(kg)
         first = find_paths(cast(KGStore, first_log), [iri["s"]], [iri["t"]], max_hops=3)
         assert kg.adjacency.held > 0
-        second_log = _ExpansionLog(kg)
+        second_log = ExpansionLog(kg)
         second = find_paths(cast(KGStore, second_log), [iri["s"]], [iri["t"]], max_hops=3)
 
     assert [str(path) for path in second] == [str(path) for path in first] == ["S —ppi→ A —ppi→ B —ppi→ T"]
@@ -88,7 +88,7 @@ def test_without_a_cache_every_search_queries_and_finds_the_same_paths(
     monkeypatch.setenv(ENV_MAX_EDGES, "0")
     kg, iri = _chain_store(tmp_path)
     with kg:
-        logs = [_ExpansionLog(kg), _ExpansionLog(kg)]
+        logs = [ExpansionLog(kg), ExpansionLog(kg)]
         found = [find_paths(cast(KGStore, log), [iri["s"]], [iri["t"]], max_hops=3) for log in logs]
         assert kg.adjacency.held == 0
 

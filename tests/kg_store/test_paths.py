@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pathlib
-import re
 from typing import cast
 
 import pytest
@@ -13,6 +12,7 @@ from medreason.kg_store.build import build_store
 from medreason.kg_store.paths import Path, find_paths
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import node_iri
+from tests.kg_store.search_log import ExpansionLog, gene_store
 from tests.kg_store.toy_graph import Node, write_csv
 
 METFORMIN = node_iri("DrugBank", "DB00331").value
@@ -123,35 +123,6 @@ def test_a_hub_met_early_by_the_other_side_still_completes_the_shortest_path(tmp
     assert_edges_exist(kg, path)
 
 
-def _gene_store(
-    tmp_path: pathlib.Path, names: list[str], pairs: list[tuple[str, str]]
-) -> tuple[KGStore, dict[str, str]]:
-    """A store of genes joined by `pairs` of names, and each name's IRI."""
-    nodes: dict[str, Node] = {
-        name: (str(index), str(7000 + index), "gene/protein", name.upper(), "NCBI")
-        for index, name in enumerate(names)
-    }
-    csv_file = write_csv(tmp_path / "kg.csv", nodes, [("protein_protein", "ppi", x, y) for x, y in pairs])
-    build_store(tmp_path / "store", [catalog.primekg_csv(csv_file)], embeddings=False)
-    return KGStore.open(tmp_path / "store"), {name: node_iri("NCBI", nodes[name][1]).value for name in names}
-
-
-class _ExpansionLog:
-    """The store, recording the nodes each expansion query starts from (those over every graph)."""
-
-    def __init__(self, kg: KGStore) -> None:
-        self.kg = kg
-        self.expanded: list[set[str]] = []
-
-    def select(self, sparql: str) -> object:
-        if "GRAPH ?g" in sparql:
-            self.expanded.append(set(re.findall(r"<([^>]+)>", sparql)))
-        return self.kg.select(sparql)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.kg, name)
-
-
 def test_a_search_ends_when_one_side_has_reached_everything_it_connects_to(tmp_path: pathlib.Path) -> None:
     # T and U are joined only to each other; S fans out over two layers of fillers. Once U is expanded
     # and reaches nothing new, no path can exist, and S's wide second layer must not be fetched.
@@ -159,8 +130,8 @@ def test_a_search_ends_when_one_side_has_reached_everything_it_connects_to(tmp_p
     second = [f"g{i}" for i in range(10)]
     pairs = [("t", "u")] + [("s", f) for f in first] + list(zip(first, second, strict=True))
     pairs += [(g, f"h{i}") for i, g in enumerate(second)]
-    kg, iri = _gene_store(tmp_path, ["s", "t", "u", *first, *second, *(f"h{i}" for i in range(10))], pairs)
-    log = _ExpansionLog(kg)
+    kg, iri = gene_store(tmp_path, ["s", "t", "u", *first, *second, *(f"h{i}" for i in range(10))], pairs)
+    log = ExpansionLog(kg)
     assert find_paths(cast(KGStore, log), [iri["s"]], [iri["t"]], max_hops=4) == []
     expanded = set().union(*log.expanded)
     assert {iri["s"], iri["t"], iri["u"]} <= expanded
@@ -172,7 +143,7 @@ def test_a_side_with_an_unexpanded_hub_is_not_closed(tmp_path: pathlib.Path) -> 
     # X (it reaches nothing new) and is out of nodes to expand, but S's side can still meet it at H.
     fillers = [f"f{i}" for i in range(5)]
     pairs = [("s", "a"), ("a", "h"), ("h", "t"), ("t", "x")] + [("h", f) for f in fillers]
-    kg, iri = _gene_store(tmp_path, ["s", "a", "h", "t", "x", *fillers], pairs)
+    kg, iri = gene_store(tmp_path, ["s", "a", "h", "t", "x", *fillers], pairs)
     (path,) = find_paths(kg, [iri["s"]], [iri["t"]], max_hops=4, hub_degree=3)
     assert [node.name for node in path.nodes] == ["S", "A", "H", "T"]
     assert_edges_exist(kg, path)

@@ -1,0 +1,42 @@
+"""Small gene stores for path-search tests, and a store wrapper that logs which nodes each expansion reads."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+from medreason.kg_store import catalog
+from medreason.kg_store.build import build_store
+from medreason.kg_store.store import KGStore
+from medreason.kg_store.vocab import node_iri
+from tests.kg_store.toy_graph import Node, write_csv
+
+
+def gene_store(
+    tmp_path: pathlib.Path, names: list[str], pairs: list[tuple[str, str]]
+) -> tuple[KGStore, dict[str, str]]:
+    """A store of genes joined by `pairs` of names, and each name's IRI."""
+    nodes: dict[str, Node] = {
+        name: (str(index), str(7000 + index), "gene/protein", name.upper(), "NCBI")
+        for index, name in enumerate(names)
+    }
+    csv_file = write_csv(tmp_path / "kg.csv", nodes, [("protein_protein", "ppi", x, y) for x, y in pairs])
+    build_store(tmp_path / "store", [catalog.primekg_csv(csv_file)], embeddings=False)
+    return KGStore.open(tmp_path / "store"), {name: node_iri("NCBI", nodes[name][1]).value for name in names}
+
+
+class ExpansionLog:
+    """The store, recording the nodes each expansion query starts from (those over every graph)."""
+
+    def __init__(self, kg: KGStore) -> None:
+        self.kg = kg
+        self.expanded: list[set[str]] = []
+
+    def select(self, sparql: str) -> object:
+        """The store's answer, after noting the IRIs an expansion query (one over every graph) names."""
+        if "GRAPH ?g" in sparql:
+            self.expanded.append(set(re.findall(r"<([^>]+)>", sparql)))
+        return self.kg.select(sparql)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.kg, name)
