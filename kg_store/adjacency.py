@@ -65,7 +65,7 @@ class AdjacencyCache:
 
     @property
     def held(self) -> int:
-        """Edges held now."""
+        """Edges held now (an empty list counted as one)."""
         return self._held
 
     def get(self, iri: str) -> tuple[Edge, ...] | None:
@@ -79,16 +79,23 @@ class AdjacencyCache:
     def put(self, iri: str, edges: tuple[Edge, ...]) -> None:
         """Remember a node's whole edge list, dropping the least recently used lists to make room.
 
-        A list longer than the whole budget is not kept: it would push out everything else.
+        A list longer than the whole budget is not kept: it would push out everything else. An empty
+        list counts as one edge, so nodes with no edges cannot pile up outside the budget.
         """
-        if len(edges) > self.max_edges:
+        size = _size(edges)
+        if size > self.max_edges:
             return
         with self._lock:
             previous = self._lists.pop(iri, None)
             if previous is not None:
-                self._held -= len(previous)
-            while self._lists and self._held + len(edges) > self.max_edges:
+                self._held -= _size(previous)
+            while self._lists and self._held + size > self.max_edges:
                 _, dropped = self._lists.popitem(last=False)
-                self._held -= len(dropped)
+                self._held -= _size(dropped)
             self._lists[iri] = edges
-            self._held += len(edges)
+            self._held += size
+
+
+def _size(edges: tuple[Edge, ...]) -> int:
+    """What a list costs the budget: its edges, and at least one for the entry itself."""
+    return max(len(edges), 1)

@@ -39,12 +39,22 @@ def test_a_list_longer_than_the_budget_is_not_kept_and_pushes_nothing_out() -> N
     assert cache.get("a") == _edges(3)
 
 
-def test_a_zero_budget_keeps_nothing_but_an_empty_list() -> None:
+def test_a_zero_budget_keeps_nothing_not_even_an_empty_list() -> None:
     cache = AdjacencyCache(max_edges=0)
     cache.put("a", _edges(1))
     cache.put("isolated", ())
     assert cache.get("a") is None
-    assert cache.get("isolated") == ()
+    assert cache.get("isolated") is None
+    assert cache.held == 0
+
+
+def test_empty_lists_count_against_the_budget() -> None:
+    cache = AdjacencyCache(max_edges=2)
+    for name in ("x", "y", "z"):
+        cache.put(name, ())
+    assert cache.get("x") is None, "the oldest empty list made room"
+    assert cache.get("z") == ()
+    assert cache.held == 2
 
 
 @pytest.mark.parametrize("raw", ["lots", "-1", "1.5"])
