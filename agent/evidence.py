@@ -7,9 +7,9 @@ the question's findings reach an option than an unrelated question's would:
 - **Specificity and prior connectivity (lift).** A random walk from a finding follows a path with
   probability the product of 1/degree over the nodes it leaves; a walk from anywhere ends at an option
   with probability proportional to the option's degree. A path's lift is the first over the second,
-  `REFERENCE_DEGREE_TOTAL * prod(1/deg(n) for n before the option) / deg(option)`: a path through a hub
-  of degree 5,000 lifts little, an edge straight from a rare finding to a rare option lifts much, and a
-  hub option must be reached by better evidence than a rare one to win.
+  `REFERENCE_DEGREE_TOTAL * prod(1/deg(n) for n before the option) / deg(option)`: a path through a hub of
+  degree 5,000 lifts little, an edge straight from a rare finding to a rare option lifts much, and a hub
+  option must be reached by better evidence than a rare one to win.
 - **What the question asks.** A path whose last edge is a relation of the kind the question asks
   (`agent.question_kind`: a diagnosis by phenotypes, a treatment by indications...) counts
   `MATCH_WEIGHT` times; every path is also weighted by its relevance to the question (pruning's score).

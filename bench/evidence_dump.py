@@ -2,10 +2,11 @@
 
 Answering a MIRAGE question takes path search; weighing its evidence takes microseconds. So the
 evidence is gathered once per question here (the `none` chat agent's kept paths for every option, and
-the closed-book similarities) and the scorer's constants are fitted on the file by `bench.evidence_fit`.
+the closed-book similarities) and `bench.evidence_report` scores the file under each setting.
 Which questions: MedQA ids below `TUNING_END` are the tuning half, the only questions a constant may be
-fitted on; the rest, MedMCQA and MMLU are for reporting once. The file is appended to and resumed by
-question id, so a killed run loses nothing.
+fitted on; the rest, MedMCQA and MMLU are for reporting once. The file is a journal
+(`datagen.journal`): appended to a question at a time, resumed by question id, and a line torn by a kill
+is cut off and its question redone, so a killed run loses nothing and writes nothing twice.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rich.progress import Progress
 from bench.runner import MIRAGE, REPO
 from medreason.agent.evidence import closest_in_meaning
 from medreason.agent.run import Agent
+from medreason.datagen.journal import Journal
 from medreason.kg_store.store import KGStore
 from medreason.tools.limits import DEFAULT_TOP_K
 
@@ -75,21 +77,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
 
-    done: set[str] = set()
-    if args.out.exists():
-        done = {json.loads(line)["id"] for line in args.out.read_text(encoding="utf-8").splitlines() if line}
-    todo = [(qid, item) for qid, item in selected(args.mirage, args.subset, args.split, args.limit)]
-    todo = [(qid, item) for qid, item in todo if f"{args.subset}:{qid}" not in done]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with KGStore.open(args.store) as kg, args.out.open("a", encoding="utf-8") as out, Progress() as bar:
-        agent = Agent(kg, llm=None, traces=None)
-        task = bar.add_task(f"{args.subset} {args.split}", total=len(todo))
-        for qid, item in todo:
-            out.write(
-                json.dumps(record(agent, args.subset, qid, item, args.top_k), ensure_ascii=False) + "\n"
+    if args.subset != "medqa" and args.split != "all":
+        parser.error(f"--split {args.split} halves MedQA only; use --split all for {args.subset}")
+    with Journal.open(args.out) as journal:
+        if journal.repaired:
+            print(  # noqa: T201 - the one line a resumed run owes its user
+                f"cut off a torn last line of {args.out} ({journal.repaired} bytes); its question is redone"
             )
-            out.flush()
-            bar.advance(task)
+        selection = selected(args.mirage, args.subset, args.split, args.limit)
+        todo = [(qid, item) for qid, item in selection if f"{args.subset}:{qid}" not in journal.keys]
+        with KGStore.open(args.store) as kg, Progress() as bar:
+            agent = Agent(kg, llm=None, traces=None)
+            task = bar.add_task(f"{args.subset} {args.split}", total=len(todo))
+            for qid, item in todo:
+                journal.append([record(agent, args.subset, qid, item, args.top_k)])
+                bar.advance(task)
 
 
 if __name__ == "__main__":
