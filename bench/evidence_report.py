@@ -31,6 +31,8 @@ SETTINGS = {"current": WEIGHTS, "hub discount": Weights(option_degree_exponent=1
 EXPONENTS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 MARGINS = (0.001, 0.01, 0.05, 0.1, 0.25, 0.5)
 OUT = REPO / "bench" / "results" / "evidence_report.json"
+REQUIRED = frozenset({"id", "question", "options", "gold", "similarity", "evidence"})
+"""The fields of a dump row the report reads."""
 
 Row = dict[str, Any]
 
@@ -125,13 +127,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
 
+    console = Console(width=120)
     groups: dict[str, list[Row]] = defaultdict(list)
     for path in args.dumps:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                groups[group(row)].append(row)
-    console = Console(width=120)
+        for row in read_dump(path, console):
+            groups[group(row)].append(row)
     report: dict[str, Any] = {"settings": {name: asdict(w) for name, w in SETTINGS.items()}, "subsets": {}}
     table = Table(title="KG arm (none) against the closed book, on the same recorded evidence")
     for column in (
@@ -166,6 +166,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     console.print(f"[dim]wrote {args.out}[/dim]")
+
+
+def read_dump(path: Path, console: Console) -> list[Row]:
+    """The rows of one dump; a line that is no whole question row is reported by number and skipped."""
+    rows, skipped = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if isinstance(row, dict) and REQUIRED <= row.keys():
+            rows.append(row)
+        else:
+            skipped.append(number)
+    if skipped:
+        console.print(f"[yellow]{path}: skipped {len(skipped)} unreadable line(s): {skipped[:10]}[/yellow]")
+    return rows
 
 
 def _share(value: float | None) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import pathlib
 from typing import Any
 
-from bench.evidence_report import arm, group
+from rich.console import Console
+
+from bench.evidence_report import arm, group, read_dump
 from medreason.agent.evidence import WEIGHTS
 
 
@@ -54,3 +58,13 @@ def test_only_answers_the_evidence_decides_count_as_resting_on_the_kg() -> None:
     assert result["grounded_share"] == 0.5
     assert result["grounded_accuracy"] == 1.0
     assert result["grounded_chance"] == 0.5
+
+
+def test_a_line_that_is_no_question_row_is_reported_by_number_and_skipped(tmp_path: pathlib.Path) -> None:
+    dump = tmp_path / "dump.jsonl"
+    row = _row("medqa:0001", "A", [])
+    dump.write_text(f"{json.dumps(row)}\n{{torn\n{json.dumps({'id': 'x'})}\n", encoding="utf-8")
+    console = Console(record=True, width=200)
+
+    assert read_dump(dump, console) == [row]
+    assert "skipped 2 unreadable line(s): [2, 3]" in console.export_text()
