@@ -266,28 +266,32 @@ def _edges_of(
 def _read_edges(kg: KGStore, nodes: list[str], *, keep: set[str] | None) -> dict[str, tuple[Edge, ...]]:
     """Every node's edges in the edge graphs (only those into `keep`, if given), each list sorted.
 
-    The cost is the rows, about 10 µs each in pyoxigraph against well under 1 µs in the engine, so the
-    query returns as few terms per row as it can: one query per direction (the direction is then
-    known, not a bound literal), unpacked by position, and a row's other terms read only once its far
-    end is kept. The query shape matters too: `VALUES` first, graphs filtered afterwards. With a
-    `VALUES ?g` list of edge graphs Oxigraph's planner joins before it scans and the same expansion
-    takes 100-400x longer.
+    The cost is the terms the engine hands back: each IRI of a row is a dictionary lookup in the
+    store, so a row of four IRIs took about 10 µs, against well under 1 µs for matching it. So the query
+    groups a node's edges by predicate and graph and returns each group's far ends as one string:
+    one term a row instead of four, 2.6x faster on the same expansion. One query per direction, so the
+    direction is known, not a bound literal. The query shape matters too: `VALUES` first, graphs
+    filtered afterwards by `IN`. With a `VALUES ?g` list of edge graphs Oxigraph's planner joins before
+    it scans and the same expansion takes 100-400x longer.
     """
-    edge_graphs = {graph.value for graph in kg.edge_graphs}
     grouped: dict[str, list[Edge]] = {iri: [] for iri in nodes}
+    if not kg.edge_graphs:
+        return {iri: () for iri in nodes}
+    graphs = ", ".join(str(graph) for graph in kg.edge_graphs)
     for start in range(0, len(nodes), BATCH_SIZE):
         values = iri_values("n", nodes[start : start + BATCH_SIZE])
         for stored_forward, pattern in ((True, "?n ?p ?m"), (False, "?m ?p ?n")):
-            sparql = f"SELECT ?n ?p ?m ?g WHERE {{ {values} GRAPH ?g {{ {pattern} }} }}"
-            for node, predicate, reached_term, graph_term in kg.select(sparql):
-                reached = text(reached_term)
-                if keep is not None and reached not in keep:
-                    continue
-                graph = text(graph_term)
-                if graph not in edge_graphs:
-                    continue
-                edge = Edge(intern(text(predicate)), reached, intern(graph), stored_forward)
-                grouped[text(node)].append(edge)
+            sparql = (
+                f'SELECT ?n ?p ?g (GROUP_CONCAT(STR(?m); separator=" ") AS ?reached) WHERE {{ {values} '
+                f"GRAPH ?g {{ {pattern} }} FILTER(?g IN ({graphs}) && isIRI(?m)) }} GROUP BY ?n ?p ?g"
+            )
+            for node, predicate_term, graph_term, reached_terms in kg.select(sparql):
+                edges = grouped[text(node)]
+                predicate, graph = intern(text(predicate_term)), intern(text(graph_term))
+                # IRIs hold no space, so the separator cannot occur inside one.
+                for reached in text(reached_terms).split(" "):
+                    if keep is None or reached in keep:
+                        edges.append(Edge(predicate, reached, graph, stored_forward))
     return {iri: tuple(sorted(edges)) for iri, edges in grouped.items()}
 
 

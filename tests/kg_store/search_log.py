@@ -33,9 +33,9 @@ class ExpansionLog:
         self.expanded: list[set[str]] = []
 
     def select(self, sparql: str) -> object:
-        """The store's answer, after noting the IRIs an expansion query (one over every graph) names."""
-        if "GRAPH ?g" in sparql:
-            self.expanded.append(set(re.findall(r"<([^>]+)>", sparql)))
+        """The store's answer, after noting the nodes an expansion query (over every graph) starts from."""
+        if "GRAPH ?g" in sparql and (block := re.search(r"VALUES \?n \{([^}]*)\}", sparql)):
+            self.expanded.append(set(re.findall(r"<([^>]+)>", block.group(1))))
         return self.kg.select(sparql)
 
     def __getattr__(self, name: str) -> object:

@@ -8,10 +8,11 @@ from typing import cast
 import pytest
 
 from medreason.kg_store import catalog
+from medreason.kg_store.adjacency import Edge
 from medreason.kg_store.build import build_store
 from medreason.kg_store.paths import Path, find_paths
 from medreason.kg_store.store import KGStore
-from medreason.kg_store.vocab import node_iri
+from medreason.kg_store.vocab import ANNOTATION_GRAPH_PREFIX, node_iri
 from tests.kg_store.search_log import ExpansionLog, gene_store
 from tests.kg_store.toy_graph import Node, write_csv
 
@@ -160,3 +161,37 @@ def test_paths_on_shared_data_are_real_edges_within_max_hops(shared_store: KGSto
     for path in paths:
         assert 1 <= path.hops <= 3
         assert_edges_exist(shared_store, path)
+
+
+def _edges_row_by_row(kg: KGStore, iri: str) -> tuple[Edge, ...]:
+    """A node's edges read the plain way, a row an edge, kept when their graph is an edge graph."""
+    edge_graphs = {graph.value for graph in kg.edge_graphs}
+    edges = []
+    for forward, pattern in ((True, f"<{iri}> ?p ?m"), (False, f"?m ?p <{iri}>")):
+        for predicate, reached, graph in kg.select(f"SELECT ?p ?m ?g WHERE {{ GRAPH ?g {{ {pattern} }} }}"):
+            if graph.value in edge_graphs:
+                edges.append(Edge(predicate.value, reached.value, graph.value, forward))
+    return tuple(sorted(edges))
+
+
+def test_a_node_s_edges_read_in_groups_are_its_stored_edges_and_nothing_from_other_graphs(
+    shared_store: KGStore,
+) -> None:
+    # Search reads a node's far ends grouped by predicate and graph, one string per group. Start from a
+    # node the HPO annotation graph also names (a frequency class), so that graph's rows are there to
+    # leak in, and compare every list the search remembered with the same node's edges read row by row.
+    annotated = f"""SELECT ?n WHERE {{
+        GRAPH ?a {{ ?annotation ?qualifier ?n }}
+        FILTER(STRSTARTS(STR(?a), "{ANNOTATION_GRAPH_PREFIX}") && isIRI(?n))
+    }} LIMIT 1"""
+    (start,) = [row["n"].value for row in shared_store.select(annotated)]
+    assert _edges_row_by_row(shared_store, start), "the annotated node also has edges"
+    targets = shared_store.resolve("Marfan syndrome")
+    log = ExpansionLog(shared_store)
+    find_paths(cast(KGStore, log), [start], targets, max_hops=3)
+
+    read = set().union(*log.expanded)
+    remembered = {iri: edges for iri in read if (edges := shared_store.adjacency.get(iri)) is not None}
+    assert start in remembered
+    for iri, edges in remembered.items():
+        assert edges == _edges_row_by_row(shared_store, iri), iri
