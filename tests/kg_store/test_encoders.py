@@ -26,6 +26,7 @@ from medreason.kg_store.encoders.onnx_minilm import OnnxMiniLM, padded_batches
 from medreason.kg_store.encoders.settings import (
     DEFAULT_CACHE_SIZE,
     DEFAULT_ENCODER,
+    QUERY_THREADS_CAP,
     EncoderSettings,
 )
 from medreason.kg_store.errors import EncoderError
@@ -54,6 +55,17 @@ def test_settings_default_and_read_the_environment() -> None:
 
     assert (chosen.query, chosen.index, chosen.index_chosen) == (ONNX_INT8, TORCH, True)
     assert (chosen.cache_size, chosen.threads, chosen.artifacts) == (0, 2, Path("~/encoders").expanduser())
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(None, 1), (1, 1), (2, 2), (64, QUERY_THREADS_CAP)])
+def test_query_time_calls_take_the_cores_up_to_a_cap_unless_the_thread_count_was_set(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, threads: int
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+
+    assert EncoderSettings.from_env({}).threads == threads
+    assert EncoderSettings().threads == threads
+    assert EncoderSettings.from_env({"MEDREASON_ENCODER_THREADS": "1"}).threads == 1
 
 
 def test_bulk_work_takes_every_core_unless_the_thread_count_was_set(monkeypatch: pytest.MonkeyPatch) -> None:
