@@ -3,9 +3,10 @@
 Starts `medreason serve` on loopback in its own process (`none` mode, a throw-away trace file), waits
 for `/readyz`, sends one warm-up question (it loads the embedding model), then for each level of N
 concurrent clients (default 1, 8, 32) runs N httpx async clients for a fixed time (default 30 s)
-against `POST /v1/chat`, each asking MIRAGE's MedQA questions with their options in turn, where the
-last level left off: a worker remembers what it encoded and read, so a question asked again would time
-that memory, not a new question (only a run that asks more than `--questions` repeats). A level stops
+against `POST /v1/chat`, each asking MIRAGE's MedQA questions with their options in turn, from its own
+slice of them (`level_questions`): a worker remembers what it encoded and read, so a question asked
+again would time that memory, not a new question, and every run asks a level the same questions, so
+two runs compare. A level stops
 sending at its deadline and waits for the answers in flight; throughput is answers per second of wall
 time, latency is per request as the client saw it. Prints a table and writes
 `bench/results/server_load.json`.
@@ -104,11 +105,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             warm = httpx.post(f"{base_url}/v1/chat", json=questions[0], timeout=REQUEST_TIMEOUT_S)
             warm.raise_for_status()
             results = []
-            unasked = itertools.cycle(questions[1:] or questions)  # every level goes on where the last ended
-            for clients in levels:
+            for clients, (first, own) in zip(levels, level_questions(questions, len(levels)), strict=True):
                 console.print(f"[dim]{clients} client(s) for {args.seconds:g} s ...[/dim]")
-                level = asyncio.run(_run_level(base_url, unasked, clients=clients, seconds=args.seconds))
-                results.append(level.to_json())
+                cycle = itertools.cycle(own)
+                level = asyncio.run(_run_level(base_url, cycle, clients=clients, seconds=args.seconds))
+                result = level.to_json()
+                result["questions"] = f"{first}-{first + len(own) - 1}"
+                result["repeated_questions"] = len(level.latencies_s) > len(own)
+                results.append(result)
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -126,6 +130,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     console.print(f"[dim]wrote {args.output}[/dim]")
+
+
+def level_questions(questions: list[dict[str, Any]], levels: int) -> list[tuple[int, list[dict[str, Any]]]]:
+    """Each level's own run of questions, after the warm-up one, with the number of its first (from 1).
+
+    The slices are fixed by the count of levels alone, never by how fast an earlier level went: two
+    runs, of two versions of the code, then ask every level the same questions in the same order, and
+    their figures compare. MedQA questions differ several-fold in cost, so a level that started where a
+    faster or slower previous level stopped measured other questions. A level that answers more than
+    its slice asks it again, and the JSON says so (`repeated_questions`).
+    """
+    if not questions:
+        raise SystemExit("no questions to ask: check --questions and --mirage")
+    pool = questions[1:] or questions
+    first = 1 if pool is questions else 2
+    share = max(1, len(pool) // levels)
+    starts = (min(number * share, len(pool) - share) for number in range(levels))
+    return [(first + start, pool[start : start + share]) for start in starts]
 
 
 def _free_port() -> int:
