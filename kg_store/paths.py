@@ -276,7 +276,7 @@ def _read_edges(kg: KGStore, nodes: list[str], *, keep: set[str] | None) -> dict
     """
     grouped: dict[str, list[Edge]] = {iri: [] for iri in nodes}
     if not kg.edge_graphs:
-        return {iri: () for iri in nodes}
+        return dict.fromkeys(nodes, ())
     graphs = ", ".join(str(graph) for graph in kg.edge_graphs)
     for start in range(0, len(nodes), BATCH_SIZE):
         values = iri_values("n", nodes[start : start + BATCH_SIZE])
