@@ -274,10 +274,10 @@ def _read_edges(kg: KGStore, nodes: list[str], *, keep: set[str] | None) -> dict
     filtered afterwards by `IN`. With a `VALUES ?g` list of edge graphs Oxigraph's planner joins before
     it scans and the same expansion takes 100-400x longer.
     """
-    grouped: dict[str, list[Edge]] = {iri: [] for iri in nodes}
     if not kg.edge_graphs:
         return dict.fromkeys(nodes, ())
     graphs = ", ".join(str(graph) for graph in kg.edge_graphs)
+    grouped: dict[str, list[Edge]] = {iri: [] for iri in nodes}
     for start in range(0, len(nodes), BATCH_SIZE):
         values = iri_values("n", nodes[start : start + BATCH_SIZE])
         for stored_forward, pattern in ((True, "?n ?p ?m"), (False, "?m ?p ?n")):
