@@ -227,12 +227,13 @@ async def _run_level(
 def show(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     """The levels as one table."""
     table = Table(title=f"POST /v1/chat under load ({args.mode} mode, none LLM, {args.workers} worker(s))")
-    for column in ("clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"):
+    for column in ("clients", "questions", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"):
         table.add_column(column, justify="right")
     for level in results:
         latency = level["latency"]
         table.add_row(
             str(level["clients"]),
+            level["questions"] + (" (again)" if level["repeated_questions"] else ""),
             str(level["requests"]),
             f"{level['requests_per_second']:.2f}",
             f"{latency.get('p50_ms', 0):,.0f}",
