@@ -140,9 +140,12 @@ class Agent:
         Threads sharing the agent (datagen, the server) then never race to open them, and the first
         question costs what the others do. MiniLM is loaded when something will embed: pruning and the
         no-path fallback without a model, or linking by meaning when the index has name embeddings.
+        Every node's degree is read too (`kg_store.degrees`, 0.7 s for the store of all shared data),
+        so path search never waits for one.
         """
         index = self.kg.entity_index
         self.kg.relations()
+        self.kg.degrees.load_all()
         if self.llm is None or index.has_embeddings:
             embedding_model()
 

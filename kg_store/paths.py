@@ -2,8 +2,9 @@
 
 Oxigraph's property paths (`p+`) say *that* two nodes connect, not through what, so the search walks
 the graph itself, a breadth-first layer at a time, each layer fetched with one `VALUES` query (per
-`BATCH_SIZE` nodes), until the two sides meet. A hop costs two queries, the layer's degrees and its
-edges, whether the store is opened here or read from a SPARQL endpoint. Both directions of every
+`BATCH_SIZE` nodes), until the two sides meet. A hop costs one query for its edges, whether the store
+is opened here or read from a SPARQL endpoint, plus one for the degrees of the layer's nodes the store's
+degree table (`kg_store.degrees`) has not read yet. Both directions of every
 edge are walked and each step reports which way its edge is stored.
 
 Each layer grows the side whose frontier has fewer edges in all (the sum of stored degrees); the last
@@ -25,7 +26,7 @@ from typing import NamedTuple
 from medreason.kg_store.adjacency import Edge
 from medreason.kg_store.sparql import iri_values, text
 from medreason.kg_store.store import KGStore, NodeInfo
-from medreason.kg_store.vocab import DEGREE, NODES_GRAPH, source_of_graph
+from medreason.kg_store.vocab import source_of_graph
 
 DEFAULT_MAX_HOPS = 3
 """The default path length: a search that finds nothing within three hops still costs only tens of
@@ -46,7 +47,6 @@ BATCH_SIZE = 5_000
 """Frontier nodes per expansion query: in practice a whole layer, so one hop is one request to a remote
 endpoint (each costs a round trip); the embedded store answers one big `VALUES` query as fast as many
 small ones."""
-DEGREE_BATCH_SIZE = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +167,8 @@ def find_paths(
 
     meeting: list[str] = []
     while not meeting and forward.level + backward.level < max_hops:
-        _learn_degrees(kg, degrees, forward.frontier + backward.frontier)
+        layer = [iri for iri in forward.frontier + backward.frontier if iri not in degrees]
+        degrees.update(kg.degrees.of(layer))
         # Each endpoint set is expanded once before either side grows a second layer; after that,
         # the side with fewer edges in its frontier grows. Otherwise a cheap side can spend the
         # whole hop budget while a path through a hub next to the other endpoint goes unseen.
@@ -197,18 +198,6 @@ def find_paths(
         return []
     candidates = _enumerate(forward, backward, meeting, cap=max(limit * 20, 200))
     return _materialize(kg, candidates, degrees, limit)
-
-
-def _learn_degrees(kg: KGStore, degrees: dict[str, int], iris: list[str]) -> None:
-    """Fetch the stored degree of every node in `iris` not already known."""
-    missing = [iri for iri in iris if iri not in degrees]
-    for start in range(0, len(missing), DEGREE_BATCH_SIZE):
-        values = iri_values("n", missing[start : start + DEGREE_BATCH_SIZE])
-        sparql = f"SELECT ?n ?d WHERE {{ {values} GRAPH {NODES_GRAPH} {{ ?n {DEGREE} ?d }} }}"
-        for row in kg.select(sparql):
-            degrees[text(row["n"])] = int(text(row["d"]))
-    for iri in missing:
-        degrees.setdefault(iri, 0)
 
 
 def _expand(kg: KGStore, side: _Side, expandable: list[str], *, keep: set[str] | None) -> None:

@@ -22,10 +22,12 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store
 
 from medreason.kg_store.adjacency import AdjacencyCache
 from medreason.kg_store.backend import EmbeddedBackend, SparqlBackend
+from medreason.kg_store.degrees import DegreeTable
 from medreason.kg_store.entity_index import EntityIndex, Link, LinkThresholds
 from medreason.kg_store.errors import EntityIndexError, QueryError, StoreNotFoundError
 from medreason.kg_store.layout import StoreLayout
 from medreason.kg_store.location import KGLocation
+from medreason.kg_store.node_facts import NodeFactsCache
 from medreason.kg_store.remote import RemoteBackend
 from medreason.kg_store.sparql import QueryResult, Term, iri_values, only_edge_graphs, text, values
 from medreason.kg_store.vocab import (
@@ -144,6 +146,10 @@ class KGStore:
         self._closed = False
         self.adjacency = AdjacencyCache.from_env()
         """Edge lists of the nodes path search expanded, kept while the store is open (`adjacency`)."""
+        self.degrees = DegreeTable(self)
+        """Nodes' stored degrees, read once and kept while the store is open (`kg_store.degrees`)."""
+        self.node_facts = NodeFactsCache()
+        """The facts of the nodes most recently asked for (`kg_store.node_facts`)."""
 
     @classmethod
     def open(cls, where: Path | KGLocation, *, read_only: bool = True) -> KGStore:
@@ -239,14 +245,17 @@ class KGStore:
         return self.nodes([iri]).get(iri)
 
     def nodes(self, iris: Iterable[str]) -> dict[str, NodeInfo]:
-        """The nodes of these IRIs that exist, by IRI, fetched in batches (one query per batch)."""
-        found: dict[str, NodeInfo] = {}
+        """The nodes of these IRIs that exist, by IRI: remembered ones, the rest read in batches."""
         unique = sorted(set(iris))
-        for start in range(0, len(unique), NODE_BATCH_SIZE):
-            chunk = unique[start : start + NODE_BATCH_SIZE]
+        found = self.node_facts.known(unique)
+        missing = [iri for iri in unique if iri not in found]
+        for start in range(0, len(missing), NODE_BATCH_SIZE):
+            chunk = missing[start : start + NODE_BATCH_SIZE]
             batch = [node for node in map(_named, chunk) if node is not None]
-            found.update(self._fetch_nodes(batch))
-        return found
+            read = self._fetch_nodes(batch)
+            self.node_facts.remember(read)
+            found.update(read)
+        return {iri: found[iri] for iri in unique if iri in found}
 
     def _fetch_nodes(self, batch: Sequence[NamedNode]) -> dict[str, NodeInfo]:
         """The facts of a batch of nodes, with one single-pattern query assembled here.
