@@ -1,9 +1,10 @@
 """One side of `bench.agent_latency`: an agent over a store, answering questions sent on stdin.
 
 Run as a script by the checkout being measured (`PYTHONPATH=TREE/src python bench/latency_worker.py`), so
-it imports only the standard library and `medreason`'s public API, and speaks JSON lines:
-it prints `{"ready": true}` after a warm-up question, then for each `{"question", "options", "mode"}` line
-prints `{"seconds", "answer_idx", "paths"}`. An empty line ends it.
+it imports only the standard library and `medreason`'s public API, and speaks JSON lines: it prints
+`{"ready": true}` after `Agent.warm_up` (what the server and datagen call before their first question)
+and a warm-up question, then for each `{"question", "options", "mode"}` line prints `{"seconds",
+"answer_idx", "paths"}`. An empty line ends it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def _open_agent(store: Path) -> Any:
 
 
 def main() -> None:
-    """Warm up, then answer each question line until an empty one."""
+    """Warm up as the server and datagen do, then answer each question line until an empty one."""
     agent = _open_agent(Path(sys.argv[1]))
+    agent.warm_up()
     for mode in ("pipeline", "chat"):
         agent.ask(WARM_UP[0], WARM_UP[1], mode=mode)
     print(json.dumps({"ready": True}), flush=True)
