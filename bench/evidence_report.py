@@ -6,7 +6,9 @@ paths with the scorer (`agent.evidence.choose_option`), once per setting of its 
 the tuning half favoured and the held-out half did not, `agent.evidence.OPTION_DEGREE_EXPONENT`). Per
 subset (MedQA split into its tuning and held-out halves) it prints the closed-book accuracy (the option
 closest in meaning), the KG arm's accuracy, the share of answers that rest on the KG and their accuracy
-against chance. `--sweep` prints, on the MedQA tuning half only, the tables a constant is fitted from.
+against chance, and what any scorer is bound by (`ceiling`: how often the gold option is linked to the
+KG and reached at all). `--sweep` prints, on the MedQA tuning half only, the tables a constant is fitted
+from.
 Writes `bench/results/evidence_report.json`.
 """
 
@@ -26,6 +28,7 @@ from rich.table import Table
 from bench.evidence_dump import TUNING_END
 from bench.runner import REPO
 from medreason.agent.evidence import WEIGHTS, Weights, choose_option, score_options
+from medreason.agent.state import side_letter
 
 SETTINGS = {"current": WEIGHTS, "hub discount": Weights(option_degree_exponent=1.5, decision_margin=0.01)}
 EXPONENTS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
@@ -86,6 +89,64 @@ def top_accuracy(rows: Iterable[Row], weights: Weights) -> tuple[int, float]:
             reached += 1
             right += (row["gold"] in best) / len(best)
     return reached, right / max(reached, 1)
+
+
+def ceiling(rows: Sequence[Row]) -> dict[str, Any]:
+    """How far the recorded evidence could take any scorer, whatever its formula.
+
+    A scorer chooses among the options the KG holds and its kept paths reach. `gold_linked` is the
+    share of questions whose gold option links to a KG node at all, `gold_reached` the share where a
+    kept path reaches it. `reached` compares, over questions where k options are reached, how often the
+    gold is among them with k / options, the rate for k options picked at random: equal rates mean
+    that which options the paths reach says nothing about which one is right.
+    """
+    linked_gold = reached_gold = linked_options = 0
+    by_k: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    for row in rows:
+        linked = {side_letter(e["side"]) for e in row.get("entities", []) if e.get("iri")}
+        reached = {side_letter(path["side"]) for path in row["evidence"]} & row["options"].keys()
+        linked_gold += row["gold"] in linked
+        reached_gold += row["gold"] in reached
+        linked_options += len(linked & row["options"].keys())
+        if reached:
+            counts = by_k[len(reached)]
+            counts[0] += 1
+            counts[1] += row["gold"] in reached
+            counts[2] += len(reached) / len(row["options"])
+    n = max(len(rows), 1)
+    return {
+        "questions": len(rows),
+        "gold_linked": linked_gold / n,
+        "gold_reached": reached_gold / n,
+        "options_linked": linked_options / n,
+        "reached": {
+            k: {"questions": int(c[0]), "gold_among": c[1] / c[0], "at_random": c[2] / c[0]}
+            for k, c in sorted(by_k.items())
+        },
+    }
+
+
+def print_ceiling(ceilings: dict[str, dict[str, Any]], console: Console) -> None:
+    """The `ceiling` of each subset as one table."""
+    table = Table(
+        title="What the evidence reaches: the gold option linked, reached, and reached above chance"
+    )
+    for column in ("subset", "n", "gold linked", "gold reached", "options linked", "gold among k reached"):
+        table.add_column(column, justify="right")
+    for name, found in ceilings.items():
+        among = ", ".join(
+            f"k={k}: {c['gold_among']:.2f} ({c['at_random']:.2f})" for k, c in found["reached"].items()
+        )
+        table.add_row(
+            name,
+            str(found["questions"]),
+            f"{found['gold_linked']:.2f}",
+            f"{found['gold_reached']:.2f}",
+            f"{found['options_linked']:.2f}",
+            among or "-",
+        )
+    console.print(table)
+    console.print("[dim]gold among k reached: how often the gold option is among them (at random)[/dim]")
 
 
 def sweep(rows: Sequence[Row], console: Console) -> dict[str, Any]:
@@ -161,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 _share(result["grounded_chance"]),
             )
     console.print(table)
+    report["ceiling"] = {name: ceiling(rows) for name, rows in groups.items()}
+    print_ceiling(report["ceiling"], console)
     if args.sweep and "medqa tune" in groups:
         report["sweep"] = sweep(groups["medqa tune"], console)
     args.out.parent.mkdir(parents=True, exist_ok=True)

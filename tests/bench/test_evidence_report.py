@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.evidence_report import arm, group, read_dump
+from bench.evidence_report import arm, ceiling, group, read_dump
 from medreason.agent.evidence import WEIGHTS
 
 
@@ -68,3 +68,26 @@ def test_a_line_that_is_no_question_row_is_reported_by_number_and_skipped(tmp_pa
 
     assert read_dump(dump, console) == [row]
     assert "skipped 2 unreadable line(s): [2, 3]" in console.export_text()
+
+
+def test_the_ceiling_counts_gold_options_linked_and_reached_against_chance() -> None:
+    reached_gold = _row("medqa:0001", "A", [_path("A", (10, 3))])
+    reached_gold["entities"] = [
+        {"name": "tremor", "iri": "finding", "side": "question"},
+        {"name": "Parkinson disease", "iri": "option-A", "side": "option:A"},
+    ]
+    linked_only = _row("medqa:0002", "B", [_path("A", (10, 3))])
+    linked_only["entities"] = [
+        {"name": "Parkinson disease", "iri": "option-A", "side": "option:A"},
+        {"name": "Essential tremor", "iri": "option-B", "side": "option:B"},
+    ]
+    unlinked = _row("medqa:0003", "B", [])
+    unlinked["entities"] = [{"name": "Essential tremor", "iri": None, "side": "option:B"}]
+
+    found = ceiling([reached_gold, linked_only, unlinked])
+
+    assert found["questions"] == 3
+    assert found["gold_linked"] == 2 / 3, "an entity without an IRI is no link"
+    assert found["gold_reached"] == 1 / 3
+    assert found["options_linked"] == 1.0
+    assert found["reached"] == {1: {"questions": 2, "gold_among": 0.5, "at_random": 0.5}}
