@@ -7,8 +7,9 @@ MedQA questions, each in its own warmed-up process (`bench/latency_worker.py`, r
 tree). Questions alternate between the two processes, and which side goes first alternates too, so a
 busy moment of the machine falls on both sides alike. Each pass asks every question once, in fresh
 processes for each pass and mode: an agent remembers what it read and encoded (`MEDREASON_EMBED_CACHE`,
-`MEDREASON_ADJACENCY_CACHE`), so a question asked again in the same process would time that memory,
-not a new question; what earlier, different questions left in memory counts, as it does in a server.
+`MEDREASON_ADJACENCY_CACHE`, node facts), so a question asked again in the same process would time that
+memory, not a new question; what earlier, different questions left in memory counts, as it does in a
+server. Each side's agent warms up as the server's does (`Agent.warm_up`) before the clock starts.
 `--repeat` passes run and each question's median counts. The table gives p50, p95 and mean seconds per
 question for each side, their ratio (baseline / current: above 1 is a speed-up), and how often the two
 sides chose the same option.

@@ -40,7 +40,9 @@ def _open_agent(store: Path) -> Any:
 def main() -> None:
     """Warm up as the server and datagen do, then answer each question line until an empty one."""
     agent = _open_agent(Path(sys.argv[1]))
-    agent.warm_up()
+    warm_up = getattr(agent, "warm_up", None)  # a baseline older than `Agent.warm_up` has none
+    if warm_up is not None:
+        warm_up()
     for mode in ("pipeline", "chat"):
         agent.ask(WARM_UP[0], WARM_UP[1], mode=mode)
     print(json.dumps({"ready": True}), flush=True)
