@@ -58,6 +58,17 @@ def test_reading_all_at_once_gives_the_same_degrees(toy: KGStore) -> None:
     assert table.of(iris) == DegreeTable(toy).of(iris)
 
 
+def test_a_second_warm_up_reads_nothing(
+    genes: tuple[KGStore, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kg, _ = genes
+    kg.degrees.load_all()
+    queries = DegreeQueries(kg, monkeypatch)
+    kg.degrees.load_all()
+    assert kg.degrees.complete
+    assert queries.count == 0
+
+
 def test_a_degree_is_read_once(
     genes: tuple[KGStore, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
