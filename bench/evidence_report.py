@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -34,7 +34,7 @@ SETTINGS = {"current": WEIGHTS, "hub discount": Weights(option_degree_exponent=1
 EXPONENTS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 MARGINS = (0.001, 0.01, 0.05, 0.1, 0.25, 0.5)
 OUT = REPO / "bench" / "results" / "evidence_report.json"
-REQUIRED = frozenset({"id", "question", "options", "gold", "similarity", "evidence"})
+REQUIRED = frozenset({"id", "question", "options", "gold", "similarity", "evidence", "entities"})
 """The fields of a dump row the report reads."""
 
 Row = dict[str, Any]
@@ -101,18 +101,20 @@ def ceiling(rows: Sequence[Row]) -> dict[str, Any]:
     that which options the paths reach says nothing about which one is right.
     """
     linked_gold = reached_gold = linked_options = 0
-    by_k: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    questions: Counter[int] = Counter()
+    gold_among: Counter[int] = Counter()
+    at_random: defaultdict[int, float] = defaultdict(float)
     for row in rows:
-        linked = {side_letter(e["side"]) for e in row.get("entities", []) if e.get("iri")}
+        linked = {side_letter(entity["side"]) for entity in row["entities"] if entity.get("iri")}
         reached = {side_letter(path["side"]) for path in row["evidence"]} & row["options"].keys()
         linked_gold += row["gold"] in linked
         reached_gold += row["gold"] in reached
         linked_options += len(linked & row["options"].keys())
         if reached:
-            counts = by_k[len(reached)]
-            counts[0] += 1
-            counts[1] += row["gold"] in reached
-            counts[2] += len(reached) / len(row["options"])
+            k = len(reached)
+            questions[k] += 1
+            gold_among[k] += row["gold"] in reached
+            at_random[k] += k / len(row["options"])
     n = max(len(rows), 1)
     return {
         "questions": len(rows),
@@ -120,8 +122,8 @@ def ceiling(rows: Sequence[Row]) -> dict[str, Any]:
         "gold_reached": reached_gold / n,
         "options_linked": linked_options / n,
         "reached": {
-            k: {"questions": int(c[0]), "gold_among": c[1] / c[0], "at_random": c[2] / c[0]}
-            for k, c in sorted(by_k.items())
+            k: {"questions": count, "gold_among": gold_among[k] / count, "at_random": at_random[k] / count}
+            for k, count in sorted(questions.items())
         },
     }
 

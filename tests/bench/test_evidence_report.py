@@ -36,6 +36,7 @@ def _row(qid: str, gold: str, evidence: list[dict[str, Any]]) -> dict[str, Any]:
         "similarity": {"A": 0.1, "B": 0.3},
         # as the dump records it; the scorer's fallback asks the encoder itself, which agrees: B
         "evidence": evidence,
+        "entities": [],
     }
 
 
