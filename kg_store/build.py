@@ -26,6 +26,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
 
 from medreason.kg_store.catalog import Source
+from medreason.kg_store.edge_table import write_edge_table
 from medreason.kg_store.encoders.settings import EncoderSettings
 from medreason.kg_store.entity_index import EntityEntry, EntityIndex
 from medreason.kg_store.errors import StoreExistsError
@@ -183,6 +184,17 @@ def build_store(
     report.shared_disease_names = shared_disease_names(registry)
     report.identity = identity.report
     report.seconds["degrees"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    notify("edge table", 0, None)
+    write_edge_table(
+        store,
+        edge_graphs(store),
+        partial.edge_table,
+        build_id=report.build_id,
+        progress=lambda done: notify("edge table", done, None),
+    )
+    notify("edge table", report.edges, report.edges)
+    report.seconds["edge table"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     report.nodes = len(registry.nodes)
     report.triples = len(store)

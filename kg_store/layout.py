@@ -2,7 +2,8 @@
 
     STORE/
     ├── oxigraph/   the RDF store (RocksDB), opened read-only for serving
-    └── index/      the entity index: label table and a Chroma collection of name embeddings
+    ├── index/      the entity index: label table and a Chroma collection of name embeddings
+    └── edges.npz   every edge again, as arrays by node, for path search (`kg_store.edge_table`)
 
 A build writes into `STORE.partial/` and renames it into place at the end, so a killed build never
 leaves something that looks like a store.
@@ -29,6 +30,11 @@ class StoreLayout:
     def index(self) -> Path:
         """The entity index folder."""
         return self.root / "index"
+
+    @property
+    def edge_table(self) -> Path:
+        """The edge table file."""
+        return self.root / "edges.npz"
 
     def exists(self) -> bool:
         """True when this directory holds a finished store."""

@@ -58,5 +58,13 @@ class KGLocation:
             return self.index
         return StoreLayout(self.store).index if self.store is not None else None
 
+    @property
+    def edge_table(self) -> Path | None:
+        """The store's edge table when this process opens the store itself; none with an endpoint.
+
+        The graph is then what the endpoint serves, and the store directory gives its entity index only.
+        """
+        return StoreLayout(self.store).edge_table if self.store is not None and not self.endpoint else None
+
     def __str__(self) -> str:
         return self.endpoint or str(self.store)

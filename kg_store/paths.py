@@ -4,7 +4,9 @@ Oxigraph's property paths (`p+`) say *that* two nodes connect, not through what,
 the graph itself, a breadth-first layer at a time, each layer fetched with one `VALUES` query (per
 `BATCH_SIZE` nodes), until the two sides meet. A hop costs one query for its edges, whether the store
 is opened here or read from a SPARQL endpoint, plus one for the degrees of the layer's nodes the store's
-degree table (`kg_store.degrees`) has not read yet. Both directions of every
+degree table (`kg_store.degrees`) has not read yet. A store whose build wrote an edge table
+(`kg_store.edge_table`) answers a layer's edges from memory instead, with the same edges in the same
+order, so the same paths. Both directions of every
 edge are walked and each step reports which way its edge is stored.
 
 Each layer grows the side whose frontier has fewer edges in all (the sum of stored degrees); the last
@@ -228,12 +230,17 @@ def _expand(kg: KGStore, side: _Side, expandable: list[str], *, keep: set[str] |
 def _edges_of(
     kg: KGStore, nodes: list[str], *, keep: set[str] | None
 ) -> Iterator[tuple[str, tuple[Edge, ...]]]:
-    """Each node's edges, in `nodes` order: remembered ones from `kg.adjacency`, the rest read here.
+    """Each node's edges, in `nodes` order: from the store's edge table, or remembered, or read here.
 
-    A node read on an inner layer is remembered whole. On the last layer (`keep` given) a node not
+    With an edge table (`kg_store.edge_table`) every layer comes from it. Otherwise a node read on an
+    inner layer is remembered whole in `kg.adjacency`. On the last layer (`keep` given) a node not
     remembered is read with its rows filtered as they stream and is not remembered: that layer is the
     widest, and keeping it whole would cost reading every row's terms.
     """
+    table = kg.edge_table
+    if table is not None:
+        yield from table.edges_of(nodes, keep=keep).items()
+        return
     known: dict[str, tuple[Edge, ...]] = {}
     missing = []
     for iri in nodes:

@@ -10,6 +10,7 @@ endpoint, so nothing above this module knows which it has. User values reach SPA
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,9 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store
 from medreason.kg_store.adjacency import AdjacencyCache
 from medreason.kg_store.backend import EmbeddedBackend, SparqlBackend
 from medreason.kg_store.degrees import DegreeTable
+from medreason.kg_store.edge_table import EdgeTable
 from medreason.kg_store.entity_index import EntityIndex, Link, LinkThresholds
-from medreason.kg_store.errors import EntityIndexError, QueryError, StoreNotFoundError
+from medreason.kg_store.errors import EntityIndexError, KGError, QueryError, StoreNotFoundError
 from medreason.kg_store.layout import StoreLayout
 from medreason.kg_store.location import KGLocation
 from medreason.kg_store.node_facts import NodeFactsCache
@@ -48,6 +50,7 @@ from medreason.kg_store.vocab import (
 )
 
 _BUILD_RECORD = NamedNode(SCHEMA + "buildRecord")
+logger = logging.getLogger(__name__)
 NODE_BATCH_SIZE = 500
 
 
@@ -134,10 +137,19 @@ class RelationInfo:
 class KGStore:
     """One knowledge graph: a SPARQL backend plus its entity index, both opened lazily where costly."""
 
-    def __init__(self, backend: SparqlBackend, *, index: Path | None = None) -> None:
-        """Read the graph through `backend`, and link names with the entity index at `index`, if any."""
+    def __init__(
+        self, backend: SparqlBackend, *, index: Path | None = None, edge_table: Path | None = None
+    ) -> None:
+        """Read the graph through `backend`; link names with the entity index at `index`, if any.
+
+        Path search walks edges from the edge table at `edge_table` if it is there and belongs to this
+        graph, and reads them by SPARQL otherwise.
+        """
         self._backend = backend
         self._index_dir = index
+        self._edge_table_file = edge_table
+        self._edge_table: EdgeTable | None | bool = False
+        """False until looked for; then the table, or None when there is none to use."""
         self._index: EntityIndex | None = None
         self._relations: dict[str, RelationInfo] | None = None
         self._edge_graphs: tuple[NamedNode, ...] | None = None
@@ -166,9 +178,10 @@ class KGStore:
             remote = RemoteBackend(
                 location.endpoint, authorization=location.authorization, timeout_s=location.timeout_s
             )
-            return cls(remote, index=location.index_dir)
+            return cls(remote, index=location.index_dir, edge_table=location.edge_table)
         assert location.store is not None  # noqa: S101 - a KGLocation has a store or an endpoint
-        return cls(_open_embedded(location.store, read_only=read_only), index=location.index_dir)
+        backend = _open_embedded(location.store, read_only=read_only)
+        return cls(backend, index=location.index_dir, edge_table=location.edge_table)
 
     @property
     def backend(self) -> SparqlBackend:
@@ -188,6 +201,42 @@ class KGStore:
                 graphs = [row["g"] for row in self.select("SELECT ?g WHERE { GRAPH ?g { } }")]
                 self._edge_graphs = only_edge_graphs(graphs)
             return self._edge_graphs
+
+    @property
+    def edge_table(self) -> EdgeTable | None:
+        """The store's edge table (`kg_store.edge_table`), loaded on first use; None if there is none to use.
+
+        Path search then reads edges by SPARQL: there is no table beside the store, or it cannot be
+        read, or it is from another build. The last two are logged once as a warning that says what to
+        do, and the store goes on without the table: slower, never wrong.
+        """
+        with self._lazy_lock:
+            if self._edge_table is False:
+                self._edge_table = self._load_edge_table()
+            return self._edge_table if isinstance(self._edge_table, EdgeTable) else None
+
+    def _load_edge_table(self) -> EdgeTable | None:
+        path = self._edge_table_file
+        if path is None or not path.is_file():
+            return None
+        try:
+            table = EdgeTable.load(path)
+        except KGError as exc:
+            logger.warning("%s Path search reads edges by SPARQL instead.", exc)
+            return None
+        build_id = self.build_record().get("build_id")
+        if table.build_id != build_id:
+            logger.warning(
+                "The edge table %s was written by build %s, not by the build of the graph at %s (%s): "
+                "path search reads edges by SPARQL instead. Rebuild the store (`medreason kg build "
+                "--force`) to write a matching table.",
+                path,
+                table.build_id,
+                self.location,
+                build_id,
+            )
+            return None
+        return table
 
     def close(self) -> None:
         """Release the backend and the entity index; safe to call twice, unusable afterwards.

@@ -70,8 +70,9 @@ def test_the_budget_comes_from_the_environment() -> None:
 
 def _chain_store(tmp_path: pathlib.Path) -> tuple[KGStore, dict[str, str]]:
     # S - A - B - T is the only path; S and T also have side branches, so each layer reads real rows.
+    # Without its edge table: the cache serves the searches that read edges by SPARQL.
     pairs = [("s", "a"), ("a", "b"), ("b", "t"), ("s", "x"), ("x", "y"), ("t", "z")]
-    return gene_store(tmp_path, ["s", "a", "b", "t", "x", "y", "z"], pairs)
+    return gene_store(tmp_path, ["s", "a", "b", "t", "x", "y", "z"], pairs, edge_table=False)
 
 
 def test_a_second_search_reads_remembered_edges_instead_of_querying_and_finds_the_same_paths(
