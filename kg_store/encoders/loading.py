@@ -18,6 +18,10 @@ DISTILL_SECONDS = 300
 def open_encoder(name: str, settings: EncoderSettings) -> Encoder:
     """The encoder called `name`, ready to encode.
 
+    An ONNX encoder with more than one query thread, unless `MEDREASON_ENCODER_THREADS` chose the
+    count, uses them only for a call that runs alone and one thread for calls that overlap
+    (`ThreadsByLoad`).
+
     Raises:
         EncoderError: The name is unknown, or its files cannot be built or loaded.
     """
@@ -32,7 +36,14 @@ def open_encoder(name: str, settings: EncoderSettings) -> Encoder:
         return StaticMiniLM(derived_files(name, settings))
     from medreason.kg_store.encoders.onnx_minilm import OnnxMiniLM
 
-    return OnnxMiniLM(name, derived_files(name, settings), threads=settings.threads)
+    folder = derived_files(name, settings)
+    if settings.threads == 1 or settings.threads_chosen:
+        return OnnxMiniLM(name, folder, threads=settings.threads)
+    from medreason.kg_store.encoders.by_load import ThreadsByLoad
+
+    return ThreadsByLoad(
+        OnnxMiniLM(name, folder, threads=settings.threads), OnnxMiniLM(name, folder, threads=1)
+    )
 
 
 def open_bulk_encoder(name: str, settings: EncoderSettings) -> Encoder:

@@ -8,7 +8,8 @@
                                with its relations' labels: 1.7-1.8x faster a question, 1 point less accurate
     MEDREASON_EMBED_CACHE      texts whose vectors one process keeps (LRU; default 20000, 0 = none)
     MEDREASON_ENCODER_THREADS  threads one ONNX Runtime or torch call may use (default: the cores, at
-                               most 4, at query time; every core for a build's names)
+                               most 4, at query time, for a call that runs alone and one for calls
+                               that overlap (`by_load`); every core for a build's names)
     MEDREASON_ENCODER_DIR      where encoders derived from the shipped model are built once
                                (default: the user cache directory, `.../medreason/encoders`)
 
@@ -53,9 +54,8 @@ DEFAULT_CACHE_SIZE = 20_000
 QUERY_THREADS_CAP = 4
 """The most threads a query-time call takes unless told. On two idle cores, two threads answer one
 request at a time 1.2x faster than one (server, one client: 4.12 against 3.43 answers/s; datagen at
-concurrency 1: 5.2-5.7 against 3.7-4.8 samples/s) and cost nothing when requests fill both cores (eight
-clients on two workers: 5.70 against 5.76 answers/s; datagen at concurrency 2: 6.6-7.4 against 5.6-7.2).
-A question's batches are a few hundred tokens, too small to share out over many more cores."""
+concurrency 1: 5.2-5.7 against 3.7-4.8 samples/s). When calls overlap they take one thread each
+(`by_load`). A question's batches are a few hundred tokens, too small to share out over many more cores."""
 
 
 def default_query_threads() -> int:

@@ -36,7 +36,8 @@ TEXTS = ["Marfan syndrome", "Arachnodactyly", "high fever", "Which drug treats h
 
 @pytest.fixture(scope="module")
 def onnx() -> Encoder:
-    return open_encoder(ONNX, EncoderSettings())
+    """One fp32 session (a chosen thread count: no second session for overlapping calls)."""
+    return open_encoder(ONNX, EncoderSettings(threads_chosen=True))
 
 
 def test_settings_default_and_read_the_environment() -> None:
