@@ -27,6 +27,7 @@ import json
 from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +42,14 @@ FORMAT = 1
 
 PROGRESS_EVERY = 200_000
 """Edges read between two progress reports while a build writes the table."""
+
+
+class Rows(NamedTuple):
+    """Rows gathered for a list of nodes: per row, its node's position in the list, far end and kind."""
+
+    owner: NDArray[np.int64]
+    reached: NDArray[np.int32]
+    kind: NDArray[np.uint16]
 
 
 class EdgeTable:
@@ -117,34 +126,53 @@ class EdgeTable:
                 kind_of=self._kind_of,
             )
 
-    def edges_of(self, nodes: Sequence[str], *, keep: set[str] | None = None) -> dict[str, tuple[Edge, ...]]:
-        """Each node's edges, only those into `keep` if given, sorted as `kg_store.paths` sorts them.
+    def iri(self, number: int) -> str:
+        """The IRI of the node numbered `number`."""
+        return self._iris[number]
 
-        A node the table does not hold has no edges. The rows of all the nodes are gathered and
-        filtered at once; only the rows kept become `Edge` tuples.
+    def number(self, iri: str) -> int | None:
+        """The number of the node `iri`; None if it has no edge."""
+        return self._ids.get(iri)
+
+    def kind(self, number: int) -> tuple[str, str, bool]:
+        """The predicate, graph and direction (stored from the row's node) of a row's kind."""
+        return self._kinds[number]
+
+    def rows(self, nodes: Sequence[str], *, keep: set[str] | None = None) -> Rows:
+        """The rows of `nodes` (only those into `keep`, if given): each node's in sorted order, in node order.
+
+        The rows of all the nodes are gathered and filtered at once, without a Python loop over them.
+        A node the table does not hold has no rows.
         """
-        grouped: dict[str, list[Edge]] = {iri: [] for iri in nodes}
         ids = self._ids
-        numbers = np.fromiter((ids.get(iri, -1) for iri in grouped), np.int64, len(grouped))
+        numbers = np.fromiter((ids.get(iri, -1) for iri in nodes), np.int64, len(nodes))
         owners_known = np.flatnonzero(numbers >= 0)
-        if owners_known.size:
-            known = numbers[owners_known]
-            starts = self._starts[known]
-            lengths = self._starts[known + 1] - starts
-            owner = np.repeat(owners_known, lengths)
-            first_of_each = np.cumsum(lengths) - lengths
-            rows = np.arange(int(lengths.sum())) - np.repeat(first_of_each - starts, lengths)
-            reached = self._reached[rows]
-            kinds = self._kind_of[rows]
-            if keep is not None:
-                wanted = np.zeros(len(self._iris), dtype=bool)
-                wanted[[number for iri in keep if (number := ids.get(iri)) is not None]] = True
-                chosen = wanted[reached]
-                owner, reached, kinds = owner[chosen], reached[chosen], kinds[chosen]
-            order, iris, kind_list = list(grouped), self._iris, self._kinds
-            for position, end, kind in zip(owner.tolist(), reached.tolist(), kinds.tolist(), strict=True):
-                predicate, graph, forward = kind_list[kind]
-                grouped[order[position]].append(Edge(predicate, iris[end], graph, forward))
+        known = numbers[owners_known]
+        starts = self._starts[known]
+        lengths = self._starts[known + 1] - starts
+        owner = np.repeat(owners_known, lengths)
+        first_of_each = np.cumsum(lengths) - lengths
+        rows = np.arange(int(lengths.sum())) - np.repeat(first_of_each - starts, lengths)
+        reached = self._reached[rows]
+        kinds = self._kind_of[rows]
+        if keep is not None:
+            wanted = np.zeros(len(self._iris), dtype=bool)
+            wanted[[number for iri in keep if (number := ids.get(iri)) is not None]] = True
+            chosen = wanted[reached]
+            owner, reached, kinds = owner[chosen], reached[chosen], kinds[chosen]
+        return Rows(owner, reached, kinds)
+
+    def edges_of(self, nodes: Sequence[str], *, keep: set[str] | None = None) -> dict[str, tuple[Edge, ...]]:
+        """Each node's edges, only those into `keep` if given, sorted as `kg_store.paths` sorts them."""
+        order = list(dict.fromkeys(nodes))
+        grouped: dict[str, list[Edge]] = {iri: [] for iri in order}
+        found = self.rows(order, keep=keep)
+        iris, kind_list = self._iris, self._kinds
+        for position, end, kind in zip(
+            found.owner.tolist(), found.reached.tolist(), found.kind.tolist(), strict=True
+        ):
+            predicate, graph, forward = kind_list[kind]
+            grouped[order[position]].append(Edge(predicate, iris[end], graph, forward))
         return {iri: tuple(edges) for iri, edges in grouped.items()}
 
 

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import compress, islice
 from sys import intern
 from typing import NamedTuple
 
+import numpy as np
+
 from medreason.kg_store.adjacency import Edge
+from medreason.kg_store.edge_table import EdgeTable, Rows
 from medreason.kg_store.sparql import iri_values, text
 from medreason.kg_store.store import KGStore, NodeInfo
 from medreason.kg_store.vocab import source_of_graph
@@ -131,14 +134,54 @@ class _Step(NamedTuple):
 
 @dataclass(slots=True)
 class _Side:
-    """One end of the bidirectional search: depths, how each node was first reached, its frontier."""
+    """One end of the bidirectional search: depths, how each node was first reached, its frontier.
+
+    A layer read by SPARQL records its steps as it goes (`steps`); a layer read from the edge table
+    keeps its rows as arrays (`layers`), and only the nodes a path runs through ever become steps.
+    """
 
     depth: dict[str, int]
     steps: dict[str, list[_Step]] = field(default_factory=dict)
+    layers: dict[int, _TableLayer] = field(default_factory=dict)
     frontier: list[str] = field(default_factory=list)
     level: int = 0
     hubs_left: bool = False
     """Whether a hub was reached and left unexpanded: the other side may still meet the search there."""
+
+    def steps_into(self, iri: str) -> list[_Step]:
+        """The steps by which this side first reached `iri` (none for a start node)."""
+        found = self.steps.get(iri)
+        if found is not None:
+            return found
+        layer = self.layers.get(self.depth[iri])
+        return [] if layer is None else layer.steps_into(iri)
+
+
+@dataclass(frozen=True, slots=True)
+class _TableLayer:
+    """The edge-table rows one layer recorded: into nodes first reached there, sorted by far end."""
+
+    table: EdgeTable
+    expanded: list[str]
+    rows: Rows
+
+    def steps_into(self, iri: str) -> list[_Step]:
+        """The recorded rows into `iri` as steps, in the order the layer read them."""
+        number = self.table.number(iri)
+        if number is None:
+            return []
+        reached = self.rows.reached
+        first, last = (
+            np.searchsorted(reached, number, side="left"),
+            np.searchsorted(reached, number, side="right"),
+        )
+        steps = []
+        for position, kind in zip(
+            self.rows.owner[first:last].tolist(), self.rows.kind[first:last].tolist(), strict=True
+        ):
+            predicate, graph, forward = self.table.kind(kind)
+            steps.append(_Step(self.expanded[position], predicate, graph, forward))
+        return steps
 
 
 def find_paths(
@@ -209,6 +252,10 @@ def _expand(kg: KGStore, side: _Side, expandable: list[str], *, keep: set[str] |
     them and every other edge is dropped before it costs a record. Each node's edges are walked in
     their sorted order (`_edges_of`), so the paths found do not depend on which edges were cached.
     """
+    table = kg.edge_table
+    if table is not None:
+        _expand_from_table(table, side, expandable, keep=keep)
+        return
     next_level = side.level + 1
     new_frontier: set[str] = set()
     depth, steps = side.depth, side.steps
@@ -227,20 +274,41 @@ def _expand(kg: KGStore, side: _Side, expandable: list[str], *, keep: set[str] |
     side.frontier = sorted(new_frontier)
 
 
+def _expand_from_table(
+    table: EdgeTable, side: _Side, expandable: list[str], *, keep: set[str] | None
+) -> None:
+    """`_expand` over the edge table: the layer's rows stay arrays, and Python loops over new nodes only.
+
+    Rows become steps only for the nodes a path runs through (`_TableLayer.steps_into`). A row is
+    recorded when its far end is new to the side, as `_expand` records an edge: an end the side held
+    before this layer is skipped, and every row into a node first reached here is kept.
+    """
+    rows = table.rows(expandable, keep=keep)
+    ends, end_of_row = np.unique(rows.reached, return_inverse=True)
+    iris = [table.iri(number) for number in ends.tolist()]
+    depth = side.depth
+    new = np.fromiter((iri not in depth for iri in iris), dtype=bool, count=len(iris))
+    next_level = side.level + 1
+    reached = list(compress(iris, new.tolist()))
+    for iri in reached:
+        depth[iri] = next_level
+    recorded = new[end_of_row.reshape(-1)]
+    order = np.argsort(rows.reached[recorded], kind="stable")
+    kept = Rows(rows.owner[recorded][order], rows.reached[recorded][order], rows.kind[recorded][order])
+    side.layers[next_level] = _TableLayer(table, expandable, kept)
+    side.level = next_level
+    side.frontier = reached
+
+
 def _edges_of(
     kg: KGStore, nodes: list[str], *, keep: set[str] | None
 ) -> Iterator[tuple[str, tuple[Edge, ...]]]:
-    """Each node's edges, in `nodes` order: from the store's edge table, or remembered, or read here.
+    """Each node's edges, in `nodes` order, by SPARQL: remembered ones from `kg.adjacency`, the rest read.
 
-    With an edge table (`kg_store.edge_table`) every layer comes from it. Otherwise a node read on an
-    inner layer is remembered whole in `kg.adjacency`. On the last layer (`keep` given) a node not
+    A node read on an inner layer is remembered whole. On the last layer (`keep` given) a node not
     remembered is read with its rows filtered as they stream and is not remembered: that layer is the
     widest, and keeping it whole would cost reading every row's terms.
     """
-    table = kg.edge_table
-    if table is not None:
-        yield from table.edges_of(nodes, keep=keep).items()
-        return
     known: dict[str, tuple[Edge, ...]] = {}
     missing = []
     for iri in nodes:
@@ -309,7 +377,7 @@ def _chains_to(side: _Side, iri: str) -> Iterator[_Chain]:
     if side.depth[iri] == 0:
         yield (iri,), ()
         return
-    for step in sorted(side.steps[iri], key=lambda s: (s.previous, s.predicate, s.source_graph)):
+    for step in sorted(side.steps_into(iri), key=lambda s: (s.previous, s.predicate, s.source_graph)):
         for nodes, steps in _chains_to(side, step.previous):
             yield (*nodes, iri), (*steps, step)
 

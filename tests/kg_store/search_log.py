@@ -7,9 +7,8 @@ import re
 from collections.abc import Sequence
 
 from medreason.kg_store import catalog
-from medreason.kg_store.adjacency import Edge
 from medreason.kg_store.build import build_store
-from medreason.kg_store.edge_table import EdgeTable
+from medreason.kg_store.edge_table import EdgeTable, Rows
 from medreason.kg_store.layout import StoreLayout
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import node_iri
@@ -65,6 +64,9 @@ class _LoggedTable:
         self._table = table
         self._expanded = expanded
 
-    def edges_of(self, nodes: Sequence[str], *, keep: set[str] | None = None) -> dict[str, tuple[Edge, ...]]:
+    def rows(self, nodes: Sequence[str], *, keep: set[str] | None = None) -> Rows:
         self._expanded.append(set(nodes))
-        return self._table.edges_of(nodes, keep=keep)
+        return self._table.rows(nodes, keep=keep)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._table, name)
