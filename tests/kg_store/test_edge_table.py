@@ -66,6 +66,23 @@ def test_the_table_holds_each_node_s_edges_as_sparql_reads_them_filtered_or_not(
         assert table.edges_of(nodes, keep=keep) == _read_edges(kg, nodes, keep=keep)
 
 
+def test_every_search_of_the_toy_graph_finds_the_same_paths_from_the_table_as_by_sparql(
+    toy_store_dir: pathlib.Path,
+) -> None:
+    with KGStore.open(toy_store_dir) as kg:
+        plain = _without_table(kg)
+        nodes = _all_nodes(kg)
+        found = 0
+        for source in nodes:
+            for target in nodes:
+                for hops in (2, 4):
+                    with_table = find_paths(kg, [source], [target], max_hops=hops, limit=50, hub_degree=6)
+                    by_sparql = find_paths(plain, [source], [target], max_hops=hops, limit=50, hub_degree=6)
+                    assert [p.to_json() for p in with_table] == [p.to_json() for p in by_sparql]
+                    found += len(with_table)
+        assert found > 100, "the toy graph's nodes connect"
+
+
 def test_a_node_without_edges_or_unknown_to_the_graph_has_none(toy_store_dir: pathlib.Path) -> None:
     with KGStore.open(toy_store_dir) as kg:
         unknown = "https://w3id.org/medreason/kg/node/ncbigene/0"
