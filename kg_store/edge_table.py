@@ -12,7 +12,7 @@ So `medreason kg build` writes the edges once more, beside the store, as a compr
 table: for every node (IRIs sorted, numbered by their order) the far end and the kind (predicate,
 graph, direction) of each edge at it, in both directions. Path search then slices a layer's rows out
 of these arrays and keeps the rows into the other side's nodes with one vectorized look-up. A table is
-about 6 bytes an edge end: 17 MiB for the store of all shared data, about 100 MiB for full PrimeKG.
+about 7 bytes an edge end: 20 MiB for the store of all shared data, about 110 MiB for full PrimeKG.
 
 The table is an index derived from the store, like the entity index, and is trusted only with the
 store it was built from: it carries the build id of the build record, and a table of another build
@@ -28,6 +28,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
+from zipfile import BadZipFile
 
 import numpy as np
 from numpy.typing import NDArray
@@ -91,7 +92,8 @@ class EdgeTable:
             KGError: The file is not a table of this format; rebuild the store to write a new one.
         """
         try:
-            with np.load(path, allow_pickle=False) as saved:
+            # The file is opened here so that it is closed even when numpy fails on a damaged one.
+            with path.open("rb") as file, np.load(file, allow_pickle=False) as saved:
                 header = json.loads(str(saved["header"]))
                 if header.get("format") != FORMAT:
                     raise KGError(
@@ -108,7 +110,7 @@ class EdgeTable:
                     saved["kind_of"],
                     build_id=str(header["build_id"]),
                 )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, BadZipFile) as exc:
             raise KGError(
                 f"Cannot read the edge table {path}: {exc}. Rebuild the store (`medreason kg build --force`)."
             ) from exc

@@ -165,12 +165,14 @@ def test_a_table_of_another_build_is_not_used_and_the_log_says_what_to_do(
     assert "medreason kg build --force" in warning
 
 
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_an_unreadable_table_is_not_used_and_the_log_says_what_to_do(
-    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:
     kg, iri = _chain(tmp_path)
     kg.close()
-    StoreLayout(tmp_path / "store").edge_table.write_bytes(b"not a table")
+    file = StoreLayout(tmp_path / "store").edge_table
+    file.write_bytes(b"not a table" if damage == "garbage" else file.read_bytes()[:200])
     with caplog.at_level(logging.WARNING), KGStore.open(tmp_path / "store") as reopened:
         assert reopened.edge_table is None
         assert find_paths(reopened, [iri["s"]], [iri["t"]], max_hops=3)
