@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,51 @@ def _medqa(shared_data: Path) -> dict[str, dict[str, str]]:
         (shared_data / "qa" / "mirage_benchmark.json").read_text(encoding="utf-8")
     )["medqa"]
     return medqa
+
+
+class _Lookups:
+    """Counts an index's gazetteer queries (`exact_many`)."""
+
+    def __init__(self, index: EntityIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        exact_many = index.exact_many
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.count += 1
+            return exact_many(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(index, "exact_many", counted)
+
+
+def test_a_text_scanned_again_is_answered_from_memory_and_other_exclusions_scan_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "A tall man with Marfan syndrome and high blood pressure."
+    with closing(EntityIndex.build(tmp_path / "index", ENTRIES, embeddings=False)) as fresh:
+        lookups = _Lookups(fresh, monkeypatch)
+        first = find_mentions(fresh, text)
+        again = find_mentions(fresh, text)
+        assert lookups.count == 1
+        assert again == first
+        assert again is not first, "each caller gets its own list"
+        assert _found(first) == [
+            ("Marfan syndrome", "Marfan syndrome"),
+            ("high blood pressure", "Hypertension"),
+        ]
+        without_marfan = find_mentions(fresh, text, exclude=frozenset({MARFAN.iri}))
+        assert lookups.count == 2
+        assert MARFAN.iri not in {link.iri for mention in without_marfan for link in mention.links}
+        assert ("high blood pressure", "Hypertension") in _found(without_marfan)
+
+
+def test_the_memory_drops_the_least_recently_scanned_text_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("medreason.kg_store.mentions.REMEMBERED_TEXTS", 2)
+    with closing(EntityIndex.build(tmp_path / "index", ENTRIES, embeddings=False)) as fresh:
+        lookups = _Lookups(fresh, monkeypatch)
+        for text in ("Marfan syndrome.", "Hypertension.", "Marfan syndrome.", "Fever.", "Marfan syndrome."):
+            find_mentions(fresh, text)
+        assert lookups.count == 3, "Marfan was used again before Fever came, so Hypertension was dropped"
+        find_mentions(fresh, "Hypertension.")
+        assert lookups.count == 4
