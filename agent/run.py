@@ -140,14 +140,13 @@ class Agent:
         Threads sharing the agent (datagen, the server) then never race to open them, and the first
         question costs what the others do. MiniLM is loaded when something will embed: pruning and the
         no-path fallback without a model, or linking by meaning when the index has name embeddings.
-        Every node's degree is read too (`kg_store.degrees`, 0.7 s for the store of all shared data),
-        so path search never waits for one, and the store's edge table is loaded if it has one
-        (`kg_store.edge_table`).
+        The store's edge table is loaded if it has one (`kg_store.edge_table`), and every node's
+        degree is read (`kg_store.degrees`: from that table, or 0.7 s by SPARQL for the store of all
+        shared data), so path search never waits for one.
         """
         index = self.kg.entity_index
         self.kg.relations()
-        self.kg.degrees.load_all()
-        _ = self.kg.edge_table
+        self.kg.degrees.load_all()  # loads the edge table first, if the store has one
         if self.llm is None or index.has_embeddings:
             embedding_model()
 

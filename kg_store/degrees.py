@@ -9,7 +9,8 @@ stays true for the life of the process.
 
 The table is bounded by the graph itself: one small integer per node, about 10 MiB for the 83K nodes
 of the store of all shared data (full PrimeKG has 129K). A long-lived process (the server, a datagen
-run) reads it whole at warm-up (`load_all`, 0.7 s there) so no question waits for a degree; a one-off
+run) reads it whole at warm-up (`load_all`: 0.7 s there by SPARQL, or from the store's edge table,
+whose row counts are the same degrees) so no question waits for a degree; a one-off
 `ask` reads only the degrees its search needs. A node the store holds no degree for counts as 0, as
 before, and is remembered as such.
 """
@@ -61,15 +62,24 @@ class DegreeTable:
         return {iri: found.get(iri, 0) for iri in wanted}
 
     def load_all(self) -> None:
-        """Read every node's degree with one query, so later look-ups never wait on the store.
+        """Read every node's degree, so later look-ups never wait on the store.
 
-        The query groups the nodes by degree and returns each group's IRIs as one string: one term a
+        A store with an edge table gives them from its row counts, with no query. Otherwise one query
+        groups the nodes by degree and returns each group's IRIs as one string: one term a
         node instead of two, 0.7 s instead of 1.2 s on 83K nodes. A node the graph does not return
         (an endpoint that caps result sizes) is still read on demand: the table is marked complete
         only when it holds as many nodes as the build recorded. Once it is, another call (a second
         agent over the same store warming up) reads nothing.
         """
         if self._complete:
+            return
+        table = self._kg.edge_table
+        if table is not None:
+            # The edge table holds the same counts: no query, and every node it lacks has none.
+            counted = table.degrees()
+            with self._lock:
+                self._degrees.update(counted)
+                self._complete = True
             return
         sparql = (
             f'SELECT ?d (GROUP_CONCAT(STR(?n); separator=" ") AS ?nodes) '

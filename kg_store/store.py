@@ -178,7 +178,7 @@ class KGStore:
             remote = RemoteBackend(
                 location.endpoint, authorization=location.authorization, timeout_s=location.timeout_s
             )
-            return cls(remote, index=location.index_dir, edge_table=location.edge_table)
+            return cls(remote, index=location.index_dir)
         assert location.store is not None  # noqa: S101 - a KGLocation has a store or an endpoint
         backend = _open_embedded(location.store, read_only=read_only)
         return cls(backend, index=location.index_dir, edge_table=location.edge_table)

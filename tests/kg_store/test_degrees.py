@@ -35,11 +35,13 @@ class DegreeQueries:
         monkeypatch.setattr(kg, "select", counted)
 
 
+_GENES = (["a", "b", "c", "d", "e", "f"], [("a", "b"), ("b", "c"), ("c", "d"), ("b", "e"), ("b", "f")])
+
+
 @pytest.fixture
 def genes(tmp_path: pathlib.Path) -> tuple[KGStore, dict[str, str]]:
     """a-b-c-d, with b also joined to e and f: b has degree 4, a, d, e and f degree 1."""
-    pairs = [("a", "b"), ("b", "c"), ("c", "d"), ("b", "e"), ("b", "f")]
-    return gene_store(tmp_path, ["a", "b", "c", "d", "e", "f"], pairs)
+    return gene_store(tmp_path, *_GENES)
 
 
 def test_each_node_gets_its_stored_degree_and_an_iri_the_store_lacks_gets_0(toy: KGStore) -> None:
@@ -94,9 +96,10 @@ def test_after_warm_up_path_search_reads_no_degree_and_finds_the_same_paths(
 
 
 def test_a_partial_table_still_reads_the_nodes_it_missed(
-    genes: tuple[KGStore, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    kg, iri = genes
+    # Read by SPARQL, as from an endpoint: a store with an edge table takes every degree from it.
+    kg, iri = gene_store(tmp_path, *_GENES, edge_table=False)
     record = kg.build_record()
     # An endpoint that caps result sizes returns fewer nodes than the build recorded.
     monkeypatch.setattr(kg, "build_record", lambda: {**record, "nodes": int(record["nodes"]) + 1})
@@ -105,3 +108,17 @@ def test_a_partial_table_still_reads_the_nodes_it_missed(
     queries = DegreeQueries(kg, monkeypatch)
     assert kg.degrees.of([iri["b"], ABSENT]) == {iri["b"]: 4, ABSENT: 0}
     assert queries.count == 1, "the IRI the table lacks was asked for"
+
+
+def test_with_an_edge_table_every_degree_comes_from_it_and_equals_the_stored_one(
+    genes: tuple[KGStore, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kg, iri = genes
+    assert kg.edge_table is not None
+    queries = DegreeQueries(kg, monkeypatch)
+    kg.degrees.load_all()
+    assert kg.degrees.complete
+    assert queries.count == 0, "no degree was read by SPARQL"
+    stored = {info.iri: info.degree for info in kg.nodes([*iri.values(), ABSENT]).values()}
+    assert kg.degrees.of([*iri.values(), ABSENT]) == {**stored, ABSENT: 0}
+    assert queries.count == 0

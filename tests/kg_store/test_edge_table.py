@@ -99,6 +99,10 @@ def test_on_shared_data_the_table_gives_the_stored_edges_and_the_same_paths(
         plain = _without_table(kg)
         rng = random.Random(7)  # noqa: S311 - a fixed sample, not a secret
         sample = sorted(rng.sample(_all_nodes(kg), 1_500))
+        counted = table.degrees()
+        assert {iri: counted.get(iri, 0) for iri in sample} == {
+            iri: info.degree for iri, info in kg.nodes(sample).items()
+        }, "the table's row counts are the stored degrees"
         assert table.edges_of(sample) == _read_edges(kg, sample, keep=None)
         keep = set(rng.sample(_all_nodes(kg), 20_000))
         assert table.edges_of(sample, keep=keep) == _read_edges(kg, sample, keep=keep)
