@@ -20,21 +20,18 @@ before encoders were recorded was embedded by torch MiniLM.
 Fuzzy matching scores `fuzz.ratio` (normalized Indel similarity) between token-sorted labels, so word
 order does not matter ("diabetes mellitus type 2") while a short word inside a long name earns nothing
 extra ("fever" scores 0.83 against "Q fever", where `WRatio` would give 0.90 and drown the real
-candidates). Ratio has a length bound: a choice can only reach `candidate` when its length lies within
-`candidate / (2 - candidate)` of the mention's, so the choices are kept sorted by length and each mention
-scores only its length window (under a third of the labels for typical mentions).
+candidates). Ratio has cheap bounds, by length and by character counts, so each mention is scored only
+against the labels that can reach `candidate` (`label_choices`): about one in forty for a MedQA mention.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
-import math
 import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -46,6 +43,7 @@ from medreason.kg_store.encoders.base import ENCODERS, ONNX, TORCH, Encoder, sam
 from medreason.kg_store.encoders.loading import open_bulk_encoder
 from medreason.kg_store.encoders.settings import ENV_INDEX_ENCODER, EncoderSettings
 from medreason.kg_store.errors import EntityIndexError
+from medreason.kg_store.label_choices import LabelChoices
 from medreason.kg_store.vocab import normalize_label
 
 if TYPE_CHECKING:
@@ -123,24 +121,6 @@ class LinkThresholds:
             raise ValueError(f"need 0 <= candidate <= accept <= 1, got {self.candidate} and {self.accept}")
 
 
-@dataclass(slots=True)
-class _Choices:
-    """Token-sorted labels ordered by length, for scoring only a mention's length window."""
-
-    forms: list[str]
-    lengths: list[int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.lengths = [len(form) for form in self.forms]
-
-    def window(self, length: int, cutoff: float) -> list[str]:
-        """The forms whose length lets `fuzz.ratio` reach `cutoff` against a form of `length`."""
-        ratio = cutoff / (2.0 - cutoff) if cutoff > 0 else 0.0
-        low = bisect.bisect_left(self.lengths, math.ceil(length * ratio))
-        high = len(self.lengths) if ratio == 0 else bisect.bisect_right(self.lengths, length / ratio)
-        return self.forms[low:high]
-
-
 class EntityIndex:
     """The entity linker over one built index directory; safe to share between threads."""
 
@@ -151,7 +131,7 @@ class EntityIndex:
         self._manifest = manifest
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()
-        self._choices: dict[str | None, _Choices] = {}
+        self._choices: dict[str | None, LabelChoices] = {}
         self._client: Client | None = None
         self._collection: Collection | None = None
         self._mention_encoder = _mention_encoder(directory, manifest)
@@ -374,7 +354,7 @@ class EntityIndex:
 
     def _fuzzy(self, key: str, node_type: str | None, limit: int, cutoff: float) -> Iterator[Link]:
         form = _sorted_form(key)
-        choices = self._fuzzy_choices(node_type).window(len(form), cutoff)
+        choices = self._fuzzy_choices(node_type).candidates(form, cutoff)
         hits = process.extract(
             form, choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff * 100, limit=2 * limit
         )
@@ -421,7 +401,7 @@ class EntityIndex:
         except sqlite3.Error as exc:
             raise EntityIndexError(f"cannot read {self._directory / LABELS}: {exc}; {_REBUILD_HINT}") from exc
 
-    def _fuzzy_choices(self, node_type: str | None) -> _Choices:
+    def _fuzzy_choices(self, node_type: str | None) -> LabelChoices:
         """The fuzzy choices of one node type (or all), loaded on first use and kept."""
         with self._load_lock:
             choices = self._choices.get(node_type)
@@ -433,7 +413,7 @@ class EntityIndex:
                     rows = self._query(sql, (node_type,))
                 by_length = sorted((form for (form,) in rows), key=len)
                 # Fresh strings, laid out in the order they are scanned: scoring runs several times faster.
-                choices = _Choices("\n".join(by_length).split("\n") if by_length else [])
+                choices = LabelChoices("\n".join(by_length).split("\n") if by_length else [])
                 self._choices[node_type] = choices
             return choices
 
