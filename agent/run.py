@@ -191,6 +191,7 @@ class Agent:
             trace_id=trace_id,
             conversation_id=conversation_id,
             history=history,
+            progress=False,
         ):
             if event["event"] == "answer":
                 answer: AgentAnswer = event["answer"]
@@ -211,6 +212,7 @@ class Agent:
         conversation_id: str | None = None,
         history: Sequence[Turn] = (),
         tokens: bool = False,
+        progress: bool = True,
     ) -> Iterator[dict[str, Any]]:
         """Run one question, yielding events as they happen, then `{"event": "answer", "answer": ...}`.
 
@@ -218,7 +220,11 @@ class Agent:
         tool call, `update` with each step's state update, and with `tokens` (chat mode, with a model)
         `{"event": "token", "step", "text"}` for each piece of the model's words as it writes them.
         The trace is stored even when a step fails (the error is re-raised after it is written), under
-        `trace_id` when the caller chose one. Arguments are those of `ask`, and `tokens`.
+        `trace_id` when the caller chose one. Arguments are those of `ask`, `tokens`, and `progress`:
+        False leaves out the `step`, `tool_call` and `tool_result` events, for callers that want only the
+        updates and the answer. LangGraph then runs each step in the calling thread; to interleave those
+        events it hands every step to a worker thread and waits on another, and three threads taking
+        turns at the GIL cost a busy process more than the events are worth to `ask` or datagen.
         """
         question = question.strip()
         if not question:
@@ -251,7 +257,8 @@ class Agent:
         graph: Any = self._pipeline if mode == "pipeline" else self._chat
         final: dict[str, Any] = dict(state)
         try:
-            for kind, chunk in graph.stream(state, context=context, stream_mode=["custom", "updates"]):
+            modes = ["custom", "updates"] if progress or tokens else ["updates"]
+            for kind, chunk in graph.stream(state, context=context, stream_mode=modes):
                 if kind == "custom":
                     yield chunk
                     continue

@@ -119,6 +119,7 @@ class SampleMaker:
             max_hops=self.max_hops,
             top_k=self.top_k,
             trace_id=trace_id,
+            progress=False,
         )
         for event in events:
             if event["event"] == "update":
