@@ -44,7 +44,9 @@ class BatchProgress:
         self._task: TaskID = self._progress.add_task(description, total=total, rate="", counters="")
 
     def advance(self, counters: dict[str, int] | None = None) -> None:
-        """One more item done; `counters` replaces the counters shown."""
+        """One more item done; `counters` replaces the counters shown (nothing to do without a bar)."""
+        if not self.enabled:  # rich would still work out the rate and the counters' text for every item
+            return
         task = self._progress.tasks[0]
         rate = task.finished_speed or task.speed
         shown = " · ".join(f"{name} {value}" for name, value in (counters or {}).items())

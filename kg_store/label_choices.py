@@ -39,6 +39,7 @@ class LabelChoices:
     def __init__(self, forms: Sequence[str]) -> None:
         """Keep `forms` (sorted by length, shortest first) and count their characters."""
         self.forms = list(forms)
+        self._picker = np.array(self.forms, dtype=object)  # the same strings, picked out by position
         self.lengths = np.fromiter((len(form) for form in self.forms), dtype=np.int32, count=len(self.forms))
         self.counts = character_counts(self.forms)
 
@@ -65,8 +66,7 @@ class LabelChoices:
         differing = lengths + len(form) - 2 * shared  # sum over buckets of |count_a - count_b|
         allowed = (1.0 - cutoff) * (lengths + len(form)) + 1e-6  # float slack: never drop a true hit
         keep = np.flatnonzero(differing <= allowed)
-        forms = self.forms
-        return [forms[window.start + position] for position in keep.tolist()]
+        return list(self._picker[window.start + keep])
 
 
 def character_counts(forms: Sequence[str]) -> NDArray[np.uint8]:
