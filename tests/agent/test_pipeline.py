@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from typing import Any
 
 import pytest
 
 from medreason.agent.graph import PIPELINE_STEPS
 from medreason.agent.run import Agent
+from medreason.agent.traces.recorder import TraceRecorder
 from medreason.agent.traces.store import TraceStore
 
 NSAID_QUESTION = "0002"
@@ -102,6 +104,28 @@ def test_both_graphs_stream_steps_and_tool_calls_in_order(kg_agent: Agent, mode:
     first_call = kinds.index("tool_call")
     assert kinds.index("step") < first_call
     assert kinds[first_call + 1] == "tool_result"
+
+
+@pytest.mark.parametrize("mode", ["pipeline", "chat"])
+def test_without_progress_events_the_steps_run_in_the_calling_thread_and_answer_the_same(
+    kg_agent: Agent, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question, options = "Which drug is indicated for hypertension?", {"A": "Lisinopril", "B": "Alendronate"}
+    threads: set[int] = set()
+    step = TraceRecorder.step
+
+    def recording(self: TraceRecorder, *args: Any, **kwargs: Any) -> Any:
+        threads.add(threading.get_ident())  # every graph step opens its trace step where it runs
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TraceRecorder, "step", recording)
+    quiet = list(kg_agent.stream(question, options, mode=mode, progress=False))
+    answer = kg_agent.ask(question, options, mode=mode)
+
+    assert threads == {threading.get_ident()}
+    assert {event["event"] for event in quiet} == {"update", "answer"}
+    assert quiet[-1]["answer"].answer_idx == answer.answer_idx == "A"
+    assert quiet[-1]["answer"].paths == answer.paths
 
 
 def test_pipeline_and_chat_agree_in_none_mode(kg_agent: Agent, medqa: dict[str, dict[str, Any]]) -> None:
