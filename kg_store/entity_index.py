@@ -21,7 +21,7 @@ Fuzzy matching scores `fuzz.ratio` (normalized Indel similarity) between token-s
 order does not matter ("diabetes mellitus type 2") while a short word inside a long name earns nothing
 extra ("fever" scores 0.83 against "Q fever", where `WRatio` would give 0.90 and drown the real
 candidates). Ratio has cheap bounds, by length and by character counts, so each mention is scored only
-against the labels that can reach `candidate` (`label_choices`): about one in forty for a MedQA mention.
+against the labels that can reach `candidate` (`label_choices`): a median of one in forty for MedQA mentions.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 the labels before rapidfuzz scores any:
 
 - length: `indel >= |len(a) - len(b)|`, so only a window of lengths can qualify (labels kept sorted by
-  length, the window found by bisection);
+  length, the window found by binary search);
 - characters: every character one string has more of than the other must be inserted or deleted, so
   `indel >= sum over characters of |count_a - count_b|`. Counts are kept per label in 38 buckets (a-z,
   0-9, space, everything else: merging characters only lowers the sum, so it stays a bound), and the
@@ -13,7 +13,9 @@ the labels before rapidfuzz scores any:
 
 Both are bounds, never estimates: every label that reaches the cutoff survives, in its order, so
 rapidfuzz returns exactly what it would over the whole window. On the store of all shared data a MedQA
-mention's length window holds about 66,000 labels and took 12 ms to score, holding the GIL.
+mention's length window holds about 66,000 labels and took 7-12 ms to score, holding the GIL; the
+character bound leaves a median of one in forty of them (from under 1% to 16% for seven mentions
+measured), and narrowing and scoring them take 3-6 ms.
 """
 
 from __future__ import annotations
