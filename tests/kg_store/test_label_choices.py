@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from rapidfuzz import fuzz, process
 
+from medreason.kg_store import label_choices
 from medreason.kg_store.label_choices import LabelChoices
 from medreason.kg_store.records import Node
 from medreason.kg_store.sources.hpo import read_hpo
@@ -104,6 +106,20 @@ def test_characters_outside_the_alphabet_and_long_repeats_keep_the_bound_sound()
         )
         assert {hit[0] for hit in narrowed} == {hit[0] for hit in everywhere}
         assert everywhere or mention == "alpha-1 antitrypsin deficiency"
+
+
+def test_counting_in_chunks_gives_the_counts_of_one_pass(
+    hpo_forms: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forms = hpo_forms[:1000] + ["Sjögren syndrome", "b" * 300]
+    whole = label_choices.character_counts(forms)
+
+    monkeypatch.setattr(label_choices, "COUNT_CHUNK", 7)
+    chunked = label_choices.character_counts(forms)
+
+    assert np.array_equal(chunked, whole)
+    assert whole[:, -1].max() == 255  # three hundred b's, clipped
+    assert int(whole[:, 0].sum()) == len(forms[0])
 
 
 def test_no_labels_and_cutoff_zero_are_handled() -> None:
