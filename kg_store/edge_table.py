@@ -34,7 +34,6 @@ import numpy as np
 from numpy.typing import NDArray
 from pyoxigraph import NamedNode, Store
 
-from medreason.kg_store.adjacency import Edge
 from medreason.kg_store.errors import KGError
 
 FORMAT = 1
@@ -171,19 +170,6 @@ class EdgeTable:
             chosen = wanted[reached]
             owner, reached, kinds = owner[chosen], reached[chosen], kinds[chosen]
         return Rows(owner, reached, kinds)
-
-    def edges_of(self, nodes: Sequence[str], *, keep: set[str] | None = None) -> dict[str, tuple[Edge, ...]]:
-        """Each node's edges, only those into `keep` if given, sorted as `kg_store.paths` sorts them."""
-        order = list(dict.fromkeys(nodes))
-        grouped: dict[str, list[Edge]] = {iri: [] for iri in order}
-        found = self.rows(order, keep=keep)
-        iris, kind_list = self._iris, self._kinds
-        for position, end, kind in zip(
-            found.owner.tolist(), found.reached.tolist(), found.kind.tolist(), strict=True
-        ):
-            predicate, graph, forward = kind_list[kind]
-            grouped[order[position]].append(Edge(predicate, iris[end], graph, forward))
-        return {iri: tuple(edges) for iri, edges in grouped.items()}
 
 
 def write_edge_table(

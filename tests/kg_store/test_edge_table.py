@@ -19,6 +19,7 @@ from medreason.kg_store.sparql import text
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import NODES_GRAPH, RDFS_LABEL
 from tests.kg_store.search_log import gene_store
+from tests.kg_store.table_edges import edges_of
 
 
 def _all_nodes(kg: KGStore) -> list[str]:
@@ -41,7 +42,7 @@ def _walk(table: EdgeTable, start: str, *, hops: int, rng: random.Random) -> str
     """Where a random walk of `hops` steps from `start` ends (earlier, at a node without edges)."""
     node = start
     for _ in range(hops):
-        edges = table.edges_of([node])[node]
+        edges = edges_of(table, [node])[node]
         if not edges:
             break
         node = rng.choice(edges).reached
@@ -60,10 +61,10 @@ def test_the_table_holds_each_node_s_edges_as_sparql_reads_them_filtered_or_not(
         nodes = _all_nodes(kg)
         table = _table(kg)
         by_query = _read_edges(kg, nodes, keep=None)
-        assert table.edges_of(nodes) == by_query
+        assert edges_of(table, nodes) == by_query
         assert sum(map(len, by_query.values())) == 2 * kg.stats().edges, "each edge at both ends"
         keep = set(nodes[::3])
-        assert table.edges_of(nodes, keep=keep) == _read_edges(kg, nodes, keep=keep)
+        assert edges_of(table, nodes, keep=keep) == _read_edges(kg, nodes, keep=keep)
 
 
 def test_every_search_of_the_toy_graph_finds_the_same_paths_from_the_table_as_by_sparql(
@@ -86,8 +87,8 @@ def test_every_search_of_the_toy_graph_finds_the_same_paths_from_the_table_as_by
 def test_a_node_without_edges_or_unknown_to_the_graph_has_none(toy_store_dir: pathlib.Path) -> None:
     with KGStore.open(toy_store_dir) as kg:
         unknown = "https://w3id.org/medreason/kg/node/ncbigene/0"
-        assert _table(kg).edges_of([unknown]) == {unknown: ()}
-        assert _table(kg).edges_of([]) == {}
+        assert edges_of(_table(kg), [unknown]) == {unknown: ()}
+        assert edges_of(_table(kg), []) == {}
 
 
 @pytest.mark.shared_data
@@ -103,9 +104,9 @@ def test_on_shared_data_the_table_gives_the_stored_edges_and_the_same_paths(
         assert {iri: counted.get(iri, 0) for iri in sample} == {
             iri: info.degree for iri, info in kg.nodes(sample).items()
         }, "the table's row counts are the stored degrees"
-        assert table.edges_of(sample) == _read_edges(kg, sample, keep=None)
+        assert edges_of(table, sample) == _read_edges(kg, sample, keep=None)
         keep = set(rng.sample(_all_nodes(kg), 20_000))
-        assert table.edges_of(sample, keep=keep) == _read_edges(kg, sample, keep=keep)
+        assert edges_of(table, sample, keep=keep) == _read_edges(kg, sample, keep=keep)
         found = 0
         for source in rng.sample(sample, 25):
             target = _walk(table, source, hops=3, rng=rng)
@@ -190,7 +191,7 @@ def test_a_saved_table_loads_as_the_same_table(tmp_path: pathlib.Path, toy_store
         table.save(tmp_path / "copy.npz")
         copy = EdgeTable.load(tmp_path / "copy.npz")
         assert (copy.build_id, copy.nodes, copy.edge_ends) == (table.build_id, table.nodes, table.edge_ends)
-        assert copy.edges_of(nodes) == table.edges_of(nodes)
+        assert edges_of(copy, nodes) == edges_of(table, nodes)
 
 
 def test_the_build_times_the_table_and_the_table_is_its_build_s(toy_store_dir: pathlib.Path) -> None:

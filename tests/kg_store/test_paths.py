@@ -14,6 +14,7 @@ from medreason.kg_store.paths import Path, _read_edges, find_paths
 from medreason.kg_store.store import KGStore
 from medreason.kg_store.vocab import ANNOTATION_GRAPH_PREFIX, node_iri
 from tests.kg_store.search_log import ExpansionLog, gene_store
+from tests.kg_store.table_edges import edges_of
 from tests.kg_store.toy_graph import Node, write_csv
 
 METFORMIN = node_iri("DrugBank", "DB00331").value
@@ -195,6 +196,6 @@ def test_a_node_s_edges_read_in_groups_are_its_stored_edges_and_nothing_from_oth
     assert start in read
     by_query = _read_edges(shared_store, read, keep=None)
     table = shared_store.edge_table
-    by_table = by_query if table is None else table.edges_of(read)
+    by_table = by_query if table is None else edges_of(table, read)
     for iri in read:
         assert by_query[iri] == by_table[iri] == _edges_row_by_row(shared_store, iri), iri
