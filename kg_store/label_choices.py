@@ -40,10 +40,9 @@ class LabelChoices:
 
     def __init__(self, forms: Sequence[str]) -> None:
         """Keep `forms` (sorted by length, shortest first) and count their characters."""
-        self.forms = list(forms)
-        self._picker = np.array(self.forms, dtype=object)  # the same strings, picked out by position
-        self.lengths = np.fromiter((len(form) for form in self.forms), dtype=np.int32, count=len(self.forms))
-        self.counts = character_counts(self.forms)
+        self.forms = np.array(forms, dtype=object)  # the strings themselves, picked out by position
+        self.lengths = np.fromiter((len(form) for form in forms), dtype=np.int32, count=len(forms))
+        self.counts = character_counts(forms)
 
     def window(self, length: int, cutoff: float) -> range:
         """The positions of the forms whose length lets `fuzz.ratio` reach `cutoff` against `length`."""
@@ -60,7 +59,7 @@ class LabelChoices:
             return []
         counts = character_counts([form])[:, 0]
         if counts.max(initial=0) == _MAX_COUNT:  # a count may have been clipped: the bound would not hold
-            return self.forms[window.start : window.stop]
+            return list(self.forms[window.start : window.stop])
         shared = np.zeros(len(window), dtype=np.int32)  # characters both have, bucket by bucket
         for bucket in np.flatnonzero(counts).tolist():
             shared += np.minimum(self.counts[bucket, window.start : window.stop], counts[bucket])
@@ -68,7 +67,7 @@ class LabelChoices:
         differing = lengths + len(form) - 2 * shared  # sum over buckets of |count_a - count_b|
         allowed = (1.0 - cutoff) * (lengths + len(form)) + 1e-6  # float slack: never drop a true hit
         keep = np.flatnonzero(differing <= allowed)
-        return list(self._picker[window.start + keep])
+        return list(self.forms[window.start + keep])
 
 
 def character_counts(forms: Sequence[str]) -> NDArray[np.uint8]:
