@@ -3,7 +3,8 @@
 The agent is synchronous (SQLite, Oxigraph and HTTP calls that block), so the concurrency is threads
 driven from one asyncio loop: a semaphore-like window of `concurrency` jobs in a pool of as many threads,
 results handed to `on_result` / `on_error` in the calling thread, in completion order, so writing them
-needs no locks. The items are pulled lazily, so a huge input is never held in memory.
+needs no locks. The items are pulled lazily, so a huge input is never held in memory. `run_batch_on` runs
+the same loop over any `Submit` (worker processes: `datagen.processes`), for work that holds the GIL.
 
 Ctrl-C once: no new item starts, the running ones finish and are settled, and the outcome says
 `interrupted`. Ctrl-C again: stop now (the running items are simply not settled; a resumed run redoes
@@ -15,12 +16,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+Submit = Callable[[T], "Future[R]"]
+"""Starts the job of one item somewhere else (a thread, a process) and returns its future."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +55,47 @@ def run_batch(
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    return asyncio.run(_Batch(items, work, concurrency, on_result, on_error).run())
+    executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="batch")
+    try:
+        return run_batch_on(
+            items,
+            lambda item: executor.submit(work, item),
+            concurrency=concurrency,
+            on_result=on_result,
+            on_error=on_error,
+        )
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def run_batch_on(
+    items: Iterable[T],
+    submit: Submit[T, R],
+    *,
+    concurrency: int,
+    on_result: Callable[[T, R], None],
+    on_error: Callable[[T, BaseException], None],
+) -> BatchOutcome:
+    """`run_batch`, with each job started by `submit` (which owns the threads or processes it runs on).
+
+    At most `concurrency` jobs are submitted and not yet settled at any moment.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    return asyncio.run(_Batch(items, submit, concurrency, on_result, on_error).run())
 
 
 class _Batch(Generic[T, R]):
     def __init__(
         self,
         items: Iterable[T],
-        work: Callable[[T], R],
+        submit: Submit[T, R],
         concurrency: int,
         on_result: Callable[[T, R], None],
         on_error: Callable[[T, BaseException], None],
     ) -> None:
         self.items = iter(items)
-        self.work = work
+        self.submit = submit
         self.concurrency = concurrency
         self.on_result = on_result
         self.on_error = on_error
@@ -75,21 +106,17 @@ class _Batch(Generic[T, R]):
     async def run(self) -> BatchOutcome:
         started = time.perf_counter()
         interrupted = False
-        executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="batch")
         try:
-            await self._run_all(executor)
+            await self._run_all()
         except asyncio.CancelledError:
             interrupted = True
             await self._settle_running()
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()
-        finally:
-            executor.shutdown(wait=False, cancel_futures=True)
         return BatchOutcome(self.done, self.failed, interrupted, time.perf_counter() - started)
 
-    async def _run_all(self, executor: ThreadPoolExecutor) -> None:
-        loop = asyncio.get_running_loop()
+    async def _run_all(self) -> None:
         exhausted = False
         while True:
             while not exhausted and len(self.running) < self.concurrency:
@@ -98,7 +125,7 @@ class _Batch(Generic[T, R]):
                 except StopIteration:
                     exhausted = True
                     break
-                self.running[loop.run_in_executor(executor, self.work, item)] = item
+                self.running[asyncio.wrap_future(self.submit(item))] = item
             if not self.running:
                 return
             finished, _ = await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
