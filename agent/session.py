@@ -11,6 +11,7 @@ when the block ends, also when opening a later part or a question fails.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from medreason.agent.llm.backend import open_backend
 from medreason.agent.run import Agent
 from medreason.agent.settings import Settings
 from medreason.agent.traces.store import TraceStore
+from medreason.kg_store.encoders.settings import ENV_THREADS as ENV_ENCODER_THREADS
 from medreason.kg_store.store import KGStore
 
 logger = logging.getLogger(__name__)
@@ -85,3 +87,14 @@ def open_agent(
             agent.llm_description,
         )
         yield agent
+
+
+def share_cores(processes: int) -> int:
+    """Give this process's encoder its share of the cores when `processes` agents run side by side.
+
+    An encoder call runs alone on every core by default (`kg_store.encoders.by_load`); in one of several
+    processes that oversubscribes the cores. Call before the encoder first loads (before `open_agent`);
+    `MEDREASON_ENCODER_THREADS`, when set, wins. Returns the threads this process's encoder will use.
+    """
+    os.environ.setdefault(ENV_ENCODER_THREADS, str(max(1, (os.cpu_count() or 1) // processes)))
+    return int(os.environ[ENV_ENCODER_THREADS])

@@ -12,9 +12,14 @@ store, so that level 1 is not charged for warming what the other levels then reu
 batch's own (from the first sample started to the last written: opening the store and loading the
 model are excluded).
 
-Prints one table (concurrency, seconds, samples/s, speed-up over concurrency 1, accepted, rejected per
-stage) and writes `bench/results/datagen_throughput.json`, with the machine, the load average, and
-whether every level produced the same samples (`none` mode is deterministic, so it must).
+A level is a concurrency, or `CxW` for C samples at once in W worker processes (`--workers W`):
+`--levels 1,2,2x2` compares one thread, two threads and two processes. A run with workers starts them
+(each opens the store and the model) before its first sample, so its seconds exclude that too; `wall`
+is the whole `generate` call, opening included.
+
+Prints one table (concurrency, workers, seconds, samples/s, speed-up over concurrency 1, accepted,
+rejected per stage) and writes `bench/results/datagen_throughput.json`, with the machine, the load
+average, and whether every level produced the same samples (`none` mode is deterministic, so it must).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import argparse
 import json
 import multiprocessing
 import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -51,21 +57,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--limit", type=int, default=500, help="first N questions of the subset (default 500)"
     )
     parser.add_argument("--subset", default="medmcqa", help="MIRAGE set (default medmcqa)")
-    parser.add_argument("--levels", default="1,2,4,8", help="concurrency levels, comma-separated")
+    parser.add_argument(
+        "--levels", default="1,2,4,8", help="concurrency levels, comma-separated; CxW runs W worker processes"
+    )
     parser.add_argument(
         "--warmup", type=int, default=None, help="questions of the untimed warm-up run (default: all of them)"
     )
     parser.add_argument("--mirage", type=Path, default=MIRAGE)
     args = parser.parse_args(argv)
-    levels = [int(level) for level in args.levels.split(",")]
+    levels = [parse_level(level) for level in args.levels.split(",")]
 
     with tempfile.TemporaryDirectory(prefix="datagen-throughput-") as scratch:
         folder = Path(scratch)
         warmup = args.limit if args.warmup is None else args.warmup
-        _run(args, folder / "warmup", concurrency=max(levels), limit=warmup)
-        results = [_in_fresh_process(args, folder / f"c{level}", level) for level in levels]
+        _run(args, folder / "warmup", level=max(levels), limit=warmup)
+        results = [
+            _in_fresh_process(args, folder / f"{number}-c{c}w{w}", (c, w))
+            for number, (c, w) in enumerate(levels)
+        ]
     same = len({tuple(result.pop("accepted_ids")) for result in results}) == 1
-    baseline = next((r["samples_per_second"] for r in results if r["concurrency"] == 1), None)
+    baseline = next(
+        (r["samples_per_second"] for r in results if (r["concurrency"], r["workers"]) == (1, 1)), None
+    )
     for result in results:
         result["speedup"] = round(result["samples_per_second"] / baseline, 2) if baseline else None
     show(results, args, same=same)
@@ -84,35 +97,47 @@ def main(argv: Sequence[str] | None = None) -> None:
     Console().print(f"[dim]wrote {out}[/dim]")
 
 
-def _run(args: argparse.Namespace, folder: Path, *, concurrency: int, limit: int) -> Summary:
+def parse_level(text: str) -> tuple[int, int]:
+    """`C` or `CxW`: (concurrency, worker processes)."""
+    concurrency, _, workers = text.strip().partition("x")
+    return int(concurrency), int(workers or 1)
+
+
+def _run(args: argparse.Namespace, folder: Path, *, level: tuple[int, int], limit: int) -> Summary:
+    concurrency, workers = level
     options = DatagenOptions(
         inputs=(args.mirage,),
         output=folder / "out.jsonl",
         subsets=(args.subset,),
         limit=limit,
         concurrency=concurrency,
+        workers=workers,
         quiet=True,
     )
     settings = Settings.load(llm="none", traces=folder / "traces.sqlite")
     return generate(options, store=args.store, settings=settings)
 
 
-def _in_fresh_process(args: argparse.Namespace, folder: Path, concurrency: int) -> dict[str, Any]:
+def _in_fresh_process(args: argparse.Namespace, folder: Path, level: tuple[int, int]) -> dict[str, Any]:
     """One level, run in a new interpreter so it inherits no memory of the questions."""
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_level, args, folder, concurrency).result()
+        return pool.submit(_level, args, folder, level).result()
 
 
-def _level(args: argparse.Namespace, folder: Path, concurrency: int) -> dict[str, Any]:
-    run = _run(args, folder, concurrency=concurrency, limit=args.limit).run
+def _level(args: argparse.Namespace, folder: Path, level: tuple[int, int]) -> dict[str, Any]:
+    started = time.perf_counter()
+    run = _run(args, folder, level=level, limit=args.limit).run
+    wall = time.perf_counter() - started
     if run is None:  # pragma: no cover - a generation run always has its counts
         raise RuntimeError("the datagen summary has no run counts")
     accepted_ids = sorted(
         json.loads(line)["id"] for line in (folder / "out.jsonl").read_text(encoding="utf-8").splitlines()
     )
     return {
-        "concurrency": concurrency,
+        "concurrency": level[0],
+        "workers": level[1],
         "seconds": round(run.seconds, 2),
+        "wall_seconds": round(wall, 2),
         "samples": run.attempted,
         "samples_per_second": round(run.samples_per_second, 3),
         "accepted": run.accepted,
@@ -125,12 +150,14 @@ def _level(args: argparse.Namespace, folder: Path, concurrency: int) -> dict[str
 def show(results: list[dict[str, Any]], args: argparse.Namespace, *, same: bool) -> None:
     """The levels as one table."""
     table = Table(title=f"datagen, none mode, first {args.limit} {args.subset} questions of MIRAGE")
-    for column in ("concurrency", "seconds", "samples/s", "speed-up", "accepted", *STAGES):
+    for column in ("concurrency", "workers", "seconds", "wall", "samples/s", "speed-up", "accepted", *STAGES):
         table.add_column(column, justify="right")
     for result in results:
         table.add_row(
             str(result["concurrency"]),
+            str(result["workers"]),
             f"{result['seconds']:.1f}",
+            f"{result['wall_seconds']:.1f}",
             f"{result['samples_per_second']:.2f}",
             f"{result['speedup']:.2f}×" if result["speedup"] else "–",
             str(result["accepted"]),

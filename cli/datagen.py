@@ -78,6 +78,16 @@ def datagen(
         int | None, typer.Option("--limit", min=0, help="Only the first N well-formed input records.")
     ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Samples at once.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Processes the --concurrency samples run in, each with its own agent: for runs without "
+            "a model or with a fast endpoint, where one process is bound by Python's GIL.",
+        ),
+    ] = 1,
     llm: Annotated[
         str | None, typer.Option("--llm", help="none, openai or local (default: $MEDREASON_LLM, else none).")
     ] = None,
@@ -135,6 +145,7 @@ def datagen(
         subsets=tuple(subsets or ()),
         limit=limit,
         concurrency=concurrency,
+        workers=workers,
         shard=Shard.parse(shard) if shard else None,
         max_hops=max_hops,
         top_k=top_k,

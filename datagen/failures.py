@@ -139,18 +139,27 @@ class FailurePolicy:
     def failed(self, item_id: str, exc: BaseException, *, trace_id: str | None) -> Failure:
         """Record that the run of `item_id` raised `exc`: log it, count it, and maybe stop the run."""
         failure = failure_of(item_id, exc, trace_id=trace_id, noun=self.noun)
-        trace = f" (trace {trace_id})" if trace_id else ""
-        if failure.kind == "error":
-            logger.error("%s %s failed%s", self.noun, item_id, trace, exc_info=exc)
+        self.count(failure, exc=exc)
+        return failure
+
+    def count(self, failure: Failure, *, exc: BaseException | None = None) -> None:
+        """Record a failure judged elsewhere (`failure_of` in a worker process, whose `exc` stayed there).
+
+        Logged as `failed` logs it, with the traceback's text when the exception itself is not here.
+        """
+        trace = f" (trace {failure.trace_id})" if failure.trace_id else ""
+        if failure.kind == "error" and exc is not None:
+            logger.error("%s %s failed%s", self.noun, failure.id, trace, exc_info=exc)
+        elif failure.kind == "error":
+            logger.error("%s %s failed%s\n%s", self.noun, failure.id, trace, failure.traceback.rstrip())
         else:
-            logger.warning("%s %s failed%s: %s", self.noun, item_id, trace, failure.reason)
+            logger.warning("%s %s failed%s: %s", self.noun, failure.id, trace, failure.reason)
         self.counts[failure.kind] += 1
         for kind in self._in_a_row:
             self._in_a_row[kind] = self._in_a_row[kind] + 1 if kind == failure.kind else 0
         limit = self._limits.get(failure.kind, 0)
         if limit and self._in_a_row[failure.kind] >= limit and self.stopped is None:
             self.stopped = self._stop_message(failure)
-        return failure
 
     def passed(self) -> None:
         """An item's run returned (whatever its verdict): the failures in a row are over."""

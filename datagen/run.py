@@ -4,8 +4,11 @@
                        store=Path("stores/all"), settings=Settings.load())
 
 The agent (the store, its entity index, the embedding model, the trace file and the LLM backend) is
-opened once (`agent.session.open_agent`) and shared by `concurrency` worker threads (`run_batch`); the
-journals are written from the calling thread only. Resume is by id: a record whose id is in the output
+opened once (`agent.session.open_agent`) and shared by `concurrency` worker threads (`run_batch`). With
+`workers` above 1 the samples run in that many worker processes instead (`datagen.processes`), each
+with its own agent and `concurrency / workers` threads: a sample without a model holds the GIL for a
+third of its time, so threads alone stop scaling at about 1.4x on two cores. Either way the journals
+are written from the calling thread only. Resume is by id: a record whose id is in the output
 or the rejected file is skipped, so re-running the same command after a crash, a `kill -9` or Ctrl-C
 finishes the job with every id written once. A sample whose run raises is handled by the policy of
 `datagen.failures`: rejected at `llm` or `error`, logged, and counted by a breaker.
@@ -14,6 +17,7 @@ finishes the job with every id written once. A sample whose run raises is handle
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,15 +28,23 @@ from medreason.agent.session import open_agent
 from medreason.agent.settings import Settings
 from medreason.datagen.adapters import read_records
 from medreason.datagen.audit import AUDITED_STAGES, audit_rejection
-from medreason.datagen.batch import run_batch
+from medreason.datagen.batch import BatchOutcome, run_batch, run_batch_on
 from medreason.datagen.errors import DatagenError
 from medreason.datagen.failures import ERRORS_IN_A_ROW, LLM_FAILURES_IN_A_ROW, FailurePolicy
 from medreason.datagen.journal import Journal
+from medreason.datagen.processes import WorkerDied, WorkerProcesses
 from medreason.datagen.progress import BatchProgress
 from medreason.datagen.records import InputProblem, QARecord
 from medreason.datagen.retry import drop_stages
 from medreason.datagen.rows import STAGES, check_output_name, rejected_path, summary_path, traces_path
 from medreason.datagen.sample import Sample, SampleMaker
+from medreason.datagen.sample_workers import (
+    Raised,
+    SampleWorkers,
+    check_workers,
+    sample_workers,
+    threads_per_worker,
+)
 from medreason.datagen.sharding import Shard
 from medreason.datagen.summary import FileTotals, RunCounts, Summary
 from medreason.datagen.writer import SampleWriter
@@ -58,6 +70,7 @@ class DatagenOptions:
         limit: Only the first `limit` well-formed records of the inputs (before sharding, so the shards
             of a limited run still cover it exactly).
         concurrency: Samples run at once.
+        workers: Processes the samples run in (each with its own agent); 1 runs them in threads here.
         shard: Only this shard of the records.
         max_hops: Longest path searched.
         top_k: Paths kept per answer side.
@@ -77,6 +90,7 @@ class DatagenOptions:
     subsets: tuple[str, ...] = ()
     limit: int | None = None
     concurrency: int = 1
+    workers: int = 1
     shard: Shard | None = None
     max_hops: int = DEFAULT_MAX_HOPS
     top_k: int = DEFAULT_TOP_K
@@ -92,6 +106,8 @@ class DatagenOptions:
             raise DatagenError("No input: give at least one --input FILE.")
         if self.concurrency < 1:
             raise DatagenError(f"--concurrency must be at least 1, not {self.concurrency}.")
+        if self.workers < 1:
+            raise DatagenError(f"--workers must be at least 1, not {self.workers}.")
         if self.limit is not None and self.limit < 0:
             raise DatagenError(f"--limit must be 0 or more, not {self.limit}.")
         unknown = [stage for stage in self.retry if stage not in STAGES]
@@ -122,6 +138,7 @@ def generate(
         KGError: The store cannot be opened.
         LLMError: The LLM backend cannot be set up (a sample's own LLM failure is a rejection instead).
     """
+    check_workers(options.workers, options.concurrency, settings)
     for path in options.inputs:  # a missing or unreadable input fails here, before anything is opened
         read_records(path, format=options.format, subsets=options.subsets)
     with open_agent(
@@ -132,15 +149,40 @@ def generate(
         top_k=options.top_k,
         warm_up=False,
     ) as agent:
-        return run(options, agent=agent, notify=notify)
+        workers = None
+        if options.workers > 1 and agent.traces is not None:
+            workers = sample_workers(
+                settings,
+                store=store,
+                traces=agent.traces.path,
+                workers=options.workers,
+                max_hops=options.max_hops,
+                top_k=options.top_k,
+            )
+        return run(options, agent=agent, notify=notify, workers=workers)
 
 
-def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) -> Summary:
+def run(
+    options: DatagenOptions,
+    *,
+    agent: Agent,
+    notify: Notice | None = None,
+    workers: SampleWorkers | None = None,
+) -> Summary:
     """Run the pending records of `options` through an opened agent and write the summary.
+
+    With `options.workers` above 1, `workers` opens each worker process's agent (`sample_workers`) and
+    `agent` only audits and summarizes.
 
     On the first Ctrl-C the running samples finish and are written, and the summary says `interrupted`;
     on a second, the rows already finished are written and `KeyboardInterrupt` propagates.
+
+    Raises:
+        DatagenError: A worker process could not open its agent, or died during the run (the rows
+            finished before are written; running the command again resumes).
     """
+    if options.workers > 1 and workers is None:
+        raise ValueError("a run with several workers needs `workers` (see `sample_workers`)")
     tell = notify or _ignore
     output = options.output
     counts = RunCounts()
@@ -161,7 +203,7 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
                 f"{len(rejected_journal.keys)} rejected samples are already written and will be skipped."
             )
         pending = sum(1 for verdict, _ in _classify(options, done) if verdict == "pending")
-        if pending:
+        if pending and options.workers == 1:
             agent.warm_up()
         maker = SampleMaker(agent, max_hops=options.max_hops, top_k=options.top_k)
         writer = SampleWriter(
@@ -176,7 +218,12 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
             max_in_a_row={"llm": options.max_llm_failures, "error": options.max_errors},
         )
         audit_queue: list[Sample] = []
-        with BatchProgress(pending, description="datagen", quiet=options.quiet) as progress:
+        if pending and options.workers > 1:
+            tell(f"Starting {options.workers} worker processes (each opens the store and the model)...")
+        with (
+            _worker_processes(options, workers if pending else None) as processes,
+            BatchProgress(pending, description="datagen", quiet=options.quiet) as progress,
+        ):
 
             def settle(sample: Sample) -> None:
                 writer.add(sample)
@@ -188,19 +235,26 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
                     counts.rejected[sample.stage] += 1
                 progress.advance({"accepted": counts.accepted, "rejected": sum(counts.rejected.values())})
 
-            def on_result(_: QARecord, sample: Sample) -> None:
+            def on_result(record: QARecord, sample: Sample | Raised) -> None:
+                if isinstance(sample, Raised):
+                    policy.count(sample.failure)
+                    settle(maker.failed(record, sample.failure))
+                    return
                 policy.passed()
                 settle(sample)
 
             def on_error(record: QARecord, error: BaseException) -> None:
+                if isinstance(error, WorkerDied):  # no verdict on the record: a resumed run redoes it
+                    raise DatagenError(
+                        f"A worker process stopped the run: {error}. The samples finished before are "
+                        "written; run the same command again to resume."
+                    ) from error
                 failure = policy.failed(record.id, error, trace_id=maker.traces.failed(record.id))
                 settle(maker.failed(record, failure))
 
             records = policy.take(_pending(options, done, counts, tell))
             try:
-                outcome = run_batch(
-                    records, maker, concurrency=options.concurrency, on_result=on_result, on_error=on_error
-                )
+                outcome = _run_records(options, records, maker, processes, on_result, on_error)
             except KeyboardInterrupt:
                 counts.interrupted = True
                 writer.flush()
@@ -220,6 +274,34 @@ def run(options: DatagenOptions, *, agent: Agent, notify: Notice | None = None) 
     summary = _summarize(options, counts, agent)
     summary.write(summary_path(output))
     return summary
+
+
+def _worker_processes(
+    options: DatagenOptions, workers: SampleWorkers | None
+) -> AbstractContextManager[WorkerProcesses[QARecord, Sample | Raised] | None]:
+    """The run's worker processes, started, when it has several workers and records to run."""
+    if options.workers == 1 or workers is None:
+        return nullcontext()
+    threads = threads_per_worker(options.concurrency, options.workers)
+    return WorkerProcesses(workers, processes=options.workers, threads=threads)
+
+
+def _run_records(
+    options: DatagenOptions,
+    records: Iterator[QARecord],
+    maker: SampleMaker,
+    processes: WorkerProcesses[QARecord, Sample | Raised] | None,
+    on_result: Callable[[QARecord, Sample | Raised], None],
+    on_error: Callable[[QARecord, BaseException], None],
+) -> BatchOutcome:
+    """The batch, in this process's threads or in the worker processes."""
+    if processes is None:
+        return run_batch(
+            records, maker, concurrency=options.concurrency, on_result=on_result, on_error=on_error
+        )
+    return run_batch_on(
+        records, processes.submit, concurrency=options.concurrency, on_result=on_result, on_error=on_error
+    )
 
 
 def _audit(agent: Agent, rejected: list[Sample], counts: RunCounts) -> None:

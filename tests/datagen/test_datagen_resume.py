@@ -1,10 +1,12 @@
 """Resume after anything: `kill -9` mid-run, a torn last line, Ctrl-C.
 
-The run is a real `medreason datagen` process over 100 MedQA questions with two workers; it is killed
-several times, each time as soon as its files hold a few more rows (a row-count trigger, not a timer,
-so every kill lands while the run is working whatever the machine's speed), then run to completion,
-and every input id must end up in exactly one line of the output and rejected files together: none
-lost, none written twice.
+The run is a real `medreason datagen` process over 100 MedQA questions at concurrency 2, in threads or in
+two worker processes (`--workers 2`); it is killed several times, each time as soon as its files hold a few
+more rows (a row-count trigger, not a timer, so every kill lands while the run is working whatever the
+machine's speed), then run to completion, and every input id must end up in exactly one line of the output
+and rejected files together: none lost, none written twice. Killed with `kill -9`, the parent leaves its
+worker processes behind; they must exit on their own. Ctrl-C at a terminal reaches the whole process group,
+workers included; they leave it to the parent, which lets them finish their samples.
 """
 
 from __future__ import annotations
@@ -68,7 +70,31 @@ def _start(arguments: list[str], log: Path) -> subprocess.Popen[bytes]:
             stdout=handle,
             stderr=handle,
             env=os.environ.copy(),
+            start_new_session=True,  # its own process group, as a command started at a terminal
         )
+
+
+def _children(pid: int) -> set[int]:
+    """The processes `pid` started (its worker processes), from /proc."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+
+
+def _wait_until_gone(pids: set[int]) -> None:
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while not all(_gone(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            pytest.fail(f"processes {sorted(pid for pid in pids if not _gone(pid))} outlived their parent")
+        time.sleep(0.1)
 
 
 def _wait_for_rows(process: subprocess.Popen[bytes], output: Path, at_least: int) -> None:
@@ -80,18 +106,24 @@ def _wait_for_rows(process: subprocess.Popen[bytes], output: Path, at_least: int
         time.sleep(0.05)
 
 
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["threads", "workers"])
 def test_a_run_killed_with_sigkill_again_and_again_resumes_with_no_id_lost_or_duplicated(
-    shared_data: Path, shared_store_dir: Path, tmp_path: Path
+    shared_data: Path, shared_store_dir: Path, tmp_path: Path, workers: list[str]
 ) -> None:
     output, log = tmp_path / "out.jsonl", tmp_path / "runs.log"
-    arguments = _command(shared_data, shared_store_dir, output)
+    arguments = _command(shared_data, shared_store_dir, output, *workers)
     for more in ROWS_BEFORE_EACH_KILL:
         before = len(_written_ids(output))
         process = _start(arguments, log)
         _wait_for_rows(process, output, before + more)
         assert process.poll() is None, f"the run ended before it was killed:\n{log.read_text()[-3000:]}"
+        left_behind = _children(process.pid)
+        assert len(left_behind) >= (2 if workers else 0), (
+            "a process per worker (and multiprocessing's tracker)"
+        )
         process.send_signal(signal.SIGKILL)
         assert process.wait() == -signal.SIGKILL
+        _wait_until_gone(left_behind)
         assert len(_written_ids(output)) < QUESTIONS, "the kill landed while the run was working"
     partial = _written_ids(output)
     assert len(partial) == len(set(partial)), "no id written twice, even by killed runs"
@@ -137,14 +169,18 @@ def test_a_torn_last_line_is_cut_off_reported_and_its_sample_redone(
     assert summary["this_run"]["attempted"] == 1, f"only {torn_id} is done again"
 
 
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["threads", "workers"])
 def test_ctrl_c_stops_cleanly_with_the_summary_so_far(
-    shared_data: Path, shared_store_dir: Path, tmp_path: Path
+    shared_data: Path, shared_store_dir: Path, tmp_path: Path, workers: list[str]
 ) -> None:
     output, log = tmp_path / "out.jsonl", tmp_path / "run.log"
-    process = _start(_command(shared_data, shared_store_dir, output), log)
+    process = _start(_command(shared_data, shared_store_dir, output, *workers), log)
     _wait_for_rows(process, output, 2)
-    process.send_signal(signal.SIGINT)
+    started = _children(process.pid)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C at a terminal: the whole group
     assert process.wait(timeout=HANG_GUARD_SECONDS) == 130, log.read_text()[-3000:]
+    _wait_until_gone(started)
+    assert "Traceback" not in log.read_text(), "workers leave Ctrl-C to the parent"
     summary = json.loads(output.with_name("out.summary.json").read_text())
     written = _written_ids(output)
     assert summary["this_run"]["interrupted"] is True
