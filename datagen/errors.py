@@ -2,7 +2,8 @@
 
     DatagenError
     ├── InputError      an input file is missing, unreadable or in no format we read
-    └── OutputError     an output file cannot be written, or belongs to another run
+    ├── OutputError     an output file cannot be written, or belongs to another run
+    └── WorkerError     worker processes (`--workers`) could not run the samples (`datagen.processes`)
 
 A malformed record inside a readable file is not an error: adapters yield an `InputProblem` for it, the run
 reports it with its file and line and goes on.

@@ -35,6 +35,8 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+from medreason.datagen.errors import DatagenError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -47,7 +49,7 @@ STOP_SECONDS = 30.0
 """How long a worker may take to close its work after the last job before it is terminated."""
 
 
-class WorkerError(RuntimeError):
+class WorkerError(DatagenError):
     """The worker processes could not run the work."""
 
 
@@ -148,7 +150,10 @@ class WorkerProcesses(Generic[T, R]):
                     raise WorkerStartError(f"{dead} while opening its work; see its error above") from None
                 continue
             if message[0] == "failed":
-                raise WorkerStartError(f"a worker process could not open its work:\n{message[2]}")
+                raise WorkerStartError(
+                    f"a worker process could not open its work; its error was:\n{message[2]}"
+                    "Fix its cause, then run the same command again."
+                )
             ready += 1
 
     def _read_results(self) -> None:

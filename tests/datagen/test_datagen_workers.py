@@ -150,6 +150,22 @@ def test_a_killed_worker_stops_the_run_saying_so_and_a_rerun_writes_every_id_onc
         assert store.verify_all().ok
 
 
+def test_a_worker_that_cannot_open_its_agent_stops_the_run_before_any_sample_saying_why(
+    toy_store_dir: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "out.jsonl"
+    settings = Settings.load(llm="none", traces=tmp_path / "traces.sqlite")
+    options = DatagenOptions(
+        inputs=(_questions(tmp_path),), output=output, concurrency=2, workers=2, quiet=True
+    )
+    with (
+        open_agent(settings, store=toy_store_dir, warm_up=False) as agent,
+        pytest.raises(DatagenError, match=r"could not open its work(.|\n)*no model here: download it first"),
+    ):
+        run(options, agent=agent, workers=worker_jobs.open_nothing)
+    assert _all_rows(output) == []
+
+
 @pytest.mark.usefixtures("wide_console")
 @pytest.mark.parametrize(
     ("extra", "expected"),
