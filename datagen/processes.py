@@ -222,8 +222,8 @@ class WorkerProcesses(Generic[T, R]):
             if worker.pid is not None:
                 worker.join(STOP_SECONDS)
         self._tasks.cancel_join_thread()  # tasks nobody will read must not keep this process alive
-        if self._reader.is_alive():
-            self._reader.join(STOP_SECONDS)  # a worker killed mid-message could leave it waiting
+        if self._reader.is_alive():  # it sees `_closing` within a poll, unless a worker killed mid-message
+            self._reader.join(4 * POLL_SECONDS)  # left it waiting for the rest: a daemon thread, let go
         self._break("the worker processes were stopped before the job returned")
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from medreason.agent.logs import configure_logging
 from medreason.agent.session import open_agent, share_cores
 from medreason.agent.settings import Settings
 from medreason.datagen.errors import DatagenError
@@ -92,6 +93,7 @@ def open_sample_job(
 
     Runs in the worker process, so the encoder threads it sets are that process's own.
     """
+    configure_logging(settings.log_level)  # the parent's level and format, as a run in threads logs
     share_cores(workers)
     with open_agent(settings, store=store, max_hops=max_hops, top_k=top_k) as agent:
         maker = SampleMaker(agent, max_hops=max_hops, top_k=top_k)

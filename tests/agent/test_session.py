@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from medreason.agent.errors import LLMConfigError, LLMRequestError
 from medreason.agent.run import Agent
-from medreason.agent.session import open_agent
+from medreason.agent.session import ENV_ENCODER_THREADS, open_agent, share_cores
 from medreason.agent.settings import Settings
 from medreason.agent.traces.errors import TraceStoreError
 from medreason.agent.traces.store import TraceStore
@@ -79,3 +80,18 @@ def test_an_unusable_llm_setting_fails_before_anything_is_opened(toy_store_dir: 
     with pytest.raises(LLMConfigError, match="MEDREASON_MODEL"), open_agent(settings, store=toy_store_dir):
         pass
     assert not (tmp_path / "traces.sqlite").exists()
+
+
+@pytest.mark.parametrize(("cores", "processes", "threads"), [(2, 2, 1), (8, 2, 4), (2, 4, 1), (4, 1, 4)])
+def test_processes_side_by_side_share_the_cores_between_their_encoders(
+    monkeypatch: pytest.MonkeyPatch, cores: int, processes: int, threads: int
+) -> None:
+    environment = {name: value for name, value in os.environ.items() if name != ENV_ENCODER_THREADS}
+    monkeypatch.setattr("os.environ", environment)  # share_cores sets it: this test's copy only
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    assert share_cores(processes) == threads
+
+
+def test_a_thread_count_set_in_the_environment_wins_over_the_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_ENCODER_THREADS, "3")
+    assert share_cores(2) == 3
