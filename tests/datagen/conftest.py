@@ -25,3 +25,21 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
     """`rows` as a JSON-lines file at `path` (a plain QA input, when they are QA records)."""
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     return path
+
+
+def drug_questions(folder: Path, count: int) -> Path:
+    """`count` open questions `drugs:q0`… (the gold answer Lisinopril) as a JSON-lines file in `folder`."""
+    rows = (
+        {
+            "id": f"q{number}",
+            "question": f"Which drug treats hypertension ({number})?",
+            "answer": "Lisinopril",
+        }
+        for number in range(count)
+    )
+    return write_jsonl(folder / "drugs.jsonl", rows)
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSON-lines output, none when it was never written."""
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []

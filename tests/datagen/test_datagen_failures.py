@@ -8,7 +8,6 @@ those samples once the cause is gone.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -18,26 +17,10 @@ from typer.testing import CliRunner
 from medreason.agent.traces.store import TraceStore
 from medreason.cli.main import app
 from medreason.datagen.failures import ERRORS_IN_A_ROW
-from tests.datagen.conftest import flat, write_jsonl
+from tests.datagen.conftest import drug_questions, flat, read_rows
 from tests.fakes.broken_model import BrokenModel
 
 QUESTIONS = 8
-
-
-def _questions(folder: Path) -> Path:
-    rows = (
-        {
-            "id": f"q{number}",
-            "question": f"Which drug treats hypertension ({number})?",
-            "answer": "Lisinopril",
-        }
-        for number in range(QUESTIONS)
-    )
-    return write_jsonl(folder / "drugs.jsonl", rows)
-
-
-def _rows(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 @pytest.mark.usefixtures("wide_console")
@@ -45,18 +28,24 @@ def test_a_bug_in_every_sample_stops_the_run_exits_1_and_leaves_each_traceback_i
     toy_store_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     output, traces = tmp_path / "out.jsonl", tmp_path / "traces.sqlite"
-    arguments = ["datagen", "--store", str(toy_store_dir), "--input", str(_questions(tmp_path))]
+    arguments = [
+        "datagen",
+        "--store",
+        str(toy_store_dir),
+        "--input",
+        str(drug_questions(tmp_path, QUESTIONS)),
+    ]
     arguments += ["--output", str(output), "--traces", str(traces), "--quiet"]
     with pytest.MonkeyPatch.context() as seam, caplog.at_level(logging.ERROR, logger="medreason"):
         seam.setattr("medreason.agent.session.open_backend", BrokenModel.opener())
         result = CliRunner().invoke(app, arguments)
 
     assert result.exit_code == 1, result.output
-    rejected = _rows(tmp_path / "out.rejected.jsonl")
+    rejected = read_rows(tmp_path / "out.rejected.jsonl")
     assert len(rejected) == ERRORS_IN_A_ROW, "the breaker stopped the run before the input ran out"
     assert {row["stage"] for row in rejected} == {"error"}
     assert {row["error_type"] for row in rejected} == {"KeyError"}
-    assert _rows(output) == []
+    assert read_rows(output) == []
 
     stderr = flat(result.stderr)
     assert f"Stopped: {ERRORS_IN_A_ROW} samples in a row failed with an error (last: KeyError:" in stderr
@@ -82,6 +71,6 @@ def test_a_bug_in_every_sample_stops_the_run_exits_1_and_leaves_each_traceback_i
     assert f"--retry error: {ERRORS_IN_A_ROW} rejected samples will be attempted again" in flat(
         retried.stderr
     )
-    redone = _rows(output) + _rows(tmp_path / "out.rejected.jsonl")
+    redone = read_rows(output) + read_rows(tmp_path / "out.rejected.jsonl")
     assert sorted(str(row["id"]) for row in redone) == [f"drugs:q{number}" for number in range(QUESTIONS)]
     assert all(row.get("stage") != "error" for row in redone)

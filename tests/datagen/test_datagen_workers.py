@@ -6,7 +6,6 @@ trace file. The broken model and the killed worker come from `worker_jobs`, open
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from functools import partial
@@ -24,29 +23,13 @@ from medreason.datagen.errors import DatagenError
 from medreason.datagen.failures import ERRORS_IN_A_ROW
 from medreason.datagen.run import DatagenOptions, generate, run
 from tests.datagen import worker_jobs
-from tests.datagen.conftest import flat, write_jsonl
+from tests.datagen.conftest import drug_questions, flat, read_rows
 
 QUESTIONS = 8
 
 
-def _questions(folder: Path) -> Path:
-    rows = (
-        {
-            "id": f"q{number}",
-            "question": f"Which drug treats hypertension ({number})?",
-            "answer": "Lisinopril",
-        }
-        for number in range(QUESTIONS)
-    )
-    return write_jsonl(folder / "drugs.jsonl", rows)
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
 def _all_rows(output: Path) -> list[dict[str, Any]]:
-    return _rows(output) + _rows(output.with_name(output.stem + ".rejected.jsonl"))
+    return read_rows(output) + read_rows(output.with_name(output.stem + ".rejected.jsonl"))
 
 
 def _without_trace(row: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +74,7 @@ def test_a_bug_in_a_worker_rejects_its_samples_at_error_with_the_traceback_logge
     output, traces = tmp_path / "out.jsonl", tmp_path / "traces.sqlite"
     settings = Settings.load(llm="none", traces=traces)
     options = DatagenOptions(
-        inputs=(_questions(tmp_path),), output=output, concurrency=2, workers=2, quiet=True
+        inputs=(drug_questions(tmp_path, QUESTIONS),), output=output, concurrency=2, workers=2, quiet=True
     )
     broken = partial(worker_jobs.open_samples_with_a_broken_model, settings, store=toy_store_dir)
     with (
@@ -100,7 +83,7 @@ def test_a_bug_in_a_worker_rejects_its_samples_at_error_with_the_traceback_logge
     ):
         summary = run(options, agent=agent, workers=broken)
 
-    rejected = _rows(tmp_path / "out.rejected.jsonl")
+    rejected = read_rows(tmp_path / "out.rejected.jsonl")
     assert summary.run is not None
     assert summary.run.stopped
     assert ERRORS_IN_A_ROW <= len(rejected) < QUESTIONS, "the breaker stopped the run"
@@ -124,7 +107,7 @@ def test_a_killed_worker_stops_the_run_saying_so_and_a_rerun_writes_every_id_onc
     output, traces = tmp_path / "out.jsonl", tmp_path / "traces.sqlite"
     settings = Settings.load(llm="none", traces=traces)
     options = DatagenOptions(
-        inputs=(_questions(tmp_path),), output=output, concurrency=2, workers=2, quiet=True
+        inputs=(drug_questions(tmp_path, QUESTIONS),), output=output, concurrency=2, workers=2, quiet=True
     )
     killed = partial(worker_jobs.open_samples_killed_at, settings, store=toy_store_dir, record_id="drugs:q5")
     with (
@@ -156,7 +139,7 @@ def test_a_worker_that_cannot_open_its_agent_stops_the_run_before_any_sample_say
     output = tmp_path / "out.jsonl"
     settings = Settings.load(llm="none", traces=tmp_path / "traces.sqlite")
     options = DatagenOptions(
-        inputs=(_questions(tmp_path),), output=output, concurrency=2, workers=2, quiet=True
+        inputs=(drug_questions(tmp_path, QUESTIONS),), output=output, concurrency=2, workers=2, quiet=True
     )
     with (
         open_agent(settings, store=toy_store_dir, warm_up=False) as agent,
@@ -180,7 +163,13 @@ def test_a_worker_that_cannot_open_its_agent_stops_the_run_before_any_sample_say
 def test_workers_that_cannot_work_as_asked_are_refused_before_anything_opens(
     toy_store_dir: Path, tmp_path: Path, extra: list[str], expected: str
 ) -> None:
-    arguments = ["datagen", "--store", str(toy_store_dir), "--input", str(_questions(tmp_path))]
+    arguments = [
+        "datagen",
+        "--store",
+        str(toy_store_dir),
+        "--input",
+        str(drug_questions(tmp_path, QUESTIONS)),
+    ]
     arguments += ["--output", str(tmp_path / "out.jsonl"), "--quiet", *extra]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code != 0
