@@ -125,6 +125,9 @@ def generate(
 ) -> Summary:
     """Open the agent once, run, and close it.
 
+    With `options.workers` above 1 the workers are spawned processes, which import the calling script
+    as Python's `spawn` does: a script calling this must do so under `if __name__ == "__main__":`.
+
     Args:
         options: The run.
         store: A store built by `medreason kg build`; None when `settings` name a SPARQL endpoint.
