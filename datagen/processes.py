@@ -21,6 +21,7 @@ A worker whose parent died (`kill -9`) stops within a second instead of waiting 
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import multiprocessing.queues
 import os
@@ -36,6 +37,8 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from medreason.datagen.errors import DatagenError
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -167,12 +170,13 @@ class WorkerProcesses(Generic[T, R]):
                     continue
                 dead = self._dead()
                 if dead:
-                    self._break(f"{dead}; its running samples have no result")
+                    self._break(f"{dead}; the jobs it was running have no result")
                     return
                 continue
             except (EOFError, OSError):  # the queue closed under us: the pool is being torn down
                 return
             if message[0] == "failed":  # closing a worker's work failed after its last job
+                logger.warning("worker process %s failed while closing its work:\n%s", message[1], message[2])
                 continue
             _, key, ok, payload = message
             with self._lock:

@@ -5,6 +5,7 @@ The workers are real spawned processes running the functions of `worker_jobs`.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import subprocess
@@ -136,6 +137,16 @@ def test_workers_whose_parent_was_killed_exit_on_their_own(tmp_path: Path) -> No
     while not all(_gone(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(_gone(pid) for pid in workers), "orphaned workers exit instead of waiting for work forever"
+
+
+def test_a_worker_that_fails_to_close_its_work_is_logged_not_ignored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="medreason"):
+        with WorkerProcesses(worker_jobs.open_then_fail_to_close, processes=1) as pool:
+            assert pool.submit(41).result(timeout=RESULT_SECONDS) == 42
+    warned = [record.getMessage() for record in caplog.records]
+    assert any("failed while closing its work" in text and "disk full" in text for text in warned), warned
 
 
 def test_a_pool_needs_a_process_and_a_thread() -> None:

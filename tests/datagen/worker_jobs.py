@@ -114,3 +114,10 @@ def open_samples_killed_at(settings: Settings, *, store: Path, record_id: str) -
             return job(record)
 
         yield make
+
+
+@contextmanager
+def open_then_fail_to_close() -> Iterator[Callable[[int], int]]:
+    """Work that runs, then fails while being closed (a trace file that cannot be closed, say)."""
+    yield lambda item: item + 1
+    raise OSError("cannot close the trace file: disk full")
