@@ -7,6 +7,7 @@ stores the trace, and returns an `AgentAnswer` whose JSON is the one `medreason 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -19,11 +20,14 @@ from medreason.agent.graph import build_chat_agent, build_pipeline
 from medreason.agent.llm.backend import ChatBackend, describe_llm
 from medreason.agent.state import Findings
 from medreason.agent.toolbox import RecordedToolkit
+from medreason.agent.traces.errors import TraceStoreError
 from medreason.agent.traces.recorder import TraceRecorder
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.embeddings import model as embedding_model
 from medreason.kg_store.store import KGStore
 from medreason.tools.toolkit import KGToolkit
+
+logger = logging.getLogger(__name__)
 
 Mode = Literal["pipeline", "chat"]
 _PATH_KEYS = ("nodes", "edges")
@@ -266,6 +270,9 @@ class Agent:
                     notes = final.get("notes", []) + (update or {}).get("notes", [])
                     final |= (update or {}) | {"notes": notes}
                     yield {"event": "update", "name": step, "update": update}
+        except GeneratorExit as exc:  # the consumer let go (a client gone): record it, raise nothing new
+            self._store_abandoned(recorder.fail({"question": question}, exc))
+            raise
         except BaseException as exc:
             self._store(recorder.fail({"question": question}, exc))
             raise
@@ -320,6 +327,17 @@ class Agent:
     def _store(self, trace: Any) -> None:
         if self.traces is not None:
             self.traces.append(trace)
+
+    def _store_abandoned(self, trace: Any) -> None:
+        """Store the trace of a run whose consumer closed it, warning when the trace file cannot take it.
+
+        A stream nobody finished is closed when it is garbage-collected, possibly after its server
+        shut down and closed the trace file; an error raised then could only be printed as ignored.
+        """
+        try:
+            self._store(trace)
+        except TraceStoreError as exc:
+            logger.warning("the trace %s of an abandoned run was not stored: %s", trace.trace_id, exc)
 
 
 def _candidate_json(candidate: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -95,3 +96,25 @@ def test_processes_side_by_side_share_the_cores_between_their_encoders(
 def test_a_thread_count_set_in_the_environment_wins_over_the_share(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_ENCODER_THREADS, "3")
     assert share_cores(2) == 3
+
+
+def test_a_stream_abandoned_after_its_trace_file_closed_warns_instead_of_raising(
+    toy_store_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(llm="none", traces=tmp_path / "traces.sqlite")
+    with open_agent(settings, store=toy_store_dir) as agent:
+        events = agent.stream(QUESTION, OPTIONS, mode="chat", trace_id="0123456789ab")
+        next(events)  # a client that read one event and went away
+    with caplog.at_level(logging.WARNING, logger="medreason"):
+        events.close()  # what garbage collection does later, after the server closed its trace file
+    assert "the trace 0123456789ab of an abandoned run was not stored" in caplog.text
+
+
+def test_a_stream_closed_by_its_consumer_stores_its_trace(toy_store_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(llm="none", traces=tmp_path / "traces.sqlite")
+    with open_agent(settings, store=toy_store_dir) as agent:
+        events = agent.stream(QUESTION, OPTIONS, mode="chat", trace_id="ba9876543210")
+        next(events)
+        events.close()
+        assert agent.traces is not None
+        assert agent.traces.get("ba9876543210").error is not None
