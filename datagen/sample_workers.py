@@ -52,11 +52,10 @@ def check_workers(workers: int, concurrency: int, settings: Settings) -> None:
     """Refuse a `--workers` that cannot work as asked, saying what to run instead.
 
     Raises:
-        DatagenError: Fewer than one worker, more workers than samples at once, or several workers with
-            the local model (each would start its own llama.cpp server and load the model again).
+        DatagenError: More workers than samples at once, or several workers with the local model (each
+            would start its own llama.cpp server and load the model again). Fewer than one worker is
+            refused by `DatagenOptions` itself.
     """
-    if workers < 1:
-        raise DatagenError(f"--workers must be at least 1, not {workers}.")
     if workers > concurrency:
         raise DatagenError(
             f"--workers {workers} would leave workers idle at --concurrency {concurrency}: "
