@@ -30,7 +30,16 @@ from medreason.kg_store.encoders.loading import open_encoder
 from medreason.kg_store.encoders.settings import EncoderSettings, check_encoder_name
 from medreason.kg_store.encoders.shipped import DIMENSIONS, MODEL_NAME
 
-__all__ = ["DIMENSIONS", "MODEL_NAME", "MiniLMEmbeddingFunction", "embed", "embed_array", "encoder", "model"]
+__all__ = [
+    "DIMENSIONS",
+    "MODEL_NAME",
+    "MiniLMEmbeddingFunction",
+    "embed",
+    "embed_array",
+    "embed_soon",
+    "encoder",
+    "model",
+]
 
 _encoders: dict[str, CachedEncoder] = {}
 _encoders_lock = threading.Lock()
@@ -68,6 +77,16 @@ def embed_array(
         remember: Keep the vectors in the LRU; False for one-off bulk work such as a build's names.
     """
     return encoder(encoder_name).encode(texts, remember=remember)
+
+
+def embed_soon(texts: Sequence[str], *, encoder_name: str | None = None) -> None:
+    """Start encoding `texts` in the background, so the `embed_array` needing them waits less or not at all.
+
+    Args:
+        texts: Texts a later step will ask for (a question's own text, its options).
+        encoder_name: The encoder that step will use; default `MEDREASON_ENCODER`.
+    """
+    encoder(encoder_name).encode_soon(texts)
 
 
 def embed(texts: Sequence[str], *, encoder_name: str | None = None) -> list[list[float]]:
