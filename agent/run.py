@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from medreason.agent.audit import recheck_loss
 from medreason.agent.context import DEFAULT_MAX_HOPS, DEFAULT_TOP_K, AgentContext
 from medreason.agent.conversations import ConversationStore, Turn, answered_turn, next_turn_number
 from medreason.agent.errors import ConversationNotFoundError
+from medreason.agent.findings import answer_sides
 from medreason.agent.graph import build_chat_agent, build_pipeline
 from medreason.agent.llm.backend import ChatBackend, describe_llm
 from medreason.agent.state import Findings
@@ -261,6 +262,8 @@ class Agent:
         graph: Any = self._pipeline if mode == "pipeline" else self._chat
         final: dict[str, Any] = dict(state)
         try:
+            if self.llm is None:  # without a model, what will be encoded is known now (`tools.warming`)
+                context.tools.warm_question(question, answer_sides(cast(Findings, state)).values())
             modes = ["custom", "updates"] if progress or tokens else ["updates"]
             for kind, chunk in graph.stream(state, context=context, stream_mode=modes):
                 if kind == "custom":

@@ -9,7 +9,7 @@ model's bad arguments come back to it as a result, and the trace records them as
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from langchain_core.tools import BaseTool
@@ -57,6 +57,14 @@ class RecordedToolkit:
             }
         )
         return outcome.result
+
+    def warm_question(self, question: str, answers: Iterable[str]) -> None:
+        """Start encoding the question and its answers in the background (`tools.warming`); unrecorded."""
+        self._toolkit.warm_question(question, answers)
+
+    def warm_pruning(self, question: str, path_ids: Iterable[str]) -> None:
+        """Encode what ranking these paths will need in one call (`tools.warming`); unrecorded."""
+        self._toolkit.warm_pruning(question, path_ids)
 
     def path(self, path_id: str) -> Path:
         """The KG path behind an id a tool returned."""

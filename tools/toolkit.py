@@ -10,9 +10,11 @@ act on; anything else raises.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from medreason.kg_store.paths import Path
 from medreason.kg_store.store import KGStore
-from medreason.tools import entities, neighbours, nodes, paths
+from medreason.tools import entities, neighbours, nodes, paths, warming
 from medreason.tools.limits import (
     DEFAULT_ENTITIES,
     DEFAULT_LINKS,
@@ -149,6 +151,14 @@ class KGToolkit:
         return neighbours.neighbours_by_relation(
             self._kg, self._paths, nodes, relations, target_type, limit=limit
         )
+
+    def warm_question(self, question: str, answers: Iterable[str]) -> None:
+        """Start encoding the question and its answers in the background (`tools.warming`); not a tool."""
+        warming.warm_question(self._kg, question, answers)
+
+    def warm_pruning(self, question: str, path_ids: Iterable[str]) -> None:
+        """Encode what ranking these paths will need, in one call (`tools.warming`); not a tool."""
+        warming.warm_pruning(self._paths, question, path_ids)
 
     def path(self, path_id: str) -> Path:
         """The path behind an id that `search_paths` returned in this run.

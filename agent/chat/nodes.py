@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal, cast
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 from langgraph.runtime import Runtime
 
 from medreason.agent import prompts
@@ -150,6 +150,7 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     neighbours = dict(state.get("neighbours", {}))
     update: dict[str, Any] = {}
     replies = []
+    _warm_pruning(context, last.tool_calls)
     for call in last.tool_calls:
         call_id = call["id"] or call["name"]
         result = context.tools.call(call["name"], call["args"], emit=runtime.stream_writer)
@@ -181,6 +182,21 @@ def act(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         "kept": list(kept.values()),
         "neighbours": neighbours,
     }
+
+
+def _warm_pruning(context: AgentContext, calls: Sequence[ToolCall]) -> None:
+    """Encode what every `prune_paths` call of one message ranks in one encoder call (`tools.warming`).
+
+    The arguments may be a model's: what is not a question and a list of ids is left for the tool's own
+    validation to answer.
+    """
+    ids_by_question: dict[str, list[str]] = {}
+    for call in calls:
+        question, path_ids = call["args"].get("question"), call["args"].get("path_ids")
+        if call["name"] == "prune_paths" and isinstance(question, str) and isinstance(path_ids, list):
+            ids_by_question.setdefault(question, []).extend(str(path_id) for path_id in path_ids)
+    for question, path_ids in ids_by_question.items():
+        context.tools.warm_pruning(question, path_ids)
 
 
 def answer(state: ChatState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

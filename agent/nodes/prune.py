@@ -64,6 +64,8 @@ def _prune_natively(
     state: PipelineState, runtime: Runtime[AgentContext], by_side: dict[str, list[ScoredPath]]
 ) -> list[ScoredPath]:
     context = runtime.context
+    every_id = [path["id"] for side_paths in by_side.values() for path in side_paths]
+    context.tools.warm_pruning(state["question"], every_id)  # one encoder call for every side
     kept: list[ScoredPath] = []
     for side_paths in by_side.values():
         arguments = {
