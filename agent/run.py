@@ -263,7 +263,9 @@ class Agent:
         final: dict[str, Any] = dict(state)
         try:
             if self.llm is None:  # without a model, what will be encoded is known now (`tools.warming`)
-                context.tools.warm_question(question, answer_sides(cast(Findings, state)).values())
+                answers = answer_sides(cast(Findings, state)).values()
+                with_gold = gold_answer is not None or gold_idx is not None
+                context.tools.warm_question(None if with_gold else question, answers)
             modes = ["custom", "updates"] if progress or tokens else ["updates"]
             for kind, chunk in graph.stream(state, context=context, stream_mode=modes):
                 if kind == "custom":

@@ -58,7 +58,7 @@ class RecordedToolkit:
         )
         return outcome.result
 
-    def warm_question(self, question: str, answers: Iterable[str]) -> None:
+    def warm_question(self, question: str | None, answers: Iterable[str]) -> None:
         """Start encoding the question and its answers in the background (`tools.warming`); unrecorded."""
         self._toolkit.warm_question(question, answers)
 

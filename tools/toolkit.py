@@ -152,7 +152,7 @@ class KGToolkit:
             self._kg, self._paths, nodes, relations, target_type, limit=limit
         )
 
-    def warm_question(self, question: str, answers: Iterable[str]) -> None:
+    def warm_question(self, question: str | None, answers: Iterable[str]) -> None:
         """Start encoding the question and its answers in the background (`tools.warming`); not a tool."""
         warming.warm_question(self._kg, question, answers)
 

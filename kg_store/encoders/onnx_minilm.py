@@ -62,6 +62,11 @@ class OnnxMiniLM:
         Every text of a batch is padded to the batch's longest, so one MedQA vignette (250 tokens) in a
         batch with ten path sentences (20 tokens each) made the call cost eleven vignettes: about 1 s
         where the two batches apart take 0.2 s (`padded_batches`).
+
+        The int8 graph quantizes each matrix product's input with one scale for the whole batch, so a
+        text's int8 vector depends on its batch-mates: the options of 40 MedQA questions encoded
+        together against one by one had a mean cosine of 0.991 (least 0.982), about as far as int8 is
+        from fp32. The fp32 graph gives the same vector in any batch (cosine 1.000000).
         """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda number: len(texts[number]))

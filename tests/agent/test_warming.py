@@ -87,3 +87,19 @@ def test_a_question_encodes_each_text_once_and_ranks_every_sides_paths_in_one_ca
     holding = [batch for batch in recording.batches if sentences & set(batch)]
     assert len(holding) == 1, "every side's path sentences went to the encoder in one call"
     assert sentences <= set(holding[0])
+
+
+def test_a_sample_lost_at_linking_never_encodes_its_question(
+    kg_agent: Agent, medqa: dict[str, dict[str, Any]], recording: _Recording, trace_store: TraceStore
+) -> None:
+    item = medqa["0000"]  # an ethics vignette: the gold answer names nothing in the KG
+    gold = item["answer"]
+
+    answer = kg_agent.ask(
+        item["question"], item["options"], mode="pipeline", gold_idx=gold, gold_answer=item["options"][gold]
+    )
+    encoder().settle()
+
+    steps = [record.name for record in trace_store.get(answer.trace_id).records if record.kind == "step"]
+    assert "paths" not in steps, "the sample was lost at linking"
+    assert item["question"] not in {text for batch in recording.batches for text in batch}
