@@ -17,33 +17,19 @@ from numpy.typing import NDArray
 from medreason.agent.run import Agent
 from medreason.agent.traces.store import TraceStore
 from medreason.kg_store.embeddings import encoder
-from medreason.kg_store.encoders.base import Encoder
 from medreason.tools import warming
+from tests.recording_encoder import RecordingEncoder
 
 NSAID_QUESTION = "0002"
 """A 61-year-old on naproxen, clopidogrel and metoprolol after catheterization: three options have paths."""
 
 
-class _Recording:
-    """The real encoder, recording each batch it is given."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dimensions = inner.dimensions
-        self.batches: list[list[str]] = []
-
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        self.batches.append(list(texts))
-        return self.inner.encode(texts)
-
-
 @pytest.fixture
-def recording() -> Iterator[_Recording]:
+def recording() -> Iterator[RecordingEncoder]:
     """The process's query-time encoder, recording, with nothing remembered yet."""
     cached = encoder()
     cached.settle()
-    recorder = _Recording(cached.encoder)
+    recorder = RecordingEncoder(cached.encoder)
     cached.encoder = recorder
     cached.forget()
     try:
@@ -57,7 +43,7 @@ def recording() -> Iterator[_Recording]:
 def test_a_question_encodes_each_text_once_and_ranks_every_sides_paths_in_one_call(
     kg_agent: Agent,
     medqa: dict[str, dict[str, Any]],
-    recording: _Recording,
+    recording: RecordingEncoder,
     monkeypatch: pytest.MonkeyPatch,
     trace_store: TraceStore,
     mode: str,
@@ -90,7 +76,7 @@ def test_a_question_encodes_each_text_once_and_ranks_every_sides_paths_in_one_ca
 
 
 def test_a_sample_lost_at_linking_never_encodes_its_question(
-    kg_agent: Agent, medqa: dict[str, dict[str, Any]], recording: _Recording, trace_store: TraceStore
+    kg_agent: Agent, medqa: dict[str, dict[str, Any]], recording: RecordingEncoder, trace_store: TraceStore
 ) -> None:
     item = medqa["0000"]  # an ethics vignette: the gold answer names nothing in the KG
     gold = item["answer"]

@@ -7,7 +7,6 @@ the real ONNX export of the shipped MiniLM, built once per machine into the user
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from medreason.kg_store.encoders.settings import (
     EncoderSettings,
 )
 from medreason.kg_store.errors import EncoderError
+from tests.recording_encoder import RecordingEncoder
 
 TEXTS = ["Marfan syndrome", "Arachnodactyly", "high fever", "Which drug treats hypertension?"]
 
@@ -76,24 +76,8 @@ def test_bulk_work_takes_every_core_unless_the_thread_count_was_set(monkeypatch:
     assert EncoderSettings.from_env({"MEDREASON_ENCODER_THREADS": "1"}).for_bulk().threads == 1
 
 
-class _CountingEncoder:
-    """A real encoder that records the batches it was given, in order."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dimensions = inner.dimensions
-        self.batches: list[list[str]] = []
-
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        self.batches.append(list(texts))
-        if "fail" in texts:
-            raise EncoderError("cannot encode 'fail'")
-        return self.inner.encode(texts)
-
-
 def test_encoding_ahead_gives_each_batch_once_in_order(onnx: Encoder) -> None:
-    counting = _CountingEncoder(onnx)
+    counting = RecordingEncoder(onnx)
     batches = [TEXTS[:2], TEXTS[2:3], TEXTS[3:]]
 
     vectors = list(encoded_ahead(counting, batches))
@@ -105,7 +89,7 @@ def test_encoding_ahead_gives_each_batch_once_in_order(onnx: Encoder) -> None:
 
 
 def test_an_encoder_error_reaches_the_caller_at_its_batch(onnx: Encoder) -> None:
-    counting = _CountingEncoder(onnx)
+    counting = RecordingEncoder(onnx)
     batches = iter(encoded_ahead(counting, [TEXTS[:1], ["fail"], TEXTS[1:2]]))
 
     assert len(next(batches)) == 1
@@ -114,7 +98,7 @@ def test_an_encoder_error_reaches_the_caller_at_its_batch(onnx: Encoder) -> None
 
 
 def test_a_fan_out_gives_each_text_to_one_member_and_returns_rows_in_order(onnx: Encoder) -> None:
-    members = [_CountingEncoder(onnx), _CountingEncoder(onnx)]
+    members = [RecordingEncoder(onnx), RecordingEncoder(onnx)]
     texts = [f"{word} {number}" for number in range(100) for word in ("fever", "Marfan syndrome")]
 
     vectors = FanOut(members).encode(texts)
@@ -127,7 +111,7 @@ def test_a_fan_out_gives_each_text_to_one_member_and_returns_rows_in_order(onnx:
 
 
 def test_a_fan_out_member_error_reaches_the_caller(onnx: Encoder) -> None:
-    members = [_CountingEncoder(onnx), _CountingEncoder(onnx)]
+    members = [RecordingEncoder(onnx), RecordingEncoder(onnx)]
 
     with pytest.raises(EncoderError, match="cannot encode 'fail'"):
         FanOut(members).encode(["fail", *TEXTS * 40])
