@@ -142,6 +142,8 @@ class Agent:
     def warm_up(self) -> None:
         """Open what a first question would otherwise open: the entity index, the relations, MiniLM.
 
+        The index loads its fuzzy choices and its Chroma collection (`EntityIndex.warm_up`).
+
         Threads sharing the agent (datagen, the server) then never race to open them, and the first
         question costs what the others do. MiniLM is loaded when something will embed: pruning and the
         no-path fallback without a model, or linking by meaning when the index has name embeddings.
@@ -150,6 +152,7 @@ class Agent:
         shared data), so path search never waits for one.
         """
         index = self.kg.entity_index
+        index.warm_up()
         self.kg.relations()
         self.kg.degrees.load_all()  # loads the edge table first, if the store has one
         if self.llm is None or index.has_embeddings:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from medreason.kg_store import entity_index
 from medreason.kg_store.embeddings import DIMENSIONS, MiniLMEmbeddingFunction, embed
 from medreason.kg_store.entity_index import EntityEntry, EntityIndex, Link, LinkThresholds
 from medreason.kg_store.errors import EntityIndexError
@@ -377,3 +378,20 @@ def test_an_index_embedded_by_an_unknown_encoder_says_to_rebuild(tmp_path: Path)
 
     with pytest.raises(EntityIndexError, match=r"encoder 'bert-xl', which this version .* rebuild it"):
         EntityIndex.open(tmp_path / "index")
+
+
+def test_after_warming_up_no_link_opens_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    EntityIndex.build(tmp_path / "index", ENTRIES).close()
+    index = EntityIndex.open(tmp_path / "index")
+    index.warm_up()
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a link opened something that warming up should have")
+
+    monkeypatch.setattr(entity_index, "_open_collection", refuse)
+    monkeypatch.setattr(entity_index, "LabelChoices", refuse)
+    try:
+        assert _best(index.link("metformn")).method == "fuzzy"
+        assert _best(index.link("tumour of the breast")).method == "embedding"
+    finally:
+        index.close()
