@@ -9,8 +9,8 @@ A text being encoded by one call is not encoded again by another: the second wai
 vectors. That is what lets `encode_soon` pay: a question's own text and its options start encoding on a
 background thread as soon as the question arrives, while linking and path search run in the caller's
 (ONNX Runtime lets go of the GIL while it runs), and the step that needs a vector finds it remembered or
-waits only for the rest of its encoding. A job `encode_soon` queued but has not started is no claim: a
-caller that needs its texts first encodes them itself, and the job then finds them remembered.
+waits only for the rest of its encoding. A job that `encode_soon` queued but that has not started yet is
+no claim: a caller that needs its texts encodes them itself, and the job then finds them remembered.
 """
 
 from __future__ import annotations
