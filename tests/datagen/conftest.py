@@ -40,6 +40,19 @@ def drug_questions(folder: Path, count: int) -> Path:
     return write_jsonl(folder / "drugs.jsonl", rows)
 
 
+def drug_datagen_arguments(store: Path, folder: Path, output: Path, count: int) -> list[str]:
+    """`medreason datagen`'s arguments for `count` drug questions (`drug_questions`) into `output`."""
+    return [
+        "datagen",
+        "--store",
+        str(store),
+        "--input",
+        str(drug_questions(folder, count)),
+        "--output",
+        str(output),
+    ]
+
+
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of a JSON-lines output, none when it was never written."""
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []

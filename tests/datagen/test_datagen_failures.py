@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from medreason.agent.traces.store import TraceStore
 from medreason.cli.main import app
 from medreason.datagen.failures import ERRORS_IN_A_ROW
-from tests.datagen.conftest import drug_questions, flat, read_rows
+from tests.datagen.conftest import drug_datagen_arguments, flat, read_rows
 from tests.fakes.broken_model import BrokenModel
 
 QUESTIONS = 8
@@ -28,14 +28,8 @@ def test_a_bug_in_every_sample_stops_the_run_exits_1_and_leaves_each_traceback_i
     toy_store_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     output, traces = tmp_path / "out.jsonl", tmp_path / "traces.sqlite"
-    arguments = [
-        "datagen",
-        "--store",
-        str(toy_store_dir),
-        "--input",
-        str(drug_questions(tmp_path, QUESTIONS)),
-    ]
-    arguments += ["--output", str(output), "--traces", str(traces), "--quiet"]
+    arguments = drug_datagen_arguments(toy_store_dir, tmp_path, output, QUESTIONS)
+    arguments += ["--traces", str(traces), "--quiet"]
     with pytest.MonkeyPatch.context() as seam, caplog.at_level(logging.ERROR, logger="medreason"):
         seam.setattr("medreason.agent.session.open_backend", BrokenModel.opener())
         result = CliRunner().invoke(app, arguments)

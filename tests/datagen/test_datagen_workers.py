@@ -23,7 +23,7 @@ from medreason.datagen.errors import DatagenError
 from medreason.datagen.failures import ERRORS_IN_A_ROW
 from medreason.datagen.run import DatagenOptions, generate, run
 from tests.datagen import worker_jobs
-from tests.datagen.conftest import drug_questions, flat, read_rows
+from tests.datagen.conftest import drug_datagen_arguments, drug_questions, flat, read_rows
 
 QUESTIONS = 8
 
@@ -163,18 +163,12 @@ def test_a_worker_that_cannot_open_its_agent_stops_the_run_before_any_sample_say
 def test_workers_that_cannot_work_as_asked_are_refused_before_anything_opens(
     toy_store_dir: Path, tmp_path: Path, extra: list[str], expected: str
 ) -> None:
-    arguments = [
-        "datagen",
-        "--store",
-        str(toy_store_dir),
-        "--input",
-        str(drug_questions(tmp_path, QUESTIONS)),
-    ]
-    arguments += ["--output", str(tmp_path / "out.jsonl"), "--quiet", *extra]
+    output = tmp_path / "out.jsonl"
+    arguments = [*drug_datagen_arguments(toy_store_dir, tmp_path, output, QUESTIONS), "--quiet", *extra]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code != 0
     assert expected in flat(result.output)
-    assert not (tmp_path / "out.jsonl").exists()
+    assert not output.exists()
 
 
 def test_options_refuse_fewer_than_one_worker(tmp_path: Path) -> None:
