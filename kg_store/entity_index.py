@@ -42,7 +42,6 @@ from rapidfuzz import fuzz, process
 from medreason.kg_store.encoders.base import ENCODERS, ONNX, TORCH, Encoder, same_space
 from medreason.kg_store.encoders.loading import open_bulk_encoder
 from medreason.kg_store.encoders.settings import ENV_INDEX_ENCODER, EncoderSettings
-from medreason.kg_store.encoders.shipped import DIMENSIONS
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.label_choices import LabelChoices
 from medreason.kg_store.vocab import normalize_label
@@ -399,23 +398,16 @@ class EntityIndex:
         """Load now what the first link would load: the fuzzy choices, Chroma's client and vector index.
 
         The choices are those over every label (a mention without a type); Chroma only with name
-        embeddings. On the store of all shared data they were 0.63, 0.46 and 0.34 s of a first
-        question's 1.7 s, which a server worker's first request or a datagen worker's first sample paid.
+        embeddings, by one link by meaning (so with the mention encoder's own vector size). On the store
+        of all shared data they were 0.63, 0.46 and 0.34 s of a first question's 1.7 s, which a server
+        worker's first request or a datagen worker's first sample paid.
 
         Raises:
             EntityIndexError: The label table is unreadable, or Chroma failed.
         """
-        from chromadb.errors import ChromaError
-
         self._fuzzy_choices(None)
-        if not self.has_embeddings:
-            return
-        probe = np.zeros((1, DIMENSIONS), dtype=np.float32)
-        probe[0, 0] = 1.0
-        try:
-            self._chroma().query(query_embeddings=probe, n_results=1, include=[])
-        except ChromaError as exc:
-            raise EntityIndexError(f"embedding search failed in {self._directory}: {exc}") from exc
+        if self.has_embeddings:
+            list(self._embedding("fever", None, limit=1, cutoff=1.0))
 
     def _query(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
         try:
