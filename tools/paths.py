@@ -91,8 +91,13 @@ def relevance(question: str, paths: Sequence[Path], encode: Encode) -> NDArray[n
         paths: The paths.
         encode: The encoder; the agent's remembers what it has encoded, so a text costs once.
     """
-    vectors = encode([question, *(path_sentence(path) for path in paths)])
+    vectors = encode(relevance_texts(question, paths))
     return np.asarray(vectors[1:] @ vectors[0], dtype=np.float32)
+
+
+def relevance_texts(question: str, paths: Sequence[Path]) -> list[str]:
+    """What `relevance` encodes, in one call: the question, then each path's sentence."""
+    return [question, *(path_sentence(path) for path in paths)]
 
 
 def path_relevance(kg: KGStore, question: str, paths: Sequence[Path]) -> NDArray[np.float32]:

@@ -28,7 +28,7 @@ from medreason.kg_store.embeddings import embed_array, embed_soon
 from medreason.kg_store.encoders.settings import SENTENCES, EncoderSettings
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.store import KGStore
-from medreason.tools.paths import PathRegistry, path_sentence
+from medreason.tools.paths import PathRegistry, relevance_texts
 
 
 def warm_question(kg: KGStore, question: str | None, answers: Iterable[str]) -> None:
@@ -55,7 +55,7 @@ def warm_pruning(registry: PathRegistry, question: str, path_ids: Iterable[str])
         return
     paths = [path for path_id in dict.fromkeys(path_ids) if (path := registry.get(path_id)) is not None]
     if paths:
-        embed_array([question, *(path_sentence(path) for path in paths)])
+        embed_array(relevance_texts(question, paths))
 
 
 def _mention_encoder(kg: KGStore) -> str | None:
