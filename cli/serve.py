@@ -2,7 +2,8 @@
 
 The flags are checked here first, with every `MEDREASON_*` setting, so a bad value is one line and exit
 code 1 rather than a traceback from each worker. The workers (`--workers N`, separate processes) get
-the flags through `server.settings.hand_over`, whose docstring says why it is done that way.
+the flags through `server.settings.hand_over`, whose docstring says why it is done that way, and each
+listens on a socket of its own (`server.workers`), so the kernel spreads connections over them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -19,8 +20,9 @@ from rich.console import Console
 from medreason.agent.settings import ENV_PREFIX
 from medreason.cli.context import command_settings
 from medreason.cli.graph_options import EndpointOption, IndexOption, StoreOption
-from medreason.cli.output import fail_cleanly
+from medreason.cli.output import fail_cleanly, print_error
 from medreason.server.settings import ServerSettings, hand_over
+from medreason.server.workers import ListenError, can_listen_per_worker, run_workers
 
 err = Console(stderr=True, highlight=False)
 APP_FACTORY = "medreason.server.main:create_app"
@@ -72,16 +74,23 @@ def serve(
             f"port {port} can use the API",
             soft_wrap=True,
         )
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        ws="none",
-        log_level=log_level,
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "ws": "none",
+        "log_level": log_level,
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
+    }
+    if workers == 1 or not can_listen_per_worker():
+        uvicorn.run(APP_FACTORY, **options)
+        return
+    try:
+        run_workers(uvicorn.Config(APP_FACTORY, **options))
+    except ListenError as exc:
+        print_error(str(exc))
+        raise typer.Exit(code=1) from exc
 
 
 def is_loopback(host: str) -> bool:
