@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -65,3 +67,59 @@ def _git(repo: Path, *args: str) -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return done.stdout.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class CPUUse:
+    """The CPU time a process tree used between two `cpu_snapshot`s, and the share the host took away.
+
+    Wall-time throughput on a shared virtual machine moves with its neighbours: between two runs of one
+    server level here, the hypervisor took ("steal") from 2% to 50% of the cores' time. CPU seconds per
+    answer do not move with it, and the steal share says how much wall time a run lost.
+    """
+
+    process_seconds: dict[int, float]
+    """CPU seconds (user + system) of each process of the tree that used any, by pid."""
+    steal_share: float | None
+    """The share of the host's CPU time its hypervisor took; None where the OS does not report it."""
+
+    @property
+    def seconds(self) -> float:
+        """CPU seconds of the whole tree."""
+        return sum(self.process_seconds.values())
+
+
+@dataclass(frozen=True, slots=True)
+class CPUSnapshot:
+    """Per-process CPU seconds of a process tree and the host's CPU times, at one moment."""
+
+    processes: dict[int, float]
+    host: Any
+
+    def until(self, later: CPUSnapshot) -> CPUUse:
+        """What was spent from this snapshot to `later`; a process that exited in between is left out."""
+        spent = {pid: later.processes[pid] - self.processes.get(pid, 0.0) for pid in later.processes}
+        host = {name: getattr(later.host, name) - getattr(self.host, name) for name in later.host._fields}
+        total = sum(host.values())
+        steal = host.get("steal")
+        return CPUUse(
+            process_seconds={pid: round(seconds, 3) for pid, seconds in spent.items() if seconds > 0},
+            steal_share=None if steal is None or not total else steal / total,
+        )
+
+
+def cpu_snapshot(root_pid: int) -> CPUSnapshot:
+    """CPU seconds of `root_pid` and each of its descendants, with the host's CPU times."""
+    processes: dict[int, float] = {}
+    try:
+        root = psutil.Process(root_pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for process in tree:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        processes[process.pid] = times.user + times.system
+    return CPUSnapshot(processes, psutil.cpu_times())

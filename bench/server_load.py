@@ -8,8 +8,10 @@ slice of them (`level_questions`): a worker remembers what it encoded and read, 
 again would time that memory, not a new question, and every run asks a level the same questions, so
 two runs compare. A level stops
 sending at its deadline and waits for the answers in flight; throughput is answers per second of wall
-time, latency is per request as the client saw it. Prints a table and writes
-`bench/results/server_load.json`.
+time, latency is per request as the client saw it. The server's CPU seconds per answer, each of its
+processes' share (are the workers evenly loaded?) and the share of the host's time its hypervisor took
+(`bench.machine.CPUUse`) come with each level: on a shared virtual machine those say what wall-time
+throughput alone cannot. Prints a table and writes `bench/results/server_load.json`.
 
 All clients come from 127.0.0.1, which the server's per-client limit counts as one client, so the
 bench sets MEDREASON_MAX_CHATS_PER_CLIENT to the largest level: the figures are the server's, not
@@ -39,7 +41,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.machine import machine_info
+from bench.machine import CPUUse, cpu_snapshot, machine_info
 from bench.runner import REPO
 from bench.stats import summary_ms
 
@@ -58,6 +60,7 @@ class Level:
     latencies_s: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     wall_s: float = 0.0
+    cpu: CPUUse | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Requests, errors, throughput and the latency summary."""
@@ -72,6 +75,19 @@ class Level:
             "wall_seconds": round(self.wall_s, 3),
             "requests_per_second": round(ok / self.wall_s, 3) if self.wall_s else 0.0,
             "latency": summary_ms(self.latencies_s),
+            **self._cpu_json(ok),
+        }
+
+    def _cpu_json(self, answers: int) -> dict[str, Any]:
+        """The server's CPU per answer, how its processes shared it, and the host's steal share."""
+        if self.cpu is None:
+            return {}
+        steal = self.cpu.steal_share
+        return {
+            "server_cpu_seconds": round(self.cpu.seconds, 3),
+            "cpu_ms_per_answer": round(1000 * self.cpu.seconds / answers, 1) if answers else None,
+            "cpu_seconds_by_process": sorted(self.cpu.process_seconds.values(), reverse=True),
+            "host_steal_share": None if steal is None else round(steal, 3),
         }
 
 
@@ -108,7 +124,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             for clients, (first, own) in zip(levels, level_questions(questions, len(levels)), strict=True):
                 console.print(f"[dim]{clients} client(s) for {args.seconds:g} s ...[/dim]")
                 cycle = itertools.cycle(own)
+                before = cpu_snapshot(server.pid)
                 level = asyncio.run(_run_level(base_url, cycle, clients=clients, seconds=args.seconds))
+                level.cpu = before.until(cpu_snapshot(server.pid))
                 result = level.to_json()
                 result["questions"] = f"{first}-{first + len(own) - 1}"
                 result["repeated_questions"] = len(level.latencies_s) > len(own)
@@ -227,10 +245,13 @@ async def _run_level(
 def show(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     """The levels as one table."""
     table = Table(title=f"POST /v1/chat under load ({args.mode} mode, none LLM, {args.workers} worker(s))")
-    for column in ("clients", "questions", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"):
+    columns = ("clients", "questions", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
+    for column in (*columns, "CPU ms/answer", "CPU s by process", "steal"):
         table.add_column(column, justify="right")
     for level in results:
         latency = level["latency"]
+        per_answer = level.get("cpu_ms_per_answer")
+        steal = level.get("host_steal_share")
         table.add_row(
             str(level["clients"]),
             level["questions"] + (" (again)" if level["repeated_questions"] else ""),
@@ -240,6 +261,11 @@ def show(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
             f"{latency.get('p95_ms', 0):,.0f}",
             f"{latency.get('p99_ms', 0):,.0f}",
             str(level["errors"]),
+            "-" if per_answer is None else f"{per_answer:,.0f}",
+            "/".join(
+                f"{seconds:.0f}" for seconds in level.get("cpu_seconds_by_process", [])[:4] if seconds >= 0.5
+            ),
+            "-" if steal is None else f"{steal:.0%}",
         )
     Console().print(table)
 
