@@ -26,6 +26,13 @@ def _serve(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "medreason.cli.main", "serve", *arguments]
 
 
+def _serve_to_the_end(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`medreason serve` run until it exits, as a start that fails does at once."""
+    return subprocess.run(
+        _serve(*arguments), cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -139,14 +146,7 @@ def test_serving_on_a_port_in_use_is_one_clear_line(toy_store_dir: Path) -> None
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            _serve("--store", str(toy_store_dir), "--port", str(port), "--workers", "2"),
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = _serve_to_the_end("--store", str(toy_store_dir), "--port", str(port), "--workers", "2")
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: Address already in use")
     assert "--port" in result.stderr
@@ -166,9 +166,7 @@ def test_bad_settings_are_one_clear_line_and_exit_1(
     toy_store_dir: Path, tmp_path: Path, arguments: list[str], expected: str
 ) -> None:
     filled = [argument.format(store=toy_store_dir, tmp=tmp_path) for argument in arguments]
-    result = subprocess.run(
-        _serve(*filled), cwd=REPO, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = _serve_to_the_end(*filled)
     assert result.returncode == 1
     assert expected in result.stderr
     assert result.stderr.startswith("error: ")
@@ -178,15 +176,7 @@ def test_bad_settings_are_one_clear_line_and_exit_1(
 
 def test_an_incomplete_llm_setting_is_reported_before_serving(toy_store_dir: Path) -> None:
     env = os.environ | {"MEDREASON_LLM": "openai"}
-    result = subprocess.run(
-        _serve("--store", str(toy_store_dir)),
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _serve_to_the_end("--store", str(toy_store_dir), env=env)
     assert result.returncode == 1
     assert "MEDREASON_MODEL" in result.stderr
     assert "Traceback" not in result.stderr
