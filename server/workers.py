@@ -10,6 +10,8 @@ connection to one of the listening sockets, by a hash of its addresses.
 uvicorn's supervisor (`Multiprocess`: restarting a dead worker, health pings, SIGHUP's rolling restart)
 is kept as it is. It hands each worker the socket it was given by pickling it, and `PortOfEachWorker`
 pickles as "bind this address anew", so every worker, a replacement included, gets its own socket.
+The cost: a worker that dies drops the connections still waiting in its own queue, which one shared
+socket would have kept for the other workers; their clients see a reset and connect again.
 """
 
 from __future__ import annotations
