@@ -31,6 +31,15 @@ NodeType = Literal[
 ]
 """The 10 PrimeKG node types, the only types extraction may assign."""
 
+MAX_EXTRACTED_ENTITIES = 40
+"""Most entities one extraction may list: a grammar-constrained server closes the list there.
+
+The real 1.5B model listed at most 22 for a MedQA question and its options; the shipped 135M model
+repeated one entity until the token limit (1,536 tokens, 38 s), and again when asked to repair it.
+"""
+MAX_ENTITY_NAME_CHARS = 160
+"""Longest entity name the extraction grammar allows (the 1.5B model's longest was 101 characters)."""
+
 
 class ExtractedEntity(BaseModel):
     """One medical entity named in the text.
@@ -82,6 +91,15 @@ IRRELEVANT = 0.0
 """The ranking scale's floor, "irrelevant": a path the model scores this is not kept (`agent.nodes.prune`)."""
 RELEVANT = 1.0
 """The ranking scale's top, "directly relevant evidence"."""
+
+
+RANKING_SCORES = tuple(round(IRRELEVANT + tenth * (RELEVANT - IRRELEVANT) / 10, 2) for tenth in range(11))
+"""The scores a ranking's JSON schema allows: the scale in tenths, as an enum.
+
+llama.cpp's grammar ignores a number's `minimum` and `maximum` (SmolLM2 135M scored every path -1, then
+14 to 33, and the step failed after its repair), but keeps to an enum. The answer is still read by
+`RankedPath`, which takes any score on the scale from an endpoint that does not enforce the schema.
+"""
 
 
 class RankedPath(BaseModel):
@@ -162,17 +180,19 @@ def extraction_schema(sides: Sequence[str]) -> dict[str, Any]:
 
     Sides are `question` and the option letters (or `answer` for a question with only a gold answer):
     a grammar-constrained server cannot file an option's entity under a side the question does not have.
+    The list and each name are bounded too, so a small model that repeats itself ends its answer
+    instead of writing until the token limit.
     """
     entity = {
         "type": "object",
         "properties": {
-            "name": {"type": "string"},
+            "name": {"type": "string", "minLength": 1, "maxLength": MAX_ENTITY_NAME_CHARS},
             "type": {"enum": list(get_args(NodeType))},
             "side": {"enum": list(sides)},
         },
         "required": ["name", "type", "side"],
     }
-    return _object({"entities": {"type": "array", "items": entity}})
+    return _object({"entities": {"type": "array", "items": entity, "maxItems": MAX_EXTRACTED_ENTITIES}})
 
 
 def link_schema(candidate_counts: Sequence[int]) -> dict[str, Any]:
@@ -186,7 +206,7 @@ def link_schema(candidate_counts: Sequence[int]) -> dict[str, Any]:
 
 def ranking_schema(path_ids: Sequence[str]) -> dict[str, Any]:
     """The JSON schema of a ranking that scores every one of `path_ids` (and only those)."""
-    score = {"type": "number", "minimum": IRRELEVANT, "maximum": RELEVANT}
+    score = {"enum": list(RANKING_SCORES)}
     item = _object({"id": {"enum": list(path_ids)}, "score": score})
     ranking = {"type": "array", "items": item, "minItems": len(path_ids), "maxItems": len(path_ids)}
     return _object({"ranking": ranking})

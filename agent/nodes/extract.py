@@ -98,9 +98,19 @@ def _extract_with_llm(state: PipelineState, runtime: Runtime[AgentContext]) -> l
 
 
 def _merged(extracted: list[Mention], found: list[Mention]) -> list[Mention]:
-    """The model's mentions, then the gazetteer's that the model did not also give (same side and text)."""
-    seen = {(mention["side"], normalize_label(mention["text"])) for mention in extracted}
-    return extracted + [m for m in found if (m["side"], normalize_label(m["text"])) not in seen]
+    """The model's mentions, then the gazetteer's, each (side, text) once, first kept.
+
+    A small model can list one entity many times over (SmolLM2 135M wrote the same one 40 times);
+    linking it once is enough.
+    """
+    seen: set[tuple[str, str]] = set()
+    merged: list[Mention] = []
+    for mention in [*extracted, *found]:
+        key = (mention["side"], normalize_label(mention["text"]))
+        if key not in seen:
+            seen.add(key)
+            merged.append(mention)
+    return merged
 
 
 def side_of(name: str, label: str, sides: Mapping[str, str], *, question: str) -> str:

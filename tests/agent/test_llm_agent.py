@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from medreason.agent import prompts
 from medreason.agent.errors import LLMUnavailableError
 from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
 from medreason.agent.nodes.verify import verify_with_llm
@@ -122,6 +123,27 @@ def test_the_pipeline_makes_four_structured_calls_and_counts_their_tokens(
     llm_records = [record.name for record in trace.records if record.kind == "llm"]
     assert llm_records == ["extract", "prune", "reason", "verify"]
     assert trace_store.verify(answer.trace_id).ok
+
+
+def test_an_entity_a_small_model_repeats_is_linked_once(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    # As SmolLM2 135M answered: one entity again and again, until the grammar closed the list.
+    repeated = [{"name": "Lisinopril", "type": "drug", "side": "A"}] * prompts.MAX_EXTRACTED_ENTITIES
+
+    def respond(request: dict[str, Any]) -> Reply:
+        if step_prompt(request).startswith("List the medical entities"):
+            return Reply.content(json.dumps({"entities": repeated}))
+        return _step_replies(request)
+
+    with FakeOpenAI(responder=respond) as fake:
+        answer = _agent(shared_store, fake, trace_store).ask(QUESTION, OPTIONS, mode="pipeline")
+    schema = fake.requests[0]["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["entities"]["maxItems"] == prompts.MAX_EXTRACTED_ENTITIES
+    trace = trace_store.get(answer.trace_id)
+    links = [record.arguments["mention"] for record in trace.records if record.name == "link_entity"]
+    assert links.count("Lisinopril") == 1
+    assert answer.answer_idx == "A"
 
 
 def test_a_500_a_timeout_and_malformed_json_are_retried_or_repaired(

@@ -123,4 +123,55 @@ def test_llama_cpp_honours_the_sides_enum_a_weak_model_would_ignore() -> None:
     assert {entity.type for entity in extraction.entities} <= set(get_args(prompts.NodeType))
 
 
+def test_llama_cpp_closes_the_entity_list_at_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 135M model repeats one entity until the token limit; the list's `maxItems` ends the answer.
+
+    With room for far more tokens than three entities take, the answer still validates (it was not
+    cut off) and holds at most the bound.
+    """
+    monkeypatch.setattr(prompts, "MAX_EXTRACTED_ENTITIES", 3)
+    backend = open_backend(LLMSettings(backend="local", max_tokens=600, context_size=1024))
+    assert backend is not None
+    prompt = prompts.EXTRACT.format(
+        sides=prompts.sides_phrase(["question", "A", "B"]),
+        question_block=prompts.question_block(QUESTION_TEXT, {"A": "Lisinopril", "B": "Alendronate"}),
+    )
+    calls: list[LLMCall] = []
+    with backend:
+        extraction = backend.structured(
+            "extract",
+            prompts.messages(prompt),
+            prompts.Extraction,
+            json_schema=prompts.extraction_schema(["question", "A", "B"]),
+            on_call=calls.append,
+        )
+    assert 1 <= len(extraction.entities) <= 3
+    assert [(call.step, call.error) for call in calls] == [("extract", None)], "no repair was needed"
+
+
+def test_llama_cpp_keeps_every_path_score_on_the_scale() -> None:
+    """llama.cpp ignores a number's minimum and maximum; the scores' enum holds (the 135M model wrote -1)."""
+    backend = open_backend(LLMSettings(backend="local", max_tokens=300, context_size=1024))
+    assert backend is not None
+    paths = "[p1] Lisinopril —indication→ hypertension\n[p2] Alendronate —indication→ osteoporosis"
+    prompt = prompts.RANK_PATHS.format(
+        question_block=prompts.question_block(QUESTION_TEXT, {"A": "Lisinopril", "B": "Alendronate"}),
+        relevant=prompts.RELEVANT,
+        irrelevant=prompts.IRRELEVANT,
+        path_ids="p1, p2",
+        paths_block=paths,
+    )
+    calls: list[LLMCall] = []
+    with backend:
+        ranking = backend.structured(
+            "prune",
+            prompts.messages(prompt),
+            prompts.ranking_for(["p1", "p2"]),
+            json_schema=prompts.ranking_schema(["p1", "p2"]),
+            on_call=calls.append,
+        )
+    assert {ranked.score for ranked in ranking.ranking} <= set(prompts.RANKING_SCORES)
+    assert [(call.step, call.error) for call in calls] == [("prune", None)], "no repair was needed"
+
+
 QUESTION_TEXT = "Which drug is indicated for hypertension?"
