@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
@@ -86,7 +87,7 @@ class BatchProgress:
         self._progress.update(self._task, advance=1, rate=f"{rate:.2f}/s" if rate else "", counters=shown)
 
     def line(self) -> str:
-        """The progress line as a log gets it: `datagen: 12/40 (30%) after 61 s, 0.20/s, ETA 140 s · ...`."""
+        """The line a log gets: `datagen: 12/40 (30%) after 0:01:00, 0.20/s, ETA 0:02:20 · accepted 10`."""
         with self._lock:
             done, counters = self._done, dict(self._counters)
         elapsed = self._clock() - self._started
@@ -94,11 +95,11 @@ class BatchProgress:
         parts = [f"{self._description}: {done:,}"]
         if self._total is not None:
             parts[0] += f"/{self._total:,} ({done / max(self._total, 1):.0%})"
-        parts.append(f" after {elapsed:.0f} s")
+        parts.append(f" after {_clock_time(elapsed)}")
         if done:
             parts.append(f", {rate:.2f}/s")
             if self._total is not None and done < self._total:
-                parts.append(f", ETA {(self._total - done) / rate:.0f} s")
+                parts.append(f", ETA {_clock_time((self._total - done) / rate)}")
         shown = _counters_text(counters)
         return "".join(parts) + (f" · {shown}" if shown else "")
 
@@ -123,6 +124,11 @@ class BatchProgress:
     def _write_lines(self) -> None:
         while not self._stopped.wait(self._line_seconds):
             self._console.print(self.line(), highlight=False)
+
+
+def _clock_time(seconds: float) -> str:
+    """`H:MM:SS`, as the bar shows time: a long run's ETA in plain seconds is hard to read."""
+    return str(timedelta(seconds=round(seconds)))
 
 
 def _counters_text(counters: dict[str, int]) -> str:

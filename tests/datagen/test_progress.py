@@ -33,15 +33,16 @@ def test_a_log_line_says_done_of_total_rate_eta_and_the_counters() -> None:
     for accepted in range(12):
         progress.advance({"accepted": min(accepted + 1, 10), "rejected": max(accepted - 9, 0)})
     clock.now += 60
-    assert progress.line() == "datagen: 12/40 (30%) after 60 s, 0.20/s, ETA 140 s · accepted 10 · rejected 2"
+    expected = "datagen: 12/40 (30%) after 0:01:00, 0.20/s, ETA 0:02:20 · accepted 10 · rejected 2"
+    assert progress.line() == expected
 
 
 def test_before_the_first_item_the_line_says_how_long_it_has_run() -> None:
     clock = Clock()
     console, _ = _log()
     progress = BatchProgress(None, description="eval", console=console, clock=clock)
-    clock.now += 5
-    assert progress.line() == "eval: 0 after 5 s"
+    clock.now += 3725
+    assert progress.line() == "eval: 0 after 1:02:05"
 
 
 def test_a_log_gets_lines_while_no_item_finishes_and_a_last_line_at_the_end() -> None:
