@@ -30,7 +30,7 @@ LINE_SECONDS = 30.0
 
 
 class BatchProgress:
-    """A bar over `total` items that shows counters such as `accepted 12 · rejected 3` beside it."""
+    """Progress over `total` items with counters such as `accepted 12 · rejected 3`: a bar, or log lines."""
 
     def __init__(
         self,
@@ -75,10 +75,9 @@ class BatchProgress:
 
     def advance(self, counters: dict[str, int] | None = None) -> None:
         """One more item done; `counters` replaces the counters shown."""
-        if self._lines:
-            with self._lock:
-                self._done += 1
-                self._counters = dict(counters or {})
+        with self._lock:
+            self._done += 1
+            self._counters = dict(counters or {})
         if not self.enabled:  # rich would still work out the rate and the counters' text for every item
             return
         task = self._progress.tasks[0]

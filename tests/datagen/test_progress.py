@@ -77,3 +77,12 @@ def test_quiet_writes_nothing() -> None:
         time.sleep(0.05)
         progress.advance()
     assert written.getvalue() == ""
+
+
+def test_the_line_counts_what_the_bar_counts_on_a_terminal_too() -> None:
+    clock = Clock()
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
+    progress = BatchProgress(4, description="eval", console=console, clock=clock)
+    progress.advance({"failed": 0})
+    clock.now += 10
+    assert progress.line() == "eval: 1/4 (25%) after 0:00:10, 0.10/s, ETA 0:00:30 · failed 0"
