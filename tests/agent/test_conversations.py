@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from langgraph.checkpoint.sqlite import SqliteSaver
 
 from medreason.agent.chat.recall import (
     Reference,
@@ -60,6 +63,18 @@ def test_a_conversation_keeps_its_last_turns_across_reopening(tmp_path: Path) ->
     assert turns[-1]["answer_entities"] == [DONEPEZIL]
     assert turns[-1]["option_entities"] == {"A": [DONEPEZIL], "B": [METFORMIN]}
     assert next_turn_number(turns) == 4
+
+
+def test_a_turn_is_saved_as_one_checkpoint(tmp_path: Path) -> None:
+    """Only the state after the turn is read back, so it is the only one written (no input, no loop)."""
+    path = tmp_path / "c.sqlite"
+    with ConversationStore.open(path) as conversations:
+        for number in (1, 2, 3):
+            conversations.remember("c1", _first_turn(number))
+    with closing(sqlite3.connect(path)) as connection:
+        saved = list(SqliteSaver(connection).list({"configurable": {"thread_id": "c1"}}))
+    assert len(saved) == 3
+    assert [turn["number"] for turn in saved[0].checkpoint["channel_values"]["turns"]] == [1, 2, 3]
 
 
 def test_an_unknown_or_idle_conversation_is_not_found(tmp_path: Path) -> None:
