@@ -59,9 +59,9 @@ class OnnxMiniLM:
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Normalized vectors, one row per text, run in batches of similar token length.
 
-        Every text of a batch is padded to the batch's longest, so one MedQA vignette (250 tokens) in a
-        batch with ten path sentences (20 tokens each) made the call cost eleven vignettes: about 1 s
-        where the two batches apart take 0.2 s (`padded_batches`).
+        Every text of a batch is padded to the batch's longest, so one MedQA vignette (250 tokens, when
+        texts were cut at 256) in a batch with ten path sentences (20 tokens each) made the call cost
+        eleven vignettes: about 1 s where the two batches apart took 0.2 s (`padded_batches`).
 
         The int8 graph quantizes each matrix product's input with one scale for the whole batch, so a
         text's int8 vector depends on its batch-mates: the options of 40 MedQA questions encoded
@@ -126,8 +126,8 @@ def padded_batches(lengths: Sequence[int], *, size: int = BATCH_SIZE) -> list[ra
 def load_tokenizer(path: Path) -> Tokenizer:
     """The shipped fast tokenizer, truncating and padding as sentence-transformers does.
 
-    The shipped `tokenizer.json` pads every input to 128 tokens and truncates there; sentence-transformers
-    pads to the longest input of a batch and truncates at 256, and so must we to give its vectors.
+    The shipped `tokenizer.json` pads every input to 128 tokens; sentence-transformers pads to the longest
+    input of a batch, and so must we to give its vectors. Both cut a text at `MAX_TOKENS`.
 
     Raises:
         OSError: The file is missing or not a tokenizer.

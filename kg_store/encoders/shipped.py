@@ -14,8 +14,17 @@ from pathlib import Path
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
-MAX_TOKENS = 256
-"""Longest input in tokens, as sentence-transformers truncates it (`sentence_bert_config.json`)."""
+MAX_TOKENS = 128
+"""Longest input in tokens; every encoder cuts a text there.
+
+The model was trained on inputs of at most 128 tokens (its model card), though its
+`sentence_bert_config.json` lets sentence-transformers read 256. The long texts the agent encodes are
+questions: a MedQA vignette has 165 tokens on average (first 100), and cut at 128 it takes 23 ms to
+encode instead of 38 (int8, one thread).
+Over MIRAGE MedQA (1,273 questions, `medreason eval`, `none`) the agent answered 353 right against
+341, path coverage stayed 50.7%, and the closed-book arm, which compares the question with its
+options' texts, answered 323 against 328.
+"""
 
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",

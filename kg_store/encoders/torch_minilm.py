@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from medreason.kg_store.encoders.base import TORCH
-from medreason.kg_store.encoders.shipped import DIMENSIONS, model_dir, stay_offline
+from medreason.kg_store.encoders.shipped import DIMENSIONS, MAX_TOKENS, model_dir, stay_offline
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -31,6 +31,7 @@ class TorchMiniLM:
 
         torch.set_num_threads(threads)
         self._model: SentenceTransformer = SentenceTransformer(str(model_dir()), device="cpu")
+        self._model.max_seq_length = MAX_TOKENS
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Normalized vectors, one row per text."""

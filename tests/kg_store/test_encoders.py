@@ -28,6 +28,7 @@ from medreason.kg_store.encoders.settings import (
     QUERY_THREADS_CAP,
     EncoderSettings,
 )
+from medreason.kg_store.encoders.shipped import MAX_TOKENS
 from medreason.kg_store.errors import EncoderError
 from tests.recording_encoder import RecordingEncoder
 
@@ -362,3 +363,20 @@ def test_a_question_and_its_short_texts_run_as_separate_batches_with_the_same_ve
     assert [rows for rows, _ in log.shapes] == [len(TEXTS), 1], "the question runs apart from the short texts"
     assert log.shapes[0][1] < 12 < log.shapes[1][1], "the short texts are padded to their own longest"
     np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_a_text_is_cut_at_the_length_the_model_was_trained_on(onnx: Encoder) -> None:
+    """Words past `MAX_TOKENS` are never run: two texts that differ only there get one vector."""
+    assert isinstance(onnx, OnnxMiniLM)
+    start = (
+        "A 65-year-old man has acute chest pain, ST depressions in II, III and aVF, and raised troponin. " * 8
+    )
+    texts = [start + "Which drug lowers his mortality?", start + "Which artery is most likely occluded?"]
+    log = _RunLog(onnx._session)
+    onnx._session = log  # type: ignore[assignment]
+    try:
+        vectors = onnx.encode(texts)
+    finally:
+        onnx._session = log.session  # type: ignore[assignment]
+    assert log.shapes == [(2, MAX_TOKENS)]
+    np.testing.assert_array_equal(vectors[0], vectors[1])
