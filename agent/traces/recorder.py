@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -64,6 +64,15 @@ def json_safe(value: object, *, _depth: int = 0) -> JSON:
     if _depth > MAX_DEPTH:
         return _capped_string(repr(value))
     depth = _depth + 1
+    # Exact types first: a trace is mostly plain strings, dicts and lists, and each isinstance check
+    # against an abstract class (Mapping) costs more than the whole fast path.
+    kind = type(value)
+    if kind is str:
+        return _capped_string(cast(str, value))
+    if kind is dict:
+        return _capped_mapping(cast(dict[Any, Any], value), depth)
+    if kind is list:
+        return _capped_list(cast(list[Any], value), depth)
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
@@ -79,11 +88,7 @@ def json_safe(value: object, *, _depth: int = 0) -> JSON:
     if isinstance(value, BaseModel):  # before `to_json`: LangChain's messages have both
         return json_safe(value.model_dump(), _depth=depth)
     if isinstance(value, list | tuple | set | frozenset):
-        items = list(value)
-        kept = [json_safe(item, _depth=depth) for item in items[:MAX_ITEMS]]
-        if len(items) > MAX_ITEMS:
-            kept.append(f"… [{len(items) - MAX_ITEMS} more items]")
-        return kept
+        return _capped_list(list(value), depth)
     to_json = getattr(value, "to_json", None)
     if callable(to_json) and not isinstance(value, type):
         return json_safe(to_json(), _depth=depth)
@@ -101,6 +106,13 @@ def _capped_string(text: str) -> str:
     if len(text) <= MAX_STRING:
         return text
     return text[:MAX_STRING] + f"… [{len(text) - MAX_STRING} more characters]"
+
+
+def _capped_list(items: list[Any], depth: int) -> list[JSON]:
+    kept = [json_safe(item, _depth=depth) for item in items[:MAX_ITEMS]]
+    if len(items) > MAX_ITEMS:
+        kept.append(f"… [{len(items) - MAX_ITEMS} more items]")
+    return kept
 
 
 def _capped_mapping(mapping: Mapping[Any, Any], depth: int) -> dict[str, JSON]:

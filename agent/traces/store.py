@@ -209,14 +209,15 @@ class TraceStore:
                 newest = "SELECT hash FROM rows ORDER BY rowid DESC LIMIT 1"
                 head = connection.execute(newest).fetchone()
                 prev_hash = GENESIS_HASH if head is None else str(head[0])
+                chained = []
                 for seq, kind, body in rows:
                     row_hash = chain_hash(prev_hash, body)
-                    connection.execute(
-                        "INSERT INTO rows (trace_id, seq, kind, body, prev_hash, hash) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (trace_id, seq, kind, body, prev_hash, row_hash),
-                    )
+                    chained.append((trace_id, seq, kind, body, prev_hash, row_hash))
                     prev_hash = row_hash
+                connection.executemany(
+                    "INSERT INTO rows (trace_id, seq, kind, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+                    chained,
+                )
                 connection.execute("COMMIT")
             except BaseException:
                 if connection.in_transaction:
