@@ -123,3 +123,19 @@ def cpu_snapshot(root_pid: int) -> CPUSnapshot:
             continue
         processes[process.pid] = times.user + times.system
     return CPUSnapshot(processes, psutil.cpu_times())
+
+
+def listening_processes(root_pid: int, port: int) -> int:
+    """How many processes of the tree at `root_pid` have a TCP socket listening on `port`."""
+    try:
+        tree = [psutil.Process(root_pid), *psutil.Process(root_pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    count = 0
+    for process in tree:
+        try:
+            sockets = process.net_connections(kind="tcp")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        count += any(s.status == psutil.CONN_LISTEN and s.laddr and s.laddr.port == port for s in sockets)
+    return count
