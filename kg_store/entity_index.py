@@ -400,26 +400,43 @@ class EntityIndex:
     def _nearest(
         self, vectors: NDArray[np.float32], limit: int, cutoff: float, *, where: Where | None
     ) -> Iterator[Link]:
-        """Chroma's `limit` nearest nodes to `vectors[0]` (matching `where`) that score at least `cutoff`."""
+        """Chroma's `limit` nearest nodes to `vectors[0]` (matching `where`) that score at least `cutoff`.
+
+        Chroma is asked for distances only, and the names and types of the few nodes above `cutoff`
+        are read from the label table: its ids are the nodes' IRIs. Reading the metadata of all the
+        nearest took most of a query's time: 6.5 ms a typed query (the nearest 100) against 2.6.
+
+        Raises:
+            EntityIndexError: Chroma failed, or found a node the label table lacks (a broken index).
+        """
         from chromadb.errors import ChromaError
 
         collection = self._chroma()
         try:
             result = collection.query(
-                query_embeddings=vectors,
-                n_results=limit,
-                where=where,
-                include=["metadatas", "distances"],
+                query_embeddings=vectors, n_results=limit, where=where, include=["distances"]
             )
         except ChromaError as exc:
             raise EntityIndexError(f"embedding search failed in {self._directory}: {exc}") from exc
-        metadatas = (result["metadatas"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
-        for metadata, distance in zip(metadatas, distances, strict=True):
-            similarity = min(1.0, 1.0 - float(distance))  # float error can push a twin past 1
-            if similarity >= cutoff:
-                name = str(metadata["name"])
-                yield Link(str(metadata["iri"]), name, str(metadata["type"]), similarity, "embedding", name)
+        scored = [  # min(): float error can push a twin past 1
+            (iri, similarity)
+            for iri, distance in zip(result["ids"][0], distances, strict=True)
+            if (similarity := min(1.0, 1.0 - float(distance))) >= cutoff
+        ]
+        if not scored:
+            return
+        rows = self._query(
+            "SELECT iri, name, type FROM nodes WHERE iri IN (SELECT value FROM json_each(?))",
+            (json.dumps([iri for iri, _ in scored]),),
+        )
+        named = {iri: (name, kind) for iri, name, kind in rows}
+        for iri, similarity in scored:
+            if iri not in named:
+                lacking = f"{self._directory} has a name embedding of {iri}, which its label table lacks"
+                raise EntityIndexError(f"{lacking}; {_REBUILD_HINT}")
+            name, kind = named[iri]
+            yield Link(iri, name, kind, similarity, "embedding", name)
 
     def warm_up(self) -> None:
         """Load now what the first link would load: the fuzzy choices, Chroma's client and vector index.

@@ -6,9 +6,12 @@ Each index is built once per module: loading the model and torch takes seconds.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +19,7 @@ import pytest
 
 from medreason.kg_store import entity_index
 from medreason.kg_store.embeddings import DIMENSIONS, MiniLMEmbeddingFunction, embed, embed_array
-from medreason.kg_store.entity_index import EntityEntry, EntityIndex, Link, LinkThresholds
+from medreason.kg_store.entity_index import LABELS, EntityEntry, EntityIndex, Link, LinkThresholds
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.vocab import node_iri
 
@@ -330,6 +333,23 @@ def test_missing_embeddings_surface_as_an_index_error(tmp_path: Path) -> None:
     with pytest.raises(EntityIndexError, match="rebuild it with `medreason kg build`"):
         broken.link("tumour of the breast")
     broken.close()
+
+
+def test_a_name_embedding_without_its_label_row_says_to_rebuild(tmp_path: Path) -> None:
+    """Links by meaning take their names from the label table, so a node missing there is a broken index."""
+    EntityIndex.build(tmp_path / "index", ENTRIES).close()
+    with closing(sqlite3.connect(tmp_path / "index" / LABELS)) as connection, connection:
+        connection.execute(
+            "DELETE FROM labels WHERE node = (SELECT id FROM nodes WHERE iri = ?)", (BRCA1.iri,)
+        )
+        connection.execute("DELETE FROM nodes WHERE iri = ?", (BRCA1.iri,))
+    broken = EntityIndex.open(tmp_path / "index")
+    try:
+        lacks = re.escape(f"{BRCA1.iri}, which its label table lacks; rebuild it")
+        with pytest.raises(EntityIndexError, match=lacks):
+            broken.link("BRCA1")
+    finally:
+        broken.close()
 
 
 def test_threads_share_one_index(index: EntityIndex) -> None:
