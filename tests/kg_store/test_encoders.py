@@ -347,6 +347,16 @@ class _RunLog:
         return self.session.run(outputs, feed)  # type: ignore[attr-defined]
 
 
+def _encode_logged(onnx: OnnxMiniLM, texts: list[str]) -> tuple[NDArray[np.float32], list[tuple[int, int]]]:
+    """`onnx.encode(texts)` with the shape of every batch its session ran."""
+    log = _RunLog(onnx._session)
+    onnx._session = log  # type: ignore[assignment]
+    try:
+        return onnx.encode(texts), log.shapes
+    finally:
+        onnx._session = log.session  # type: ignore[assignment]
+
+
 def test_a_question_and_its_short_texts_run_as_separate_batches_with_the_same_vectors(onnx: Encoder) -> None:
     assert isinstance(onnx, OnnxMiniLM)
     question = (
@@ -354,14 +364,9 @@ def test_a_question_and_its_short_texts_run_as_separate_batches_with_the_same_ve
     )
     texts = [question, *TEXTS]
     alone = np.stack([onnx.encode([text])[0] for text in texts])
-    log = _RunLog(onnx._session)
-    onnx._session = log  # type: ignore[assignment]
-    try:
-        together = onnx.encode(texts)
-    finally:
-        onnx._session = log.session  # type: ignore[assignment]
-    assert [rows for rows, _ in log.shapes] == [len(TEXTS), 1], "the question runs apart from the short texts"
-    assert log.shapes[0][1] < 12 < log.shapes[1][1], "the short texts are padded to their own longest"
+    together, shapes = _encode_logged(onnx, texts)
+    assert [rows for rows, _ in shapes] == [len(TEXTS), 1], "the question runs apart from the short texts"
+    assert shapes[0][1] < 12 < shapes[1][1], "the short texts are padded to their own longest"
     np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
@@ -372,11 +377,6 @@ def test_a_text_is_cut_at_the_length_the_model_was_trained_on(onnx: Encoder) -> 
         "A 65-year-old man has acute chest pain, ST depressions in II, III and aVF, and raised troponin. " * 8
     )
     texts = [start + "Which drug lowers his mortality?", start + "Which artery is most likely occluded?"]
-    log = _RunLog(onnx._session)
-    onnx._session = log  # type: ignore[assignment]
-    try:
-        vectors = onnx.encode(texts)
-    finally:
-        onnx._session = log.session  # type: ignore[assignment]
-    assert log.shapes == [(2, MAX_TOKENS)]
+    vectors, shapes = _encode_logged(onnx, texts)
+    assert shapes == [(2, MAX_TOKENS)]
     np.testing.assert_array_equal(vectors[0], vectors[1])
