@@ -128,7 +128,8 @@ def cpu_snapshot(root_pid: int) -> CPUSnapshot:
 def listening_processes(root_pid: int, port: int) -> int:
     """How many processes of the tree at `root_pid` have a TCP socket listening on `port`."""
     try:
-        tree = [psutil.Process(root_pid), *psutil.Process(root_pid).children(recursive=True)]
+        root = psutil.Process(root_pid)
+        tree = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return 0
     count = 0
