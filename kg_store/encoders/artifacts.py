@@ -25,7 +25,14 @@ BUILT = "built.json"
 logger = logging.getLogger(__name__)
 
 
-def artifact(directory: Path, encoder: str, build: Callable[[Path], None], *, expected_seconds: int) -> Path:
+def artifact(
+    directory: Path,
+    encoder: str,
+    build: Callable[[Path], None],
+    *,
+    expected_seconds: int,
+    recipe: int | None = None,
+) -> Path:
     """The finished folder of `encoder`'s derived files under `directory`, built by `build` if missing.
 
     Args:
@@ -33,18 +40,21 @@ def artifact(directory: Path, encoder: str, build: Callable[[Path], None], *, ex
         encoder: The encoder the files are for; with the model's fingerprint, it names the folder.
         build: Writes the files into the empty folder it is given.
         expected_seconds: Roughly how long a build takes here, for the notice shown before it starts.
+        recipe: The revision of how `build` derives the files, part of the folder's name when given,
+            so that a changed recipe builds afresh instead of reusing files the old one made.
 
     Raises:
         EncoderError: The directory is not writable; `build`'s own errors pass through.
     """
-    target = directory / f"{encoder}-{fingerprint()}"
+    revision = "" if recipe is None else f"-r{recipe}"
+    target = directory / f"{encoder}{revision}-{fingerprint()}"
     if (target / BUILT).is_file():
         return target
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with _locked(directory / f"{target.name}.lock"):
             if not (target / BUILT).is_file():
-                _build(target, encoder, build, expected_seconds)
+                _build(target, encoder, build, expected_seconds, recipe)
     except OSError as exc:
         raise EncoderError(
             f"cannot build the {encoder} encoder in {directory}: {exc}. "
@@ -53,7 +63,9 @@ def artifact(directory: Path, encoder: str, build: Callable[[Path], None], *, ex
     return target
 
 
-def _build(target: Path, encoder: str, build: Callable[[Path], None], expected_seconds: int) -> None:
+def _build(
+    target: Path, encoder: str, build: Callable[[Path], None], expected_seconds: int, recipe: int | None
+) -> None:
     logger.warning(
         "building the %s encoder from the shipped %s once, into %s (about %d s)",
         encoder,
@@ -74,6 +86,7 @@ def _build(target: Path, encoder: str, build: Callable[[Path], None], expected_s
         "encoder": encoder,
         "from": MODEL_NAME,
         "fingerprint": fingerprint(),
+        "recipe": recipe,
         "seconds": round(time.perf_counter() - started, 1),
     }
     (partial / BUILT).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

@@ -43,10 +43,14 @@ def export_fp32(folder: Path) -> None:
     """Export the shipped model, pooling and normalization included, to `folder/model.onnx`.
 
     Uses torch's TorchScript-based exporter: it exports this small encoder in seconds, where the
-    torch.export-based one takes a minute and needs `onnxscript`.
+    torch.export-based one takes a minute and needs `onnxscript`. The model is loaded with BERT's eager
+    attention: exported from SDPA attention, each layer guards its softmax with `IsNaN` and `Where`
+    over every score, a tenth of the run time. Both give the same vectors (mean cosine 1.000000 in
+    fp32 over 840 path sentences); the eager graph, quantized to int8, ran 12% faster on two threads
+    and 9% on one.
     """
     source = model_dir()
-    model = AutoModel.from_pretrained(str(source)).eval()
+    model = AutoModel.from_pretrained(str(source), attn_implementation="eager").eval()
     example = torch.ones((2, 8), dtype=torch.long)
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
     with warnings.catch_warnings():

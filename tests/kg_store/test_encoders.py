@@ -20,8 +20,8 @@ from medreason.kg_store.encoders.artifacts import BUILT, artifact
 from medreason.kg_store.encoders.base import ONNX, ONNX_INT8, STATIC, TORCH, Encoder, same_space
 from medreason.kg_store.encoders.cache import CachedEncoder
 from medreason.kg_store.encoders.fanout import FanOut
-from medreason.kg_store.encoders.loading import open_bulk_encoder, open_encoder
-from medreason.kg_store.encoders.onnx_minilm import OnnxMiniLM, padded_batches
+from medreason.kg_store.encoders.loading import derived_files, open_bulk_encoder, open_encoder
+from medreason.kg_store.encoders.onnx_minilm import MODEL_FILE, OnnxMiniLM, padded_batches
 from medreason.kg_store.encoders.settings import (
     DEFAULT_CACHE_SIZE,
     DEFAULT_ENCODER,
@@ -271,6 +271,31 @@ def test_a_deleted_artifact_is_built_again(tmp_path: Path) -> None:
     artifact(tmp_path, "toy", builds.append, expected_seconds=1)
 
     assert len(builds) == 2
+
+
+def test_a_new_recipe_builds_afresh_beside_the_old_files(tmp_path: Path) -> None:
+    builds: list[Path] = []
+    old = artifact(tmp_path, "toy", builds.append, expected_seconds=1)
+    new = artifact(tmp_path, "toy", builds.append, expected_seconds=1, recipe=2)
+    again = artifact(tmp_path, "toy", builds.append, expected_seconds=1, recipe=2)
+
+    assert new == again != old
+    assert len(builds) == 2
+    assert json.loads((new / BUILT).read_text())["recipe"] == 2
+
+
+def test_the_export_runs_attention_without_a_nan_guard_on_every_score() -> None:
+    """Exported from SDPA attention, each layer checks every softmax output for NaN: a tenth of a call."""
+    onnx = pytest.importorskip("onnx")
+    graphs = {
+        name: onnx.load(str(derived_files(name, EncoderSettings()) / MODEL_FILE)).graph
+        for name in (ONNX, ONNX_INT8)
+    }
+
+    for name, graph in graphs.items():
+        operators = {node.op_type for node in graph.node}
+        assert "Softmax" in operators, name
+        assert "IsNaN" not in operators, name
 
 
 def test_a_failed_build_leaves_nothing_that_looks_finished(tmp_path: Path) -> None:
