@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.machine import machine_info
+from bench.report import show_count
 from bench.runner import REPO
 from bench.stats import median, percentile
 
@@ -153,9 +154,7 @@ def _measure(
                     reply = side.ask(message)
                     seconds[number][side.name].append(reply["seconds"])
                     answers[number][side.name] = reply["answer_idx"]
-                console.print(
-                    f"[dim]{mode} pass {run + 1}/{repeat} {number + 1}/{len(questions)}[/dim]", end="\r"
-                )
+                show_count(console, f"{mode} pass {run + 1}/{repeat}", number + 1, len(questions))
         finally:
             for side in sides:
                 side.close()

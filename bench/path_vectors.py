@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.machine import machine_info
+from bench.report import show_count
 from bench.runner import MIRAGE, REPO
 from bench.stats import median, ratio
 from medreason.agent.run import Agent
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for method in order:
             row[method] = _answer(agent, method, item)
         rows.append(row)
-        console.print(f"{number + 1}/{len(chosen)}", end="\r")
+        show_count(console, "questions", number + 1, len(chosen))
     os.environ.pop(ENV_PATH_VECTORS, None)
 
     summary = {method: _summary(rows, method) for method in METHODS}

@@ -49,6 +49,17 @@ class Row:
         }
 
 
+def show_count(console: Console, label: str, done: int, total: int, *, every: int = 10) -> None:
+    """`label done/total`: redrawn in place on a terminal; in a log, a line every `every` items and the last.
+
+    A carriage return in a log file runs every count into one endless line.
+    """
+    if console.is_terminal:
+        console.print(f"[dim]{label} {done}/{total}[/dim]", end="\r")
+    elif done % every == 0 or done == total:
+        console.print(f"{label} {done}/{total}")
+
+
 def cold_start_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians over the cold-start processes."""
     keys = ("import_seconds", "open_seconds", "open_to_node_seconds", "open_to_paths_seconds", "wall_seconds")
