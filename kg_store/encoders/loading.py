@@ -16,7 +16,7 @@ DISTILL_SECONDS = 300
 ONNX_RECIPE = 2
 """The revision of the ONNX export (`onnx_export`), in its folders' names: a new one exports afresh.
 
-2: BERT's eager attention, 10-12% faster than the SDPA graph of revision 1 (unnumbered folders).
+2: BERT's eager attention (`onnx_export.export_fp32` says why); 1 was SDPA's, in unnumbered folders.
 """
 
 
