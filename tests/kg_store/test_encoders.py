@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.typing import NDArray
+from onnx import load as load_onnx_model
 
 from medreason.kg_store.embeddings import embed_array, encoder
 from medreason.kg_store.encoders.ahead import encoded_ahead
@@ -286,9 +287,8 @@ def test_a_new_recipe_builds_afresh_beside_the_old_files(tmp_path: Path) -> None
 
 def test_the_export_runs_attention_without_a_nan_guard_on_every_score() -> None:
     """Exported from SDPA attention, each layer checks every softmax output for NaN: a tenth of a call."""
-    onnx = pytest.importorskip("onnx")
     graphs = {
-        name: onnx.load(str(derived_files(name, EncoderSettings()) / MODEL_FILE)).graph
+        name: load_onnx_model(str(derived_files(name, EncoderSettings()) / MODEL_FILE)).graph
         for name in (ONNX, ONNX_INT8)
     }
 
