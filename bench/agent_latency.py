@@ -23,9 +23,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +34,7 @@ from bench.machine import machine_info
 from bench.report import show_count
 from bench.runner import REPO
 from bench.stats import median, percentile
+from bench.worktree import checkout
 
 MIRAGE = REPO.parent / "shared" / "data" / "qa" / "mirage_benchmark.json"
 RESULTS = REPO / "bench" / "results"
@@ -46,8 +45,6 @@ class Side:
     """One checkout's agent in a child process, answering a question a line."""
 
     def __init__(self, name: str, tree: Path, store: Path) -> None:
-        if not (tree / "src" / "medreason").is_dir():
-            raise SystemExit(f"{tree} has no src/medreason: pick a baseline after the medreason import root")
         env = {**os.environ, "PYTHONPATH": str(tree / "src"), "MEDREASON_LLM": "none"}
         self.name = name
         self.process = subprocess.Popen(
@@ -84,18 +81,6 @@ class Side:
         if not line:
             raise SystemExit(f"the {self.name} agent exited (code {self.process.wait()})")
         return line
-
-
-@contextmanager
-def checkout(ref: str) -> Iterator[Path]:
-    """A detached worktree of `ref`, removed on exit."""
-    with tempfile.TemporaryDirectory(prefix="medreason-baseline-") as parent:
-        tree = Path(parent) / "tree"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), ref], check=True)
-        try:
-            yield tree
-        finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

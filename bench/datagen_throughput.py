@@ -18,8 +18,9 @@ A level is a concurrency, or `CxW` for C samples at once in W worker processes (
 is the whole `generate` call, opening included.
 
 Prints one table (concurrency, workers, seconds, samples/s, speed-up over concurrency 1, accepted,
-rejected per stage) and writes `bench/results/datagen_throughput.json`, with the machine, the load
-average, and whether every level produced the same samples (`none` mode is deterministic, so it must).
+rejected per stage) and writes `bench/results/datagen_throughput.json` (or `--output`), with the
+machine, the load average, and whether every level produced the same samples (`none` mode is
+deterministic, so it must).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--warmup", type=int, default=None, help="questions of the untimed warm-up run (default: all of them)"
     )
     parser.add_argument("--mirage", type=Path, default=MIRAGE)
+    parser.add_argument("--output", type=Path, default=RESULTS / "datagen_throughput.json")
     args = parser.parse_args(argv)
     levels = [parse_level(level) for level in args.levels.split(",")]
 
@@ -82,8 +84,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for result in results:
         result["speedup"] = round(result["samples_per_second"] / baseline, 2) if baseline else None
     show(results, args, same=same)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "datagen_throughput.json"
+    out = args.output
+    out.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "machine": machine_info(REPO),
         "store": str(args.store),
