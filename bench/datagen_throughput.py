@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -113,9 +114,10 @@ def _run(args: argparse.Namespace, folder: Path, *, level: tuple[int, int], limi
         subsets=(args.subset,),
         limit=limit,
         concurrency=concurrency,
-        workers=workers,
         quiet=True,
     )
+    if workers > 1:  # set only then: a baseline run by `bench.in_turns` may predate the option
+        options = replace(options, workers=workers)
     settings = Settings.load(llm="none", traces=folder / "traces.sqlite")
     return generate(options, store=args.store, settings=settings)
 
