@@ -50,6 +50,9 @@ class AgentAnswer:
     grounded: bool = False
     confidence: float | None = None
     notes: list[str] = field(default_factory=list)
+    """What went wrong on the way and how the run carried on: a model's unusable path ranking pruned by
+    MiniLM instead, a reasoning that still fails its checks after its repair request. A client that
+    sees only `verified` would not know; empty when nothing did."""
     path_texts: list[str] = field(default_factory=list)
     """The kept paths as `A —relation→ B` chains, in the order of `paths`."""
     evidence: list[dict[str, Any]] = field(default_factory=list)
@@ -64,7 +67,7 @@ class AgentAnswer:
     best first; empty for a question with options or one that asks for no kind of answer."""
 
     def to_json(self) -> dict[str, Any]:
-        """The `ask` contract: answer, reasoning and evidence, with verified, grounded and confidence.
+        """The `ask` contract: answer, reasoning and evidence, with verified, grounded, confidence and notes.
 
         Their meaning is the README's "Verified and grounded".
         """
@@ -80,6 +83,7 @@ class AgentAnswer:
             "grounded": self.grounded,
             "confidence": self.confidence,
             "candidates": self.candidates,
+            "notes": self.notes,
         }
 
 

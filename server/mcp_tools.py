@@ -44,10 +44,10 @@ ASK_DESCRIPTION = (
     "Answer a medical question with the whole agent: it finds the question's entities in the "
     "biomedical knowledge graph, searches and prunes the paths that connect them to the answer (or to "
     "each option of a multiple-choice question), and reasons along them. Returns {answer, answer_idx, "
-    "reasoning, paths, entities, trace_id, llm, verified, grounded, confidence, candidates}: paths are "
-    "the knowledge-graph evidence, candidates an open question's ranked answer nodes, trace_id names "
-    "the stored audit record of the run. Use the other tools to explore the graph yourself; use this "
-    "one for an answer with its evidence."
+    "reasoning, paths, entities, trace_id, llm, verified, grounded, confidence, candidates, notes}: "
+    "paths are the knowledge-graph evidence, candidates an open question's ranked answer nodes, notes "
+    "what went wrong on the way, trace_id names the stored audit record of the run. Use the other "
+    "tools to explore the graph yourself; use this one for an answer with its evidence."
 )
 INSTRUCTIONS = (
     "Knowledge-graph tools over PrimeKG, Hetionet and HPO. find_entities or link_entity turn names "

@@ -218,6 +218,11 @@ class ChatResponse(BaseModel):
         default_factory=list,
         description="An open question's ranked answer nodes, best first; empty with options.",
     )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What went wrong on the way and how the run carried on (a model's unusable path "
+        "ranking, a reasoning that still fails its checks); empty when nothing did.",
+    )
     conversation_id: str | None = Field(
         default=None, description="The conversation to send a follow-up in (null in `pipeline` mode)."
     )

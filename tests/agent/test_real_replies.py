@@ -569,6 +569,15 @@ def test_a_reasoning_still_citing_nothing_after_the_repair_is_rejected_at_reason
     assert not any(step.startswith("Read") for step in _steps(fake)), "no verification of a lost sample"
 
 
+def test_a_live_answer_whose_reasoning_still_fails_its_checks_says_so_in_its_json(
+    shared_store: KGStore, trace_store: TraceStore
+) -> None:
+    with FakeOpenAI(responder=_replaying("A", _reasoning_replies(RESTATED, RESTATED))) as fake:
+        answer = _agent(shared_store, fake, trace_store).ask(QUESTION, OPTIONS, mode="pipeline")
+    problem = f"the reasoning still fails its checks after a repair request: {UNCITED}"
+    assert problem in answer.to_json()["notes"], "a client reading only the JSON learns what went wrong"
+
+
 BACKWARDS = _three_parts("Lisinopril is an indication for hypertension, so it treats this patient.")
 """medqa:0007's real reasoning read paths backwards in this shape: "Lisinopril is a side effect of
 Eosinophilia" where the KG holds "Lisinopril has the side effect Eosinophilia"."""

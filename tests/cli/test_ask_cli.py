@@ -23,6 +23,7 @@ ASK_KEYS = {
     "grounded",
     "confidence",
     "candidates",
+    "notes",
 }
 
 
