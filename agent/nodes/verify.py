@@ -4,7 +4,12 @@ One meaning in every mode (README, "Verified and grounded"): the conclusion, re-
 equals the answer, and a kept path connects a question entity to the answer. Without a model the
 re-derivation is the evidence scorer's, from the kept paths alone (`agent.findings.verify_from_evidence`,
 the chat agent's check too); with a model it is a separate call that re-answers from the reasoning
-alone, MedReason's check. An empty or unparseable re-answer never verifies.
+alone, MedReason's check. An empty or unparseable re-answer never verifies, and neither does a
+reasoning that still fails its checks after its repair request (`reasoning_problem`): its conclusion
+does not name the answer, or it cites nothing the paths say, so a re-answer would read the model's
+guess, not a reasoning. SmolLM2 concluded "The answer is X" and, asked to re-answer, gave its own
+letter, which made the answer verified. Datagen never gets here with one (the sample is lost at
+`reason`).
 """
 
 from __future__ import annotations
@@ -20,12 +25,17 @@ from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState
 from medreason.kg_store.vocab import normalize_label
 
+NOT_REREAD = "not verified: the reasoning fails its checks (see above), so it was not re-read"
+"""The note of an answer whose reasoning failed its checks: verify makes no call for it."""
+
 
 def verify(state: PipelineState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """`verified`, and notes saying why not when it fails."""
     context = runtime.context
     if context.llm is None:
         return verify_from_evidence(state)
+    if state.get("reasoning_problem"):
+        return {"verified": False, "notes": [NOT_REREAD]}
     return verify_with_llm(state, context.llm, context.record_llm_call)
 
 

@@ -24,6 +24,7 @@ from medreason.agent.closed_book import ClosedBook
 from medreason.agent.llm import ChatBackend, LLMSettings, open_backend
 from medreason.agent.nodes.link import chosen_candidate
 from medreason.agent.nodes.reason import UNCITED
+from medreason.agent.nodes.verify import NOT_REREAD
 from medreason.agent.run import Agent
 from medreason.agent.state import Findings
 from medreason.agent.traces.store import TraceStore
@@ -575,7 +576,11 @@ def test_a_live_answer_whose_reasoning_still_fails_its_checks_says_so_in_its_jso
     with FakeOpenAI(responder=_replaying("A", _reasoning_replies(RESTATED, RESTATED))) as fake:
         answer = _agent(shared_store, fake, trace_store).ask(QUESTION, OPTIONS, mode="pipeline")
     problem = f"the reasoning still fails its checks after a repair request: {UNCITED}"
-    assert problem in answer.to_json()["notes"], "a client reading only the JSON learns what went wrong"
+    body = answer.to_json()
+    assert problem in body["notes"], "a client reading only the JSON learns what went wrong"
+    assert body["verified"] is False
+    assert NOT_REREAD in body["notes"]
+    assert not any(step.startswith("Read") for step in _steps(fake)), "a failed reasoning is not re-read"
 
 
 BACKWARDS = _three_parts("Lisinopril is an indication for hypertension, so it treats this patient.")
