@@ -25,7 +25,7 @@ from medreason.agent.llm.backend import ChatBackend, UsageSink
 from medreason.agent.state import PipelineState
 from medreason.kg_store.vocab import normalize_label
 
-NOT_REREAD = "not verified: the reasoning fails its checks (see above), so it was not re-read"
+NOT_REREAD = "not verified: the reasoning fails the checks noted, so it was not re-read"
 """The note of an answer whose reasoning failed its checks: verify makes no call for it."""
 
 
