@@ -1,7 +1,7 @@
 """Which encoder embeds what, and how much is remembered: read from the environment, checked once.
 
     MEDREASON_ENCODER          query-time texts: questions, options, path sentences (default minilm-onnx-int8)
-    MEDREASON_INDEX_ENCODER    node names at `kg build` time (default minilm-onnx-int8); recorded in the
+    MEDREASON_INDEX_ENCODER    node names at `kg build` time (default minilm-onnx, fp32); recorded in the
                                index, whose mentions are then encoded in the same vector space
     MEDREASON_PATH_VECTORS     how pruning gets a path's vector: `sentences` (default) encodes the path's
                                sentence; `names` averages its nodes' name vectors, stored by the index,
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import platformdirs
 
-from medreason.kg_store.encoders.base import ENCODERS, ONNX_INT8
+from medreason.kg_store.encoders.base import ENCODERS, ONNX, ONNX_INT8
 from medreason.kg_store.errors import EncoderError
 
 ENV_ENCODER = "MEDREASON_ENCODER"
@@ -45,10 +45,17 @@ answer in 95%, and is right 1 point less often (27.7% against 28.7%). Answers ma
 speed, so sentences stay the default and `names` is the setting for throughput-bound batch runs."""
 
 DEFAULT_ENCODER = ONNX_INT8
-DEFAULT_INDEX_ENCODER = ONNX_INT8
 """Measured by `bench.encoders` on real HPO names and MedQA texts: 2-4x torch's speed, mean cosine 0.99 to
 torch's vectors, the same link accuracy within 0.2 points and the same `none`-mode answer choice; the
 static model is 100x faster still but links 6 points worse and keeps only 40% of torch's pruning."""
+DEFAULT_INDEX_ENCODER = ONNX
+"""Names, and so the mentions linked against them, in full precision. int8 scored near matches 0.01-0.02
+lower ("Pseudomonas" to "Pseudomonas infection" 0.845 against 0.864, under the 0.85 accept score), so
+some options lost a link by meaning: over MIRAGE MedQA (`none`, store of all shared data) int8 names
+reached the gold option from the question in 645 of 1,273 questions and answered 351 right, fp32 names
+650 and 354 (the code before the speed work, 647 and 349). It costs about 12 ms a question (p50 80
+against 68 ms over 80 MedQA questions, mentions are short) and 1.5x the build's index stage (113.7
+against 78.1 s for 83K names)."""
 DEFAULT_CACHE_SIZE = 20_000
 """About 30 MiB of 384-float vectors: every option text and mention of a few thousand questions."""
 QUERY_THREADS_CAP = 4

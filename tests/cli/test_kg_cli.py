@@ -197,9 +197,9 @@ def test_build_in_a_log_prints_progress_lines_and_the_seconds_of_every_stage(tmp
     assert code == 0, err
     assert "build: index: 16/16 (100%) done after" in err
     assert "build: encoder: 1/1 (100%) done after" in err
-    assert "entity index with name embeddings by minilm-onnx-int8" in out
+    assert "entity index with name embeddings by minilm-onnx" in out
     stages = next(line for line in out.splitlines() if line.startswith("seconds per stage:"))
     for stage in ("load primekg:kg.csv", "degrees", "finish", "encoder", "index", "total"):
         assert stage in stages
     manifest = json.loads((tmp_path / "store" / "index" / "manifest.json").read_text())
-    assert manifest["encoder"] == "minilm-onnx-int8"
+    assert manifest["encoder"] == "minilm-onnx"  # names in full precision (`DEFAULT_INDEX_ENCODER`)

@@ -417,9 +417,19 @@ def test_the_manifest_records_the_encoder_and_mentions_use_its_space(
 
     assert manifest["encoder"] == "minilm-onnx"
     assert (same_space.encoder, same_space.mention_encoder) == ("minilm-onnx", "minilm-torch")
-    assert default.mention_encoder == "minilm-onnx"  # not the int8 default: its vectors would not compare
+    assert default.mention_encoder == "minilm-onnx"
     same_space.close()
     default.close()
+
+
+def test_an_index_of_int8_names_links_its_mentions_in_int8_whatever_the_default(tmp_path: Path) -> None:
+    # Stores built before names went back to fp32 keep working: fp32 mentions would not compare.
+    EntityIndex.build(tmp_path / "index", [METFORMIN, FEVER], encoder="minilm-onnx-int8").close()
+    index = EntityIndex.open(tmp_path / "index")
+
+    assert (index.encoder, index.mention_encoder) == ("minilm-onnx-int8", "minilm-onnx-int8")
+    assert index.link("high fever")[0].name == "Fever"
+    index.close()
 
 
 def test_an_encoder_of_another_space_is_refused_with_what_to_do(
