@@ -427,6 +427,17 @@ class KGStore:
                 self._index = EntityIndex.open(self._index_dir)
             return self._index
 
+    @property
+    def mention_encoder(self) -> str | None:
+        """The encoder whose vectors compare with the stored names (linking embeds mentions with it).
+
+        None when this graph has no index or its index no name embeddings.
+        """
+        try:
+            return self.entity_index.mention_encoder
+        except EntityIndexError:
+            return None
+
     def name_vectors(self, iris: Sequence[str], *, encoder: str) -> dict[str, NDArray[np.float32]]:
         """The name vectors the entity index stored for `iris`, where they compare with `encoder`'s.
 

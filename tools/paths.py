@@ -15,6 +15,7 @@ top three, so sentences stay.)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import cast
 
 import numpy as np
@@ -108,8 +109,11 @@ def path_relevance(kg: KGStore, question: str, paths: Sequence[Path]) -> NDArray
     settings = EncoderSettings.from_env()
     if settings.path_vectors == SENTENCES:
         return relevance(question, paths, embed_array)
-    stored = kg.name_vectors([node.iri for path in paths for node in path.nodes], encoder=settings.query)
-    return composed_relevance(question, paths, embed_array, stored)
+    # In the stored names' own space: names are fp32 by default and queries int8, so asking for the
+    # names in the query encoder's space would find none and encode every name again.
+    space = kg.mention_encoder or settings.query
+    stored = kg.name_vectors([node.iri for path in paths for node in path.nodes], encoder=space)
+    return composed_relevance(question, paths, partial(embed_array, encoder_name=space), stored)
 
 
 def search_paths(

@@ -26,7 +26,6 @@ from collections.abc import Iterable
 
 from medreason.kg_store.embeddings import embed_array, embed_soon
 from medreason.kg_store.encoders.settings import SENTENCES, EncoderSettings
-from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.store import KGStore
 from medreason.tools.paths import PathRegistry, relevance_texts
 
@@ -40,7 +39,7 @@ def warm_question(kg: KGStore, question: str | None, answers: Iterable[str]) -> 
     """
     texts = [text.strip() for text in answers if text.strip()]
     if texts:
-        embed_soon(texts, encoder_name=_mention_encoder(kg))
+        embed_soon(texts, encoder_name=kg.mention_encoder)
     if question is not None:
         embed_soon([question])
 
@@ -57,10 +56,3 @@ def warm_pruning(registry: PathRegistry, question: str, path_ids: Iterable[str])
     if paths:
         embed_array(relevance_texts(question, paths))
 
-
-def _mention_encoder(kg: KGStore) -> str | None:
-    """The encoder linking embeds mentions with, or None (the query encoder) when it embeds none."""
-    try:
-        return kg.entity_index.mention_encoder
-    except EntityIndexError:
-        return None

@@ -6,6 +6,7 @@ Counting the encoder's calls and texts (`CachedEncoder.stats`) proves what is sp
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from medreason.kg_store.embeddings import embed_array, encoder
 from medreason.kg_store.encoders.base import STATIC
 from medreason.kg_store.encoders.settings import (
     DEFAULT_ENCODER,
+    DEFAULT_INDEX_ENCODER,
     ENV_PATH_VECTORS,
     NAMES,
     SENTENCES,
@@ -44,15 +46,16 @@ def embedded_toy(toy_embedded_store_dir: Path) -> Iterator[KGStore]:
 
 
 def test_the_store_hands_back_the_name_vectors_its_build_encoded(embedded_toy: KGStore, toy: KGStore) -> None:
-    stored = embedded_toy.name_vectors([METFORMIN, T2D, METFORMIN], encoder=DEFAULT_ENCODER)
+    stored = embedded_toy.name_vectors([METFORMIN, T2D, METFORMIN], encoder=DEFAULT_INDEX_ENCODER)
 
     assert set(stored) == {METFORMIN, T2D}
-    encoded = embed_array(["Metformin", "type 2 diabetes mellitus"], remember=False)
-    # int8 quantizes each batch's activations by that batch's range, so a name's vector moves slightly
-    # with the names it was encoded beside: the same text, not the same bits.
+    encoded = embed_array(
+        ["Metformin", "type 2 diabetes mellitus"], encoder_name=DEFAULT_INDEX_ENCODER, remember=False
+    )
     cosines = np.sum(np.vstack([stored[METFORMIN], stored[T2D]]) * encoded, axis=1)
-    assert cosines.min() > 0.98
+    assert cosines.min() > 0.9999, "fp32 names: the same vector whatever they were batched with"
     assert embedded_toy.name_vectors([METFORMIN], encoder=STATIC) == {}, "another vector space"
+    assert embedded_toy.name_vectors([METFORMIN], encoder=DEFAULT_ENCODER) == {}, "int8 is another one"
     assert toy.name_vectors([METFORMIN], encoder=DEFAULT_ENCODER) == {}, "a store without embeddings"
 
 
@@ -61,11 +64,14 @@ def test_a_path_vector_is_the_normalized_mean_of_its_nodes_and_relations(embedde
     toolkit.search_paths(["Metformin"], ["type 2 diabetes mellitus"])
     path = toolkit.path("p1")
     assert path.hops == 1, "shortest paths first: Metformin —indication→ type 2 diabetes mellitus"
-    stored = embedded_toy.name_vectors([node.iri for node in path.nodes], encoder=DEFAULT_ENCODER)
+    space = embedded_toy.mention_encoder
+    assert space == DEFAULT_INDEX_ENCODER
+    stored = embedded_toy.name_vectors([node.iri for node in path.nodes], encoder=space)
+    encode = partial(embed_array, encoder_name=space)
 
-    (score,) = composed_relevance(T2D_QUESTION, [path], embed_array, stored)
+    (score,) = composed_relevance(T2D_QUESTION, [path], encode, stored)
 
-    question, label = embed_array([T2D_QUESTION, "indication"])
+    question, label = encode([T2D_QUESTION, "indication"])
     total = stored[METFORMIN] + stored[T2D] + label
     assert score == pytest.approx(float(total @ question) / float(np.linalg.norm(total)), abs=1e-5)
 
@@ -74,7 +80,7 @@ def test_pruning_by_names_encodes_only_the_question_and_new_relation_labels(embe
     toolkit = KGToolkit(embedded_toy)
     toolkit.search_paths(["Aspirin"], ["asthma"])  # p1: target, associated with
     toolkit.search_paths(["Metformin"], ["type 2 diabetes mellitus"])  # p2: indication
-    cached = encoder()
+    cached = encoder(embedded_toy.mention_encoder)  # composed in the names' space, whatever the query's
     cached.forget()
     start = cached.stats()
 
