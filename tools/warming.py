@@ -55,4 +55,3 @@ def warm_pruning(registry: PathRegistry, question: str, path_ids: Iterable[str])
     paths = [path for path_id in dict.fromkeys(path_ids) if (path := registry.get(path_id)) is not None]
     if paths:
         embed_array(relevance_texts(question, paths))
-
