@@ -19,6 +19,7 @@ import pytest
 
 from medreason.kg_store import entity_index
 from medreason.kg_store.embeddings import DIMENSIONS, MiniLMEmbeddingFunction, embed, embed_array
+from medreason.kg_store.encoders.settings import DEFAULT_INDEX_ENCODER
 from medreason.kg_store.entity_index import LABELS, EntityEntry, EntityIndex, Link, LinkThresholds
 from medreason.kg_store.errors import EntityIndexError
 from medreason.kg_store.vocab import node_iri
@@ -399,7 +400,10 @@ def test_chroma_function_round_trips_its_config() -> None:
 
     assert not function.is_legacy()
     assert rebuilt.name() == "medreason-minilm"
-    assert np.allclose(function(["Fever"])[0], embed(["Fever"])[0], atol=1e-6)
+    assert rebuilt.encoder_name == function.encoder_name == DEFAULT_INDEX_ENCODER  # the names' encoder
+    assert np.allclose(
+        function(["Fever"])[0], embed_array(["Fever"], encoder_name=DEFAULT_INDEX_ENCODER)[0], atol=1e-6
+    )
     with pytest.raises(ValueError, match="not 'all-MiniLM-L6-v2'"):
         MiniLMEmbeddingFunction.validate_config({"model": "some-other-model"})
 
