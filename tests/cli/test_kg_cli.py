@@ -197,7 +197,7 @@ def test_build_in_a_log_prints_progress_lines_and_the_seconds_of_every_stage(tmp
     assert code == 0, err
     assert "build: index: 16/16 (100%) done after" in err
     assert "build: encoder: 1/1 (100%) done after" in err
-    assert "entity index with name embeddings by minilm-onnx" in out
+    assert "entity index with name embeddings by minilm-onnx." in out  # fp32, not minilm-onnx-int8
     stages = next(line for line in out.splitlines() if line.startswith("seconds per stage:"))
     for stage in ("load primekg:kg.csv", "degrees", "finish", "encoder", "index", "total"):
         assert stage in stages
